@@ -1,0 +1,40 @@
+//! One module per command; `run` dispatches.
+
+pub mod estimate;
+pub mod import;
+pub mod schema;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::{Cli, Command, ImportCommand};
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Estimate { query, json } => estimate::run(&query, json),
+        Command::Import(ImportCommand::Catalog { from, out, data_version }) => {
+            import::catalog(&from, &out, &data_version)
+        }
+        Command::Schema { out } => schema::run(&out),
+    }
+}
+
+/// Writes a file atomically (temporary file, then rename), creating its folder.
+pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+}
+
+/// Pretty JSON with a trailing newline: the layout of every committed data file.
+pub fn to_pretty_json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
+}

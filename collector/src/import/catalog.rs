@@ -1,0 +1,169 @@
+//! Builds `data/gpus.json` and `data/architectures.json` from the maintainers' fact tables
+//! (`catalog-facts/gpus.csv`, `catalog-facts/architectures.csv`): pure functions over CSV text.
+
+use estimator::catalog::{
+    ArchCatalog, Architecture, DataHeader, Gpu, GpuCatalog, SampleUnit, Segment, SourceRef, SCHEMA_VERSION,
+};
+
+use super::{Table, ImportError};
+
+/// The command recorded in `generated_by`.
+pub const GENERATED_BY: &str = "wattcast import catalog";
+
+fn facts_source(file: &str) -> SourceRef {
+    SourceRef {
+        id: "catalog-facts".into(),
+        name: "WattCast fact tables: figures read from vendor datasheets, documentation and public code, one source per entry".into(),
+        url: format!("catalog-facts/{file} (maintainers' fact table; each entry's `source` names where its figures were read)"),
+        licence: "facts; see each entry's source".into(),
+        attribution: "Figures as published by the vendors and projects named in each entry's source".into(),
+    }
+}
+
+/// Parses `gpus.csv`.
+pub fn gpus_from_csv(text: &str, data_version: &str) -> Result<GpuCatalog, ImportError> {
+    let table = Table::parse("gpus.csv", text)?;
+    let mut gpus = Vec::new();
+    for row in table.rows() {
+        let form_factor = row.text("form_factor")?;
+        let segment = if form_factor.contains("consumer") {
+            Segment::Consumer
+        } else if form_factor.contains("workstation") {
+            Segment::Workstation
+        } else {
+            Segment::Datacenter
+        };
+        let mut nvml_names = Vec::new();
+        let nvml = row.opt_text("nvml_name");
+        if let Some(name) = nvml {
+            nvml_names.push(name.to_string());
+            if let Some(stripped) = name.strip_prefix("NVIDIA ") {
+                nvml_names.push(stripped.to_string());
+            }
+        }
+        gpus.push(Gpu {
+            id: row.text("id")?.to_string(),
+            vendor: row.text("vendor")?.to_string(),
+            name: row.text("name")?.to_string(),
+            architecture: row.text("architecture")?.to_string(),
+            form_factor: form_factor.to_string(),
+            segment,
+            release_year: row.opt_num::<u16>("release_year")?,
+            tdp_w: row.positive("tdp_w")?,
+            fp32_tflops: row.positive("fp32_tflops")?,
+            fp16_tensor_tflops: row.positive("fp16_tensor_tflops_dense")?,
+            bf16_tensor_tflops: row.positive("bf16_tensor_tflops_dense")?,
+            tf32_tensor_tflops: row.positive("tf32_tensor_tflops_dense")?,
+            memory_gb: row.positive("memory_gb")?,
+            memory_bandwidth_gbs: row.positive("memory_bandwidth_gbs")?,
+            cores: row.opt_num::<u32>("cuda_cores_or_stream_processors")?,
+            nvml_names,
+            source: row.text("source")?.to_string(),
+            notes: row.opt_text("notes").map(str::to_string),
+        });
+    }
+    Ok(GpuCatalog {
+        header: DataHeader {
+            schema_version: SCHEMA_VERSION,
+            data_version: data_version.to_string(),
+            generated_by: GENERATED_BY.into(),
+            sources: vec![facts_source("gpus.csv")],
+        },
+        gpus,
+    })
+}
+
+/// Parses `architectures.csv`.
+pub fn architectures_from_csv(text: &str, data_version: &str) -> Result<ArchCatalog, ImportError> {
+    let table = Table::parse("architectures.csv", text)?;
+    let mut architectures = Vec::new();
+    for row in table.rows() {
+        let input = row.text("input")?;
+        let (sample_unit, input_px) = if input.contains("token") {
+            (SampleUnit::Token, None)
+        } else {
+            let (w, h) = input.split_once('x').ok_or_else(|| row.invalid("input", input, "expected WxH or 'per token'"))?;
+            let (w, h) = (w.trim().parse::<u32>(), h.trim().parse::<u32>());
+            match (w, h) {
+                (Ok(w), Ok(h)) if w == h && w > 0 => (SampleUnit::Image, Some(w)),
+                _ => return Err(row.invalid("input", input, "expected a square WxH size in pixels")),
+            }
+        };
+        let mut notes: Vec<String> = row.opt_text("notes").map(str::to_string).into_iter().collect();
+        if let (Some(ops), Some(unit)) = (row.opt_text("published_ops"), row.opt_text("published_ops_unit")) {
+            notes.push(format!("Published figure: {ops} {unit}."));
+        }
+        architectures.push(Architecture {
+            id: row.text("id")?.to_string(),
+            name: row.text("name")?.to_string(),
+            family: row.text("family")?.to_string(),
+            task: row.text("task")?.to_string(),
+            params_m: row.positive("params_millions")?,
+            forward_gflops: row.positive("forward_gflops")?,
+            sample_unit,
+            input_px,
+            framework: row.text("framework_reference")?.to_string(),
+            source: row.text("source")?.to_string(),
+            notes: if notes.is_empty() { None } else { Some(notes.join(" ")) },
+        });
+    }
+    Ok(ArchCatalog {
+        header: DataHeader {
+            schema_version: SCHEMA_VERSION,
+            data_version: data_version.to_string(),
+            generated_by: GENERATED_BY.into(),
+            sources: vec![facts_source("architectures.csv")],
+        },
+        flops_convention: "forward_gflops: GFLOPs of one forward pass per sample (per image at input_px, or per token), \
+counting 1 multiply-add as 2 FLOPs; training ≈ 3 × forward"
+            .into(),
+        architectures,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GPUS: &str = "id,vendor,name,architecture,form_factor,release_year,tdp_w,fp32_tflops,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,tf32_tensor_tflops_dense,memory_gb,memory_bandwidth_gbs,cuda_cores_or_stream_processors,nvml_name,source,notes
+gpu-a,NVIDIA,GeForce A,Ampere,consumer,2020,350,35.58,,,,24,936,10496,NVIDIA GeForce A,src-a,
+gpu-b,Google,TPU B,TPU,tpu-chip (cloud),,,,197,,,16,819,,,src-b,\"no power, \"\"quoted\"\"\"
+";
+
+    #[test]
+    fn gpus_rows_map_to_entries() {
+        let c = gpus_from_csv(GPUS, "9").unwrap();
+        let a = &c.gpus[0];
+        assert_eq!(a.segment, Segment::Consumer);
+        assert_eq!(a.nvml_names, vec!["NVIDIA GeForce A".to_string(), "GeForce A".to_string()]);
+        assert_eq!(a.tdp_w, Some(350.0));
+        let b = &c.gpus[1];
+        assert_eq!(b.tdp_w, None, "empty cell is unknown, not zero");
+        assert_eq!(b.segment, Segment::Datacenter);
+        assert_eq!(b.notes.as_deref(), Some("no power, \"quoted\""));
+        assert_eq!(c.header.data_version, "9");
+    }
+
+    #[test]
+    fn zero_and_garbage_are_errors_naming_the_cell() {
+        let bad = GPUS.replace(",350,", ",0,");
+        let e = gpus_from_csv(&bad, "9").unwrap_err().to_string();
+        assert!(e.contains("tdp_w") && e.contains("\"0\"") && e.contains("gpu-a"), "{e}");
+        let bad = GPUS.replace(",350,", ",lots,");
+        assert!(gpus_from_csv(&bad, "9").unwrap_err().to_string().contains("\"lots\""));
+    }
+
+    #[test]
+    fn architectures_inputs() {
+        let csv = "id,name,family,task,params_millions,forward_gflops,input,framework_reference,source,notes,published_ops,published_ops_unit
+m,M,cnn,image-classification,25.5,8.178,224x224,torchvision,s,n,4.089,GMACs
+t,T,decoder-llm,nlp,124,0.25,per token,hf,s,,,
+";
+        let c = architectures_from_csv(csv, "9").unwrap();
+        assert_eq!(c.architectures[0].input_px, Some(224));
+        assert_eq!(c.architectures[0].notes.as_deref(), Some("n Published figure: 4.089 GMACs."));
+        assert_eq!(c.architectures[1].sample_unit, SampleUnit::Token);
+        let bad = csv.replace("224x224", "224x100");
+        assert!(architectures_from_csv(&bad, "9").unwrap_err().to_string().contains("224x100"));
+    }
+}

@@ -1,0 +1,150 @@
+//! Importers: turn public source tables into the project's own data files.
+//!
+//! Each importer is a pure function from the source text to a typed catalogue; `wattcast import`
+//! reads the files and writes the JSON. Maintainer commands: a user's clone needs none of this.
+
+pub mod catalog;
+pub mod regions;
+
+use std::str::FromStr;
+
+use thiserror::Error;
+
+/// A source table that cannot be imported.
+#[derive(Debug, Error)]
+pub enum ImportError {
+    /// The CSV itself is malformed.
+    #[error("{file}: {message}")]
+    Csv {
+        /// Source file name.
+        file: String,
+        /// What the CSV reader said.
+        message: String,
+    },
+    /// A required column is missing.
+    #[error("{file}: missing column \"{column}\"")]
+    MissingColumn {
+        /// Source file name.
+        file: String,
+        /// Column name.
+        column: String,
+    },
+    /// A cell that cannot be used.
+    #[error("{file} line {line} (\"{row_id}\"): invalid {column} \"{value}\": {reason}")]
+    Cell {
+        /// Source file name.
+        file: String,
+        /// 1-based line number.
+        line: u64,
+        /// The row's first cell, to find it.
+        row_id: String,
+        /// Column name.
+        column: String,
+        /// The cell text.
+        value: String,
+        /// What was expected.
+        reason: String,
+    },
+}
+
+/// A CSV table with named columns.
+pub struct Table {
+    file: String,
+    headers: Vec<String>,
+    records: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    /// Parses CSV whose first line is the header.
+    pub fn parse(file: &str, text: &str) -> Result<Table, ImportError> {
+        Self::parse_skipping(file, text, 0)
+    }
+
+    /// Parses CSV after skipping `skip` leading lines (some tables carry a line of notes above the header).
+    pub fn parse_skipping(file: &str, text: &str, skip: usize) -> Result<Table, ImportError> {
+        let text = text.trim_start_matches('\u{feff}');
+        let mut offset = 0;
+        for _ in 0..skip {
+            offset += text[offset..].find('\n').map_or(text.len() - offset, |i| i + 1);
+        }
+        let err = |e: csv::Error| ImportError::Csv { file: file.to_string(), message: e.to_string() };
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text[offset..].as_bytes());
+        let headers = reader.headers().map_err(err)?.iter().map(|h| h.trim().to_string()).collect();
+        let mut records = Vec::new();
+        for rec in reader.records() {
+            let rec = rec.map_err(err)?;
+            let line = rec.position().map_or(0, |p| p.line()) + skip as u64;
+            if rec.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            records.push((line, rec));
+        }
+        Ok(Table { file: file.to_string(), headers, records })
+    }
+
+    /// The data rows.
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.records.iter().map(move |(line, rec)| Row { table: self, line: *line, rec })
+    }
+}
+
+/// One row of a [`Table`].
+pub struct Row<'t> {
+    table: &'t Table,
+    line: u64,
+    rec: &'t csv::StringRecord,
+}
+
+impl<'t> Row<'t> {
+    fn cell(&self, column: &str) -> Result<&'t str, ImportError> {
+        let i = self.table.headers.iter().position(|h| h == column).ok_or_else(|| ImportError::MissingColumn {
+            file: self.table.file.clone(),
+            column: column.to_string(),
+        })?;
+        Ok(self.rec.get(i).unwrap_or("").trim())
+    }
+
+    /// An error about a cell of this row.
+    pub fn invalid(&self, column: &str, value: &str, reason: &str) -> ImportError {
+        ImportError::Cell {
+            file: self.table.file.clone(),
+            line: self.line,
+            row_id: self.rec.get(0).unwrap_or("").to_string(),
+            column: column.to_string(),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// A required, non-empty text cell.
+    pub fn text(&self, column: &str) -> Result<&'t str, ImportError> {
+        let v = self.cell(column)?;
+        if v.is_empty() {
+            return Err(self.invalid(column, v, "required"));
+        }
+        Ok(v)
+    }
+
+    /// An optional text cell (`None` when empty).
+    pub fn opt_text(&self, column: &str) -> Option<&'t str> {
+        self.cell(column).ok().filter(|v| !v.is_empty())
+    }
+
+    /// An optional number (`None` when empty).
+    pub fn opt_num<T: FromStr>(&self, column: &str) -> Result<Option<T>, ImportError> {
+        match self.opt_text(column) {
+            None => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| self.invalid(column, v, "expected a number")),
+        }
+    }
+
+    /// An optional positive, finite number: empty is unknown, and 0 is refused (unknown is not zero).
+    pub fn positive(&self, column: &str) -> Result<Option<f64>, ImportError> {
+        match self.opt_num::<f64>(column)? {
+            Some(x) if !(x.is_finite() && x > 0.0) => {
+                Err(self.invalid(column, self.cell(column)?, "expected a positive number (leave the cell empty when unknown)"))
+            }
+            other => Ok(other),
+        }
+    }
+}

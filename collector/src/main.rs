@@ -1,0 +1,21 @@
+//! `wattcast`: the command-line shell over the estimator. Parsing lives in `cli`, each command in
+//! `commands`, the importers in `import`. Exit codes: 0 success, 1 failure, 2 bad input.
+
+mod cli;
+mod commands;
+mod import;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match commands::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! WattCast's estimation core: catalogues, scenarios and share links, and the energy estimation
+//! methods. Pure: it parses strings and returns values, with no file, clock, environment, network or
+//! printing. The CLI (`collector`) and the site (`web`) are thin shells over [`estimate`].
+//!
+//! ```
+//! let catalog = estimator::Catalog::embedded().unwrap();
+//! let q = estimator::ScenarioQuery::parse("arch=tv-resnet50&gpu=nvidia-a100-sxm4-80gb&hours=10");
+//! let r = estimator::resolve(&q, &catalog);
+//! let rows = estimator::estimate_all(&catalog, &r.scenario);
+//! assert_eq!(rows[0].energy_kwh, Some(4.0)); // 400 W × 10 h, ML CO2 Impact
+//! ```
+
+pub mod catalog;
+pub mod error;
+pub mod format;
+pub mod methods;
+pub mod query;
+pub mod scenario;
+#[cfg(feature = "schema")]
+pub mod schema;
+
+pub use catalog::{ArchCatalog, Architecture, Catalog, Gpu, GpuCatalog, Region, RegionCatalog};
+pub use error::{DataError, QueryError};
+pub use methods::{estimate_all, Estimate, MethodId, Site};
+pub use query::ScenarioQuery;
+pub use scenario::{resolve, ArchChoice, Precision, Resolved, Scenario};
+
+use serde::Serialize;
+
+/// The answer to one query: what `wattcast estimate --json` prints and what the page shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Data version the numbers were computed with.
+    pub data_version: String,
+    /// The canonical share-link query of the scenario.
+    pub query: String,
+    /// Notices about the link (unknown keys, older data version).
+    pub notices: Vec<String>,
+    /// Invalid values in the link (their keys took defaults).
+    pub errors: Vec<String>,
+    /// One row per GPU and method.
+    pub rows: Vec<Estimate>,
+}
+
+/// Resolves a query string (or full URL) and estimates every method for every GPU in it.
+pub fn estimate(catalog: &Catalog, query: &str) -> (Resolved, Report) {
+    let resolved = resolve(&ScenarioQuery::parse(query), catalog);
+    let rows = estimate_all(catalog, &resolved.scenario);
+    let report = Report {
+        data_version: catalog.data_version().to_string(),
+        query: resolved.scenario.to_query(catalog.data_version()).to_query_string(),
+        notices: resolved.notices.clone(),
+        errors: resolved.errors.iter().map(ToString::to_string).collect(),
+        rows,
+    };
+    (resolved, report)
+}

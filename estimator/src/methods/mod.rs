@@ -1,0 +1,170 @@
+//! The estimation methods and the one entry point both the CLI and the site call: [`estimate_all`].
+//!
+//! Invariant: an estimate that cannot be made is `energy_kwh: None` with a warning saying why, never 0.
+
+pub mod baselines;
+pub mod workload;
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Gpu};
+use crate::scenario::Scenario;
+
+/// Identifier of an estimation method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MethodId {
+    /// ML CO2 Impact: TDP × n_gpus × hours.
+    Mlco2,
+    /// Green Algorithms: (n_gpus × TDP × usage + mem_gb × 0.3725 W) × hours × PUE.
+    GreenAlgorithms,
+    /// FLOPs-based: training FLOPs / (n_gpus × peak × utilisation) × TDP.
+    Flops,
+}
+
+impl MethodId {
+    /// Every method, in display order.
+    pub const ALL: [MethodId; 3] = [MethodId::Mlco2, MethodId::GreenAlgorithms, MethodId::Flops];
+
+    /// The id used in JSON, links and `data-method` attributes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MethodId::Mlco2 => "mlco2",
+            MethodId::GreenAlgorithms => "green-algorithms",
+            MethodId::Flops => "flops",
+        }
+    }
+
+    /// A short human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            MethodId::Mlco2 => "ML CO2 Impact",
+            MethodId::GreenAlgorithms => "Green Algorithms",
+            MethodId::Flops => "FLOPs model",
+        }
+    }
+
+    /// The formula, as shown to users.
+    pub fn formula(self) -> &'static str {
+        match self {
+            MethodId::Mlco2 => "TDP × n_gpus × hours",
+            MethodId::GreenAlgorithms => "(n_gpus × TDP × usage + mem_GB × 0.3725 W) × hours × PUE",
+            MethodId::Flops => "3 × forward FLOPs × samples × epochs ÷ (n_gpus × peak FLOP/s × 0.33) × TDP × n_gpus",
+        }
+    }
+
+    /// Whether the method's energy already includes the data-centre overhead (PUE).
+    pub fn includes_pue(self) -> bool {
+        matches!(self, MethodId::GreenAlgorithms)
+    }
+}
+
+/// One method's estimate for one GPU. This is also the row of `wattcast estimate --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Estimate {
+    /// GPU id.
+    pub gpu: String,
+    /// Method id.
+    pub method: MethodId,
+    /// Energy, kWh (`null` when the method cannot estimate this case; see `warnings`).
+    pub energy_kwh: Option<f64>,
+    /// Lower end of the interval, kWh (`null` when the method gives none).
+    pub low_kwh: Option<f64>,
+    /// Upper end of the interval, kWh.
+    pub high_kwh: Option<f64>,
+    /// Duration the energy was computed with, hours.
+    pub duration_h: Option<f64>,
+    /// Whether that duration is estimated (not given by the user).
+    pub duration_estimated: bool,
+    /// Emissions, kg CO2e (energy × PUE × grid intensity; PUE not applied twice).
+    pub co2e_kg: Option<f64>,
+    /// Cost in the user's currency (energy × PUE × price); `null` without a price.
+    pub cost: Option<f64>,
+    /// Why a number is missing or less certain.
+    pub warnings: Vec<String>,
+}
+
+/// Site factors shared by every estimate of a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// PUE in use.
+    pub pue: f64,
+    /// Where the PUE comes from (`user`, or a default's id).
+    pub pue_source: String,
+    /// Grid intensity, gCO2e/kWh.
+    pub intensity_g_per_kwh: f64,
+    /// Price per kWh, when given.
+    pub price_per_kwh: Option<f64>,
+}
+
+impl Site {
+    /// The site factors of a resolved scenario (its region is known to the catalogue).
+    pub fn of(scenario: &Scenario, catalog: &Catalog) -> Site {
+        let region = catalog.region(&scenario.region);
+        let default = region.and_then(|r| catalog.default_pue_for(r));
+        let (pue, pue_source) = match (scenario.pue, default) {
+            (Some(p), _) => (p, "user".to_string()),
+            (None, Some(d)) => (d.pue, d.id.clone()),
+            (None, None) => (1.0, "none".to_string()),
+        };
+        Site {
+            pue,
+            pue_source,
+            intensity_g_per_kwh: region.map(|r| r.intensity_g_per_kwh).unwrap_or(0.0),
+            price_per_kwh: scenario.price_per_kwh,
+        }
+    }
+}
+
+/// Every method for every GPU of the scenario, GPU-major, in `MethodId::ALL` order.
+pub fn estimate_all(catalog: &Catalog, scenario: &Scenario) -> Vec<Estimate> {
+    let site = Site::of(scenario, catalog);
+    let work = workload::Workload::of(scenario, catalog);
+    let mut out = Vec::with_capacity(scenario.gpus.len() * MethodId::ALL.len());
+    for gpu_id in &scenario.gpus {
+        let Some(gpu) = catalog.gpu(gpu_id) else { continue };
+        for method in MethodId::ALL {
+            out.push(estimate_one(method, gpu, scenario, &work, &site));
+        }
+    }
+    out
+}
+
+/// One method for one GPU.
+pub fn estimate_one(method: MethodId, gpu: &Gpu, scenario: &Scenario, work: &workload::Workload, site: &Site) -> Estimate {
+    let raw = match method {
+        MethodId::Mlco2 => baselines::mlco2(gpu, scenario, work),
+        MethodId::GreenAlgorithms => baselines::green_algorithms(gpu, scenario, work, site),
+        MethodId::Flops => baselines::flops(gpu, scenario, work),
+    };
+    let overhead = if method.includes_pue() { 1.0 } else { site.pue };
+    Estimate {
+        gpu: gpu.id.clone(),
+        method,
+        energy_kwh: raw.energy_kwh,
+        low_kwh: raw.low_kwh,
+        high_kwh: raw.high_kwh,
+        duration_h: raw.duration_h,
+        duration_estimated: raw.duration_estimated,
+        co2e_kg: raw.energy_kwh.map(|e| e * overhead * site.intensity_g_per_kwh / 1000.0),
+        cost: raw.energy_kwh.zip(site.price_per_kwh).map(|(e, p)| e * overhead * p),
+        warnings: raw.warnings,
+    }
+}
+
+/// What a method computes before site factors are applied.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawEstimate {
+    /// Energy, kWh.
+    pub energy_kwh: Option<f64>,
+    /// Interval low, kWh.
+    pub low_kwh: Option<f64>,
+    /// Interval high, kWh.
+    pub high_kwh: Option<f64>,
+    /// Duration, hours.
+    pub duration_h: Option<f64>,
+    /// Whether the duration is estimated.
+    pub duration_estimated: bool,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}

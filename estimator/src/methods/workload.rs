@@ -1,0 +1,102 @@
+//! The compute a scenario needs (training FLOPs) and the FLOPs duration model.
+//!
+//! Training FLOPs ≈ 3 × forward FLOPs × samples × epochs (forward + backward ≈ 3 forward passes;
+//! Kaplan et al. 2020, "Scaling laws", C ≈ 6N per token = 3 × 2N). Duration = FLOPs ÷ (n_gpus ×
+//! peak FLOP/s × utilisation).
+
+use crate::catalog::{Catalog, Gpu, SampleUnit};
+use crate::scenario::{ArchChoice, Precision, Scenario};
+
+/// Factor from forward to training FLOPs (forward + backward).
+pub const TRAINING_FLOPS_FACTOR: f64 = 3.0;
+
+/// Fraction of peak FLOP/s a training run sustains in the FLOPs model.
+///
+/// Source: Amodei & Hernandez, "AI and Compute" (OpenAI, 2018), which assumes 33 % utilisation of
+/// GPU peak for its compute estimates. Measured MFU of real runs ranges widely (≈ 0.2–0.6).
+pub const FLOPS_UTILISATION: f64 = 0.33;
+
+/// The workload of a scenario, independent of the GPU.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Forward GFLOPs per sample at the scenario's input, when known.
+    pub forward_gflops: Option<f64>,
+    /// Total training FLOPs, when known.
+    pub training_flops: Option<f64>,
+    /// Notes on how the FLOPs were obtained, or why they are unknown.
+    pub warnings: Vec<String>,
+}
+
+impl Workload {
+    /// Computes the workload of a resolved scenario.
+    pub fn of(scenario: &Scenario, catalog: &Catalog) -> Workload {
+        let mut warnings = Vec::new();
+        let forward_gflops = match &scenario.arch {
+            ArchChoice::Custom { gflops, .. } => Some(*gflops),
+            ArchChoice::Catalog { id } => match catalog.arch(id) {
+                None => None,
+                Some(a) => match a.forward_gflops {
+                    None => {
+                        warnings.push(format!(
+                            "no forward FLOPs are known for \"{}\"; give \"hours\" or use a custom architecture",
+                            a.id
+                        ));
+                        None
+                    }
+                    Some(g) => match (a.sample_unit, a.input_px, scenario.input_px) {
+                        (SampleUnit::Image, Some(base), Some(px)) if px != base => {
+                            warnings.push(format!(
+                                "forward FLOPs scaled by input area from {base}×{base} to {px}×{px} px (approximate)"
+                            ));
+                            Some(g * (f64::from(px) / f64::from(base)).powi(2))
+                        }
+                        _ => Some(g),
+                    },
+                },
+            },
+        };
+        let training_flops = forward_gflops
+            .map(|g| TRAINING_FLOPS_FACTOR * g * 1e9 * scenario.samples as f64 * f64::from(scenario.epochs));
+        Workload { forward_gflops, training_flops, warnings }
+    }
+}
+
+/// The peak TFLOP/s the FLOPs model uses for a GPU at a precision, with a warning when it falls back.
+///
+/// fp32 → `fp32_tflops` (CUDA cores); tf32 → `tf32_tensor_tflops`; fp16 → `fp16_tensor_tflops`;
+/// bf16 → `bf16_tensor_tflops`. Tensor figures are dense (no 2:4 sparsity). A missing tensor figure
+/// falls back to `fp32_tflops`, with a warning.
+pub fn peak_tflops(gpu: &Gpu, precision: Precision) -> (Option<f64>, Option<String>) {
+    let tensor = match precision {
+        Precision::Fp32 => return (gpu.fp32_tflops, None),
+        Precision::Tf32 => gpu.tf32_tensor_tflops,
+        Precision::Fp16 => gpu.fp16_tensor_tflops,
+        Precision::Bf16 => gpu.bf16_tensor_tflops,
+    };
+    match (tensor, gpu.fp32_tflops) {
+        (Some(t), _) => (Some(t), None),
+        (None, Some(f)) => (
+            Some(f),
+            Some(format!("no dense {precision} tensor peak known for {}; used its FP32 peak", gpu.name)),
+        ),
+        (None, None) => (None, None),
+    }
+}
+
+/// The FLOPs model's duration in hours for a GPU, with the warnings that go with it.
+pub fn flops_duration_h(work: &Workload, gpu: &Gpu, scenario: &Scenario) -> (Option<f64>, Vec<String>) {
+    let mut warnings = work.warnings.clone();
+    let (peak, fallback) = peak_tflops(gpu, scenario.precision);
+    warnings.extend(fallback);
+    let Some(flops) = work.training_flops else { return (None, warnings) };
+    match peak {
+        None => {
+            warnings.push(format!("no {} peak FLOP/s known for {}", scenario.precision, gpu.name));
+            (None, warnings)
+        }
+        Some(tflops) => {
+            let seconds = flops / (f64::from(scenario.n_gpus) * tflops * 1e12 * FLOPS_UTILISATION);
+            (Some(seconds / 3600.0), warnings)
+        }
+    }
+}

@@ -1,0 +1,474 @@
+//! `Scenario`: a validated, catalogue-resolved description of a training run, and its share link.
+//!
+//! `ScenarioQuery` (raw strings) → [`resolve`] → `Resolved { scenario, notices, errors }`. An invalid
+//! value never stops resolution: it gives an error naming the key and value, and the key takes its
+//! default, so the page still renders. [`Scenario::to_query`] is the inverse: resolving the encoded
+//! query gives the same scenario back (a property test guards it).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::error::QueryError;
+use crate::query::ScenarioQuery;
+
+/// Link format version written by this build.
+pub const LINK_VERSION: &str = "1";
+
+/// Numeric precision of training; picks the peak FLOP/s the FLOPs model uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// FP32 on CUDA cores (no tensor cores).
+    Fp32,
+    /// TF32 tensor cores.
+    Tf32,
+    /// FP16 tensor cores (mixed precision).
+    Fp16,
+    /// BF16 tensor cores (mixed precision).
+    Bf16,
+}
+
+impl Precision {
+    /// All values, in the order the page lists them.
+    pub const ALL: [Precision; 4] = [Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16];
+
+    /// The link value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Tf32 => "tf32",
+            Precision::Fp16 => "fp16",
+            Precision::Bf16 => "bf16",
+        }
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The model being trained.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ArchChoice {
+    /// A catalogue architecture, by id.
+    Catalog {
+        /// Architecture id.
+        id: String,
+    },
+    /// A model the user describes by its size.
+    Custom {
+        /// Parameters, millions (optional).
+        params_m: Option<f64>,
+        /// Forward GFLOPs per sample.
+        gflops: f64,
+    },
+}
+
+/// A validated training scenario. Every id in it exists in the catalogue it was resolved with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    /// The architecture.
+    pub arch: ArchChoice,
+    /// GPU ids to compare (at least one, no duplicates).
+    pub gpus: Vec<String>,
+    /// GPUs used together in the run.
+    pub n_gpus: u32,
+    /// Batch size (per step, all GPUs), when known.
+    pub batch: Option<u32>,
+    /// Square input side in pixels; `None` = the architecture's default.
+    pub input_px: Option<u32>,
+    /// Training samples per epoch (images, or tokens for language models).
+    pub samples: u64,
+    /// Epochs.
+    pub epochs: u32,
+    /// Training precision.
+    pub precision: Precision,
+    /// Measured or planned duration in hours; `None` = estimate it.
+    pub hours: Option<f64>,
+    /// Green Algorithms' GPU usage factor (0, 1].
+    pub usage: f64,
+    /// Memory available to the job, GB (Green Algorithms' memory term).
+    pub mem_gb: f64,
+    /// Region id.
+    pub region: String,
+    /// PUE; `None` = the region's provider default.
+    pub pue: Option<f64>,
+    /// Electricity price per kWh; `None` = unknown (no cost is shown).
+    pub price_per_kwh: Option<f64>,
+}
+
+/// Default architecture when the link names none.
+pub const DEFAULT_ARCH: &str = "tv-resnet50";
+/// Default GPUs when the link names none.
+pub const DEFAULT_GPUS: [&str; 3] = ["nvidia-h100-sxm", "nvidia-a100-sxm4-80gb", "nvidia-rtx-4090"];
+/// Default samples per epoch: ImageNet-1k's training set.
+pub const DEFAULT_SAMPLES: u64 = 1_281_167;
+/// Default epochs: the classic ResNet-50 ImageNet schedule.
+pub const DEFAULT_EPOCHS: u32 = 90;
+/// Default region: the world average.
+pub const DEFAULT_REGION: &str = "WORLD";
+
+impl Scenario {
+    /// The scenario a page without a query shows.
+    pub fn default_for(catalog: &Catalog) -> Scenario {
+        let first_gpu = || catalog.gpus.gpus.first().map(|g| g.id.clone()).into_iter().collect();
+        let gpus: Vec<String> =
+            DEFAULT_GPUS.iter().filter(|id| catalog.gpu(id).is_some()).map(|s| s.to_string()).collect();
+        let arch = catalog
+            .arch(DEFAULT_ARCH)
+            .or_else(|| catalog.archs.architectures.first())
+            .map(|a| ArchChoice::Catalog { id: a.id.clone() })
+            .unwrap_or(ArchChoice::Custom { params_m: None, gflops: 1.0 });
+        Scenario {
+            arch,
+            gpus: if gpus.is_empty() { first_gpu() } else { gpus },
+            n_gpus: 1,
+            batch: None,
+            input_px: None,
+            samples: DEFAULT_SAMPLES,
+            epochs: DEFAULT_EPOCHS,
+            precision: Precision::Bf16,
+            hours: None,
+            usage: 1.0,
+            mem_gb: 0.0,
+            region: if catalog.region(DEFAULT_REGION).is_some() {
+                DEFAULT_REGION.to_string()
+            } else {
+                catalog.regions.regions.first().map(|r| r.id.clone()).unwrap_or_default()
+            },
+            pue: None,
+            price_per_kwh: None,
+        }
+    }
+
+    /// The share-link query for this scenario. Every value is written out, so a link keeps its
+    /// meaning even if a later version changes a default.
+    pub fn to_query(&self, data_version: &str) -> ScenarioQuery {
+        let mut q = ScenarioQuery::default().with("v", LINK_VERSION).with("data", data_version);
+        match &self.arch {
+            ArchChoice::Catalog { id } => q.set("arch", Some(id.clone())),
+            ArchChoice::Custom { params_m, gflops } => {
+                q.set("arch", Some("custom".into()));
+                q.set("params_m", params_m.map(|p| p.to_string()));
+                q.set("gflops", Some(gflops.to_string()));
+            }
+        }
+        q.set("gpu", Some(self.gpus.join(",")));
+        q.set("n_gpus", Some(self.n_gpus.to_string()));
+        q.set("batch", self.batch.map(|b| b.to_string()));
+        q.set("input", self.input_px.map(|i| i.to_string()));
+        q.set("samples", Some(self.samples.to_string()));
+        q.set("epochs", Some(self.epochs.to_string()));
+        q.set("precision", Some(self.precision.to_string()));
+        q.set("hours", self.hours.map(|h| h.to_string()));
+        q.set("usage", Some(self.usage.to_string()));
+        q.set("mem_gb", Some(self.mem_gb.to_string()));
+        q.set("region", Some(self.region.clone()));
+        q.set("pue", self.pue.map(|p| p.to_string()));
+        q.set("price", self.price_per_kwh.map(|p| p.to_string()));
+        q
+    }
+}
+
+/// The outcome of resolving a query: always a usable scenario, plus what the user should be told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The scenario (invalid keys replaced by their defaults).
+    pub scenario: Scenario,
+    /// Informational messages (unknown keys, older data version, ignored keys).
+    pub notices: Vec<String>,
+    /// Invalid values, each naming its key and value.
+    pub errors: Vec<QueryError>,
+}
+
+/// Resolves a raw query against a catalogue.
+pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
+    let mut r = Resolver { q: query, errors: Vec::new(), notices: Vec::new() };
+    let d = Scenario::default_for(catalog);
+
+    if query.too_long {
+        r.notices.push(format!(
+            "the link is longer than {} bytes and was ignored",
+            crate::query::MAX_QUERY_BYTES
+        ));
+    }
+    if let Some(v) = query.get("v") {
+        if v != LINK_VERSION {
+            r.errors.push(QueryError::UnsupportedVersion { value: v.to_string() });
+        }
+    }
+    if let Some(data) = query.get("data") {
+        if data != catalog.data_version() {
+            r.notices.push(format!(
+                "this link was made with data version {data}; the numbers below use data version {}",
+                catalog.data_version()
+            ));
+        }
+    }
+    for (k, _) in &query.unknown {
+        r.notices.push(format!("unknown key \"{k}\" ignored"));
+    }
+    for k in &query.duplicates {
+        r.notices.push(format!("key \"{k}\" given more than once; the last value is used"));
+    }
+
+    let arch = r.arch(catalog).unwrap_or(d.arch);
+    let gpus = r.gpus(catalog).unwrap_or(d.gpus);
+    let region = match query.get("region") {
+        None => d.region,
+        Some(v) => match catalog.region(v) {
+            Some(reg) => reg.id.clone(),
+            None => {
+                r.errors.push(QueryError::UnknownId { key: "region", what: "region", value: v.to_string() });
+                d.region
+            }
+        },
+    };
+
+    let scenario = Scenario {
+        arch,
+        gpus,
+        n_gpus: r.int("n_gpus", 1, 100_000).unwrap_or(d.n_gpus),
+        batch: r.int("batch", 1, 10_000_000),
+        input_px: r.int("input", 8, 16_384),
+        samples: r.int("samples", 1, 100_000_000_000_000).unwrap_or(d.samples),
+        epochs: r.int("epochs", 1, 100_000).unwrap_or(d.epochs),
+        precision: r.precision().unwrap_or(d.precision),
+        hours: r.real("hours", 0.0, false, 1e6),
+        usage: r.real("usage", 0.0, false, 1.0).unwrap_or(d.usage),
+        mem_gb: r.real("mem_gb", 0.0, true, 1e6).unwrap_or(d.mem_gb),
+        region,
+        pue: r.real("pue", 1.0, true, 5.0),
+        price_per_kwh: r.real("price", 0.0, true, 1e4),
+    };
+    Resolved { scenario, notices: r.notices, errors: r.errors }
+}
+
+struct Resolver<'q> {
+    q: &'q ScenarioQuery,
+    errors: Vec<QueryError>,
+    notices: Vec<String>,
+}
+
+impl Resolver<'_> {
+    fn invalid(&mut self, key: &'static str, value: &str, reason: impl Into<String>) {
+        self.errors.push(QueryError::InvalidValue { key, value: value.to_string(), reason: reason.into() });
+    }
+
+    /// A whole number in `[min, max]`.
+    fn int<T: TryFrom<u64>>(&mut self, key: &'static str, min: u64, max: u64) -> Option<T> {
+        let raw = self.q.get(key)?;
+        match raw.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => T::try_from(n).ok(),
+            _ => {
+                self.invalid(key, raw, format!("expected a whole number from {min} to {max}"));
+                None
+            }
+        }
+    }
+
+    /// A finite number above `min` (or equal to it when `min_inclusive`) and at most `max`.
+    fn real(&mut self, key: &'static str, min: f64, min_inclusive: bool, max: f64) -> Option<f64> {
+        let raw = self.q.get(key)?;
+        let ok = |x: f64| x.is_finite() && (x > min || (min_inclusive && x == min)) && x <= max;
+        match raw.trim().parse::<f64>() {
+            Ok(x) if ok(x) => Some(x),
+            _ => {
+                let lower = if min_inclusive { format!("from {min}") } else { format!("above {min}") };
+                self.invalid(key, raw, format!("expected a number {lower} up to {max}"));
+                None
+            }
+        }
+    }
+
+    fn precision(&mut self) -> Option<Precision> {
+        let raw = self.q.get("precision")?;
+        let found = Precision::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(raw.trim()));
+        if found.is_none() {
+            self.invalid("precision", raw, "expected one of fp32, tf32, fp16, bf16");
+        }
+        found
+    }
+
+    fn arch(&mut self, catalog: &Catalog) -> Option<ArchChoice> {
+        let arch = self.q.get("arch");
+        let has_custom_keys = self.q.get("gflops").is_some() || self.q.get("params_m").is_some();
+        match arch {
+            Some(id) if id != "custom" => {
+                if has_custom_keys {
+                    self.notices.push(format!(
+                        "\"params_m\" and \"gflops\" are ignored because \"arch\" names catalogue architecture \"{id}\" (use arch=custom)"
+                    ));
+                }
+                match catalog.arch(id) {
+                    Some(a) => Some(ArchChoice::Catalog { id: a.id.clone() }),
+                    None => {
+                        self.errors.push(QueryError::UnknownId {
+                            key: "arch",
+                            what: "architecture",
+                            value: id.to_string(),
+                        });
+                        None
+                    }
+                }
+            }
+            None if !has_custom_keys => None,
+            _ => {
+                let params_m = self.real("params_m", 0.0, false, 1e8);
+                match self.q.get("gflops") {
+                    None => {
+                        self.invalid("gflops", "", "a custom architecture needs its forward GFLOPs per sample");
+                        None
+                    }
+                    Some(_) => self.real("gflops", 0.0, false, 1e9).map(|gflops| ArchChoice::Custom { params_m, gflops }),
+                }
+            }
+        }
+    }
+
+    fn gpus(&mut self, catalog: &Catalog) -> Option<Vec<String>> {
+        let raw = self.q.get("gpu")?;
+        let mut ids: Vec<String> = Vec::new();
+        for id in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match catalog.gpu(id) {
+                Some(g) if ids.contains(&g.id) => {
+                    self.notices.push(format!("GPU \"{id}\" listed twice; shown once"));
+                }
+                Some(g) => ids.push(g.id.clone()),
+                None => self.errors.push(QueryError::UnknownId { key: "gpu", what: "GPU", value: id.to_string() }),
+            }
+        }
+        if ids.is_empty() {
+            if !self.errors.iter().any(|e| e.key() == "gpu") {
+                self.invalid("gpu", raw, "expected a comma-separated list of GPU ids");
+            }
+            return None;
+        }
+        Some(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use proptest::prelude::*;
+
+    fn catalog() -> &'static Catalog {
+        use std::sync::OnceLock;
+        static C: OnceLock<Catalog> = OnceLock::new();
+        C.get_or_init(|| Catalog::embedded().unwrap())
+    }
+
+    fn check(query: &str, expect_errors: &[&str], expect_notices: usize) -> Scenario {
+        let r = resolve(&ScenarioQuery::parse(query), catalog());
+        let errors: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors, expect_errors, "errors for {query}");
+        assert_eq!(r.notices.len(), expect_notices, "notices for {query}: {:?}", r.notices);
+        r.scenario
+    }
+
+    #[test]
+    fn empty_query_gives_defaults() {
+        assert_eq!(check("", &[], 0), Scenario::default_for(catalog()));
+    }
+
+    #[test]
+    fn invalid_values_name_key_and_value_and_fall_back() {
+        let s = check(
+            "epochs=ten&n_gpus=0&precision=fp8&usage=1.5&pue=0.9&gpu=nvidia-h100-sxm,nope&region=XX&arch=resnet9000",
+            &[
+                "unknown architecture \"resnet9000\" for \"arch\"",
+                "unknown GPU \"nope\" for \"gpu\"",
+                "unknown region \"XX\" for \"region\"",
+                "invalid value \"0\" for \"n_gpus\": expected a whole number from 1 to 100000",
+                "invalid value \"ten\" for \"epochs\": expected a whole number from 1 to 100000",
+                "invalid value \"fp8\" for \"precision\": expected one of fp32, tf32, fp16, bf16",
+                "invalid value \"1.5\" for \"usage\": expected a number above 0 up to 1",
+                "invalid value \"0.9\" for \"pue\": expected a number from 1 up to 5",
+            ],
+            0,
+        );
+        let d = Scenario::default_for(catalog());
+        assert_eq!(s.epochs, d.epochs);
+        assert_eq!(s.gpus, vec!["nvidia-h100-sxm".to_string()]);
+        assert_eq!(s.arch, d.arch);
+    }
+
+    #[test]
+    fn notices_for_unknown_keys_versions_and_ignored_custom_keys() {
+        check("foo=1&data=1999.01.01&arch=tv-resnet50&gflops=3", &[], 3);
+        check("v=2", &["unsupported link version \"2\" for \"v\": this page reads v=1"], 0);
+        check("gflops=nan", &["invalid value \"nan\" for \"gflops\": expected a number above 0 up to 1000000000"], 0);
+        check("arch=custom", &["invalid value \"\" for \"gflops\": a custom architecture needs its forward GFLOPs per sample"], 0);
+    }
+
+    #[test]
+    fn custom_architecture() {
+        let s = check("arch=custom&params_m=7&gflops=14", &[], 0);
+        assert_eq!(s.arch, ArchChoice::Custom { params_m: Some(7.0), gflops: 14.0 });
+    }
+
+    fn arb_scenario() -> impl Strategy<Value = Scenario> {
+        let c = catalog();
+        let gpu_ids: Vec<String> = c.gpus.gpus.iter().map(|g| g.id.clone()).collect();
+        let arch_ids: Vec<String> = c.archs.architectures.iter().map(|a| a.id.clone()).collect();
+        let region_ids: Vec<String> = c.regions.regions.iter().map(|r| r.id.clone()).collect();
+        let arch = prop_oneof![
+            proptest::sample::select(arch_ids).prop_map(|id| ArchChoice::Catalog { id }),
+            (proptest::option::of(1e-3..1e6f64), 1e-6..1e8f64)
+                .prop_map(|(params_m, gflops)| ArchChoice::Custom { params_m, gflops }),
+        ];
+        (
+            arch,
+            proptest::sample::subsequence(gpu_ids, 1..5),
+            1..=100_000u32,
+            proptest::option::of(1..=10_000_000u32),
+            proptest::option::of(8..=16_384u32),
+            1..=100_000_000_000_000u64,
+            1..=100_000u32,
+            proptest::sample::select(Precision::ALL.to_vec()),
+            proptest::option::of(1e-6..1e6f64),
+            (1e-9..=1.0f64, 0.0..1e6f64),
+            proptest::sample::select(region_ids),
+            (proptest::option::of(1.0..5.0f64), proptest::option::of(0.0..1e4f64)),
+        )
+            .prop_map(
+                |(arch, gpus, n_gpus, batch, input_px, samples, epochs, precision, hours, (usage, mem_gb), region, (pue, price))| {
+                    Scenario {
+                        arch,
+                        gpus,
+                        n_gpus,
+                        batch,
+                        input_px,
+                        samples,
+                        epochs,
+                        precision,
+                        hours,
+                        usage,
+                        mem_gb,
+                        region,
+                        pue,
+                        price_per_kwh: price,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn share_link_round_trip_is_identity(s in arb_scenario()) {
+            let c = catalog();
+            let link = s.to_query(c.data_version()).to_query_string();
+            let r = resolve(&ScenarioQuery::parse(&link), c);
+            prop_assert!(r.errors.is_empty(), "{:?}", r.errors);
+            prop_assert!(r.notices.is_empty(), "{:?}", r.notices);
+            prop_assert_eq!(r.scenario, s);
+        }
+    }
+}

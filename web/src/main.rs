@@ -1,0 +1,2 @@
+//! Entry point of the wasm binary.
+fn main() {}
