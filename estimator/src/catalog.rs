@@ -343,11 +343,7 @@ impl Catalog {
 
     /// The default PUE for a region: its provider's, else the on-premise default.
     pub fn default_pue_for(&self, region: &Region) -> Option<&PueDefault> {
-        region
-            .provider
-            .as_deref()
-            .and_then(|p| self.pue_default(p))
-            .or_else(|| self.pue_default(DEFAULT_SITE))
+        region.provider.as_deref().and_then(|p| self.pue_default(p)).or_else(|| self.pue_default(DEFAULT_SITE))
     }
 
     /// A source table by id, searched in every file's header.

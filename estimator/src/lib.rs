@@ -44,7 +44,12 @@ pub struct Report {
 
 /// Resolves a query string (or full URL) and estimates every method for every GPU in it.
 pub fn estimate(catalog: &Catalog, query: &str) -> (Resolved, Report) {
-    let resolved = resolve(&ScenarioQuery::parse(query), catalog);
+    estimate_query(catalog, &ScenarioQuery::parse(query))
+}
+
+/// [`estimate`] for an already parsed query.
+pub fn estimate_query(catalog: &Catalog, query: &ScenarioQuery) -> (Resolved, Report) {
+    let resolved = resolve(query, catalog);
     let rows = estimate_all(catalog, &resolved.scenario);
     let report = Report {
         data_version: catalog.data_version().to_string(),

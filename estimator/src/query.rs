@@ -5,8 +5,24 @@
 
 /// The keys of link format v=1, in the order links are written.
 pub const KEYS: [&str; 18] = [
-    "v", "data", "arch", "params_m", "gflops", "gpu", "n_gpus", "batch", "input", "samples", "epochs",
-    "precision", "hours", "usage", "mem_gb", "region", "pue", "price",
+    "v",
+    "data",
+    "arch",
+    "params_m",
+    "gflops",
+    "gpu",
+    "n_gpus",
+    "batch",
+    "input",
+    "samples",
+    "epochs",
+    "precision",
+    "hours",
+    "usage",
+    "mem_gb",
+    "region",
+    "pue",
+    "price",
 ];
 
 /// Longest query string accepted, in bytes; a longer one is refused before any parsing.
@@ -101,16 +117,14 @@ pub fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;

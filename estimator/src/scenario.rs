@@ -192,10 +192,7 @@ pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
     let d = Scenario::default_for(catalog);
 
     if query.too_long {
-        r.notices.push(format!(
-            "the link is longer than {} bytes and was ignored",
-            crate::query::MAX_QUERY_BYTES
-        ));
+        r.notices.push(format!("the link is longer than {} bytes and was ignored", crate::query::MAX_QUERY_BYTES));
     }
     if let Some(v) = query.get("v") {
         if v != LINK_VERSION {
@@ -275,7 +272,7 @@ impl Resolver<'_> {
     /// A finite number above `min` (or equal to it when `min_inclusive`) and at most `max`.
     fn real(&mut self, key: &'static str, min: f64, min_inclusive: bool, max: f64) -> Option<f64> {
         let raw = self.q.get(key)?;
-        let ok = |x: f64| x.is_finite() && (x > min || (min_inclusive && x == min)) && x <= max;
+        let ok = |x: f64| x.is_finite() && (if min_inclusive { x >= min } else { x > min }) && x <= max;
         match raw.trim().parse::<f64>() {
             Ok(x) if ok(x) => Some(x),
             _ => {
@@ -325,7 +322,9 @@ impl Resolver<'_> {
                         self.invalid("gflops", "", "a custom architecture needs its forward GFLOPs per sample");
                         None
                     }
-                    Some(_) => self.real("gflops", 0.0, false, 1e9).map(|gflops| ArchChoice::Custom { params_m, gflops }),
+                    Some(_) => {
+                        self.real("gflops", 0.0, false, 1e9).map(|gflops| ArchChoice::Custom { params_m, gflops })
+                    }
                 }
             }
         }
@@ -405,7 +404,11 @@ mod tests {
         check("foo=1&data=1999.01.01&arch=tv-resnet50&gflops=3", &[], 3);
         check("v=2", &["unsupported link version \"2\" for \"v\": this page reads v=1"], 0);
         check("gflops=nan", &["invalid value \"nan\" for \"gflops\": expected a number above 0 up to 1000000000"], 0);
-        check("arch=custom", &["invalid value \"\" for \"gflops\": a custom architecture needs its forward GFLOPs per sample"], 0);
+        check(
+            "arch=custom",
+            &["invalid value \"\" for \"gflops\": a custom architecture needs its forward GFLOPs per sample"],
+            0,
+        );
     }
 
     #[test]
@@ -439,7 +442,20 @@ mod tests {
             (proptest::option::of(1.0..5.0f64), proptest::option::of(0.0..1e4f64)),
         )
             .prop_map(
-                |(arch, gpus, n_gpus, batch, input_px, samples, epochs, precision, hours, (usage, mem_gb), region, (pue, price))| {
+                |(
+                    arch,
+                    gpus,
+                    n_gpus,
+                    batch,
+                    input_px,
+                    samples,
+                    epochs,
+                    precision,
+                    hours,
+                    (usage, mem_gb),
+                    region,
+                    (pue, price),
+                )| {
                     Scenario {
                         arch,
                         gpus,

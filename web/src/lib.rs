@@ -1,1 +1,93 @@
-//! placeholder
+//! The WattCast calculator page: a Yew (CSR) shell over the estimator.
+//!
+//! Invariant: the page computes nothing itself. It turns the URL's query into a scenario and
+//! estimates with `estimator::estimate`, the same call `wattcast estimate` makes, on the same
+//! embedded data; it only formats the result. No network request is made at run time.
+
+mod state;
+mod view;
+
+use std::sync::OnceLock;
+
+use estimator::Catalog;
+use wasm_bindgen::JsValue;
+use yew::prelude::*;
+
+pub use state::{Action, State};
+
+/// The catalogue compiled into the page, parsed once.
+pub fn catalog() -> Result<&'static Catalog, &'static str> {
+    static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::embedded().map_err(|e| e.to_string())).as_ref().map_err(String::as_str)
+}
+
+/// Properties of [`App`].
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    /// The query string the page was opened with (`location.search`).
+    #[prop_or_default]
+    pub search: AttrValue,
+    /// Whether to mirror the state into the URL (off in component tests).
+    #[prop_or(true)]
+    pub sync_url: bool,
+}
+
+/// The whole page.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let catalog = match catalog() {
+        Ok(c) => c,
+        Err(e) => {
+            return html! { <main><p role="alert" class="alert">{ format!("the built-in data could not be loaded: {e}") }</p></main> }
+        }
+    };
+    let search = props.search.clone();
+    let state = use_reducer(move || State::from_search(&search, catalog));
+    let data_version = catalog.data_version().to_string();
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |a: Action| state.dispatch((a, data_version.clone())))
+    };
+    let (resolved, report) = estimator::estimate_query(catalog, &state.query);
+
+    {
+        let query = state.query.to_query_string();
+        let sync = props.sync_url;
+        use_effect_with(query, move |q| {
+            if sync {
+                replace_url(q);
+            }
+        });
+    }
+
+    html! {
+        <>
+            <header class="top">
+                <h1>{ "WattCast" }</h1>
+                <p class="tagline">{ "Energy, time, carbon and cost of training a model, per GPU and per method, before you start." }</p>
+            </header>
+            <main class="layout">
+                <view::Inputs catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} dispatch={dispatch.clone()} />
+                <view::Results catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved} report={Some(report)} dispatch={dispatch} />
+            </main>
+            <view::Footer catalog={view::CatalogRef(catalog)} />
+        </>
+    }
+}
+
+/// Writes `?query` into the address bar without a navigation.
+fn replace_url(query: &str) {
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        // A failure leaves the old URL; the share box still shows the current link.
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("?{query}")));
+    }
+}
+
+/// The page's absolute URL for a query (works under any sub-path).
+pub fn share_url(query: &str) -> String {
+    let base = web_sys::window()
+        .map(|w| w.location())
+        .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
+        .unwrap_or_default();
+    format!("{base}?{query}")
+}

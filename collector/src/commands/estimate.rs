@@ -1,6 +1,7 @@
 //! `wattcast estimate`: the same estimator call as the site, printed as a table or JSON.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use estimator::format::human;
@@ -20,7 +21,7 @@ pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let out = if json { super::to_pretty_json(&report)? } else { table(&catalog, &report) };
-    print!("{out}");
+    std::io::stdout().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,7 +5,7 @@ use estimator::catalog::{
     ArchCatalog, Architecture, DataHeader, Gpu, GpuCatalog, SampleUnit, Segment, SourceRef, SCHEMA_VERSION,
 };
 
-use super::{Table, ImportError};
+use super::{ImportError, Table};
 
 /// The command recorded in `generated_by`.
 pub const GENERATED_BY: &str = "wattcast import catalog";
@@ -82,7 +82,8 @@ pub fn architectures_from_csv(text: &str, data_version: &str) -> Result<ArchCata
         let (sample_unit, input_px) = if input.contains("token") {
             (SampleUnit::Token, None)
         } else {
-            let (w, h) = input.split_once('x').ok_or_else(|| row.invalid("input", input, "expected WxH or 'per token'"))?;
+            let (w, h) =
+                input.split_once('x').ok_or_else(|| row.invalid("input", input, "expected WxH or 'per token'"))?;
             let (w, h) = (w.trim().parse::<u32>(), h.trim().parse::<u32>());
             match (w, h) {
                 (Ok(w), Ok(h)) if w == h && w > 0 => (SampleUnit::Image, Some(w)),
@@ -114,9 +115,10 @@ pub fn architectures_from_csv(text: &str, data_version: &str) -> Result<ArchCata
             generated_by: GENERATED_BY.into(),
             sources: vec![facts_source("architectures.csv")],
         },
-        flops_convention: "forward_gflops: GFLOPs of one forward pass per sample (per image at input_px, or per token), \
+        flops_convention:
+            "forward_gflops: GFLOPs of one forward pass per sample (per image at input_px, or per token), \
 counting 1 multiply-add as 2 FLOPs; training ≈ 3 × forward"
-            .into(),
+                .into(),
         architectures,
     })
 }

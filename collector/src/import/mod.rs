@@ -30,21 +30,26 @@ pub enum ImportError {
         column: String,
     },
     /// A cell that cannot be used.
-    #[error("{file} line {line} (\"{row_id}\"): invalid {column} \"{value}\": {reason}")]
-    Cell {
-        /// Source file name.
-        file: String,
-        /// 1-based line number.
-        line: u64,
-        /// The row's first cell, to find it.
-        row_id: String,
-        /// Column name.
-        column: String,
-        /// The cell text.
-        value: String,
-        /// What was expected.
-        reason: String,
-    },
+    #[error("{0}")]
+    Cell(Box<CellProblem>),
+}
+
+/// Where a bad cell is and what is wrong with it.
+#[derive(Debug, Error)]
+#[error("{file} line {line} (\"{row_id}\"): invalid {column} \"{value}\": {reason}")]
+pub struct CellProblem {
+    /// Source file name.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+    /// The row's first cell, to find it.
+    pub row_id: String,
+    /// Column name.
+    pub column: String,
+    /// The cell text.
+    pub value: String,
+    /// What was expected.
+    pub reason: String,
 }
 
 /// A CSV table with named columns.
@@ -68,7 +73,7 @@ impl Table {
             offset += text[offset..].find('\n').map_or(text.len() - offset, |i| i + 1);
         }
         let err = |e: csv::Error| ImportError::Csv { file: file.to_string(), message: e.to_string() };
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text[offset..].as_bytes());
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(&text.as_bytes()[offset..]);
         let headers = reader.headers().map_err(err)?.iter().map(|h| h.trim().to_string()).collect();
         let mut records = Vec::new();
         for rec in reader.records() {
@@ -97,23 +102,24 @@ pub struct Row<'t> {
 
 impl<'t> Row<'t> {
     fn cell(&self, column: &str) -> Result<&'t str, ImportError> {
-        let i = self.table.headers.iter().position(|h| h == column).ok_or_else(|| ImportError::MissingColumn {
-            file: self.table.file.clone(),
-            column: column.to_string(),
-        })?;
+        let i =
+            self.table.headers.iter().position(|h| h == column).ok_or_else(|| ImportError::MissingColumn {
+                file: self.table.file.clone(),
+                column: column.to_string(),
+            })?;
         Ok(self.rec.get(i).unwrap_or("").trim())
     }
 
     /// An error about a cell of this row.
     pub fn invalid(&self, column: &str, value: &str, reason: &str) -> ImportError {
-        ImportError::Cell {
+        ImportError::Cell(Box::new(CellProblem {
             file: self.table.file.clone(),
             line: self.line,
             row_id: self.rec.get(0).unwrap_or("").to_string(),
             column: column.to_string(),
             value: value.to_string(),
             reason: reason.to_string(),
-        }
+        }))
     }
 
     /// A required, non-empty text cell.
@@ -141,9 +147,11 @@ impl<'t> Row<'t> {
     /// An optional positive, finite number: empty is unknown, and 0 is refused (unknown is not zero).
     pub fn positive(&self, column: &str) -> Result<Option<f64>, ImportError> {
         match self.opt_num::<f64>(column)? {
-            Some(x) if !(x.is_finite() && x > 0.0) => {
-                Err(self.invalid(column, self.cell(column)?, "expected a positive number (leave the cell empty when unknown)"))
-            }
+            Some(x) if !(x.is_finite() && x > 0.0) => Err(self.invalid(
+                column,
+                self.cell(column)?,
+                "expected a positive number (leave the cell empty when unknown)",
+            )),
             other => Ok(other),
         }
     }

@@ -261,7 +261,8 @@ mod tests {
     #[test]
     fn bad_cells_are_named() {
         let mut f = fixture();
-        f.countries_csv = "alpha-2,Entity,Code,Year,Carbon intensity of electricity (gCO2/kWh)\nFR,France,FRA,2022,-3\n";
+        f.countries_csv =
+            "alpha-2,Entity,Code,Year,Carbon intensity of electricity (gCO2/kWh)\nFR,France,FRA,2022,-3\n";
         let e = regions_from_sources(&f, "9").unwrap_err().to_string();
         assert!(e.contains("carbon-intensities.csv line 2") && e.contains("\"-3\""), "{e}");
     }

@@ -131,7 +131,13 @@ pub fn estimate_all(catalog: &Catalog, scenario: &Scenario) -> Vec<Estimate> {
 }
 
 /// One method for one GPU.
-pub fn estimate_one(method: MethodId, gpu: &Gpu, scenario: &Scenario, work: &workload::Workload, site: &Site) -> Estimate {
+pub fn estimate_one(
+    method: MethodId,
+    gpu: &Gpu,
+    scenario: &Scenario,
+    work: &workload::Workload,
+    site: &Site,
+) -> Estimate {
     let raw = match method {
         MethodId::Mlco2 => baselines::mlco2(gpu, scenario, work),
         MethodId::GreenAlgorithms => baselines::green_algorithms(gpu, scenario, work, site),

@@ -75,10 +75,9 @@ pub fn peak_tflops(gpu: &Gpu, precision: Precision) -> (Option<f64>, Option<Stri
     };
     match (tensor, gpu.fp32_tflops) {
         (Some(t), _) => (Some(t), None),
-        (None, Some(f)) => (
-            Some(f),
-            Some(format!("no dense {precision} tensor peak known for {}; used its FP32 peak", gpu.name)),
-        ),
+        (None, Some(f)) => {
+            (Some(f), Some(format!("no dense {precision} tensor peak known for {}; used its FP32 peak", gpu.name)))
+        }
         (None, None) => (None, None),
     }
 }

@@ -1,0 +1,172 @@
+// End-to-end tests of the built site (dist/) in real headless Chromium (Debian's, driven by playwright-core).
+// The numbers on the page must equal `wattcast estimate --json` for the same link.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { startServer } from "../../scripts/static-server.mjs";
+
+const DIST = new URL("../../dist", import.meta.url).pathname;
+const ARTIFACTS = new URL("./artifacts", import.meta.url).pathname;
+const CLI = process.env.WATTCAST_BIN ?? new URL("../../target/debug/wattcast", import.meta.url).pathname;
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let browser, root, sub;
+
+before(async () => {
+  root = await startServer({ root: DIST });
+  // GitHub Pages serves a project site under /<repo>/: copy dist/ to a sub-folder and serve its parent.
+  const pagesRoot = mkdtempSync(join(tmpdir(), "wattcast-pages-"));
+  cpSync(DIST, join(pagesRoot, "wattcast"), { recursive: true });
+  sub = await startServer({ root: pagesRoot, base: "/" });
+  sub.url += "wattcast/";
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  root?.server.close();
+  sub?.server.close();
+});
+
+/** A page that records console errors/warnings, page errors and every request it makes. */
+async function open(url, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const problems = [];
+  const requests = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e}`));
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`); });
+  page.on("request", (r) => requests.push(r.url()));
+  await page.goto(url);
+  await page.waitForSelector("tr[data-gpu] td[data-method]", { timeout: 15_000 });
+  return { page, context, problems, requests };
+}
+
+/** Every estimate cell on the page: { gpu, method, kwh } with kwh = null where the cell has no number. */
+async function cells(page) {
+  return page.$$eval("tr[data-gpu] td[data-method]", (tds) => tds.map((td) => ({
+    gpu: td.closest("tr").dataset.gpu,
+    method: td.dataset.method,
+    kwh: td.hasAttribute("data-kwh") ? Number(td.dataset.kwh) : null,
+  })));
+}
+
+function cli(query) {
+  return JSON.parse(execFileSync(CLI, ["estimate", query, "--json"], { encoding: "utf8" }));
+}
+
+function queryOf(page) {
+  return new URL(page.url()).search.slice(1);
+}
+
+async function assertMatchesCli(page) {
+  const report = cli(queryOf(page));
+  const expected = report.rows.map((r) => ({ gpu: r.gpu, method: r.method, kwh: r.energy_kwh }));
+  assert.deepEqual(await cells(page), expected);
+  assert.equal(await page.textContent("#data-version"), report.data_version);
+  return report;
+}
+
+test("pick an architecture and a GPU: the page equals `wattcast estimate --json`", async () => {
+  const { page, context, problems, requests } = await open(root.url);
+  await assertMatchesCli(page); // the default scenario
+
+  await page.fill("#in-arch", "tv-vit-b-16");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("arch") === "tv-vit-b-16");
+  await page.check('input[data-gpu-option="nvidia-l4"]');
+  await page.uncheck('input[data-gpu-option="nvidia-rtx-4090"]');
+  await page.fill("#in-epochs", "30");
+  await page.fill("#in-n_gpus", "8");
+  await page.selectOption("#in-region", "FR");
+  await page.fill("#in-price", "0.25");
+  await page.waitForSelector('tr[data-gpu="nvidia-l4"]');
+
+  const q = new URL(page.url()).searchParams;
+  assert.equal(q.get("gpu"), "nvidia-h100-sxm,nvidia-a100-sxm4-80gb,nvidia-l4");
+  assert.equal(q.get("epochs"), "30");
+  assert.equal(q.get("region"), "FR");
+  const report = await assertMatchesCli(page);
+  assert.equal(report.rows.length, 9);
+  assert.ok(report.rows.every((r) => r.energy_kwh > 0 && r.co2e_kg > 0 && r.cost > 0), "every estimate has a number");
+
+  // What a person reads: the H100's ML CO2 Impact cell shows the number formatted by the estimator.
+  const shown = await page.textContent('tr[data-gpu="nvidia-h100-sxm"] td[data-method="mlco2"] .kwh');
+  assert.match(shown, /^[\d,.]+ kWh$/);
+
+  await page.screenshot({ path: join(ARTIFACTS, "site.png"), fullPage: true });
+  const origin = new URL(root.url).origin;
+  assert.deepEqual(requests.filter((u) => !u.startsWith(origin) && !u.startsWith("data:")), [], "no request leaves the site");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a share link round-trips: copy it, open it, same scenario and numbers", async () => {
+  const { page, context, problems } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-a100-sxm4-80gb,nvidia-t4&epochs=12&hours=5&region=aws:us-east-1&price=0.1`, {
+    permissions: ["clipboard-read", "clipboard-write"],
+  });
+  const before = await cells(page);
+  const link = await page.inputValue("#share-link");
+  assert.ok(link.startsWith(root.url + "?"), link);
+
+  await page.click('[data-action="copy-link"]');
+  await page.waitForSelector("#copy-status");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+
+  const second = await open(link);
+  assert.deepEqual(await cells(second.page), before);
+  assert.equal(queryOf(second.page), new URL(link).search.slice(1));
+  await assertMatchesCli(second.page);
+  assert.deepEqual([...problems, ...second.problems], []);
+  await second.context.close();
+  await context.close();
+});
+
+test("a bad link shows a message naming key and value, and the page still works", async () => {
+  const { page, context, problems } = await open(`${root.url}?v=1&epochs=banana&gpu=nvidia-h100-sxm,warp-drive&pue=0.5&colour=blue`);
+  const alert = await page.textContent('[role="alert"]');
+  assert.match(alert, /"banana" for "epochs"/);
+  assert.match(alert, /unknown GPU "warp-drive" for "gpu"/);
+  assert.match(alert, /"0.5" for "pue"/);
+  assert.match(await page.textContent('[role="status"]'), /unknown key "colour"/);
+  // Defaults fill in; the valid GPU is kept; fixing the field clears its error.
+  assert.deepEqual((await cells(page)).map((c) => c.gpu), ["nvidia-h100-sxm", "nvidia-h100-sxm", "nvidia-h100-sxm"]);
+  await page.fill("#in-epochs", "10");
+  await page.waitForFunction(() => !document.querySelector('[role="alert"]')?.textContent.includes("epochs"));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the site works under a sub-path, as on GitHub Pages", async () => {
+  const { page, context, problems, requests } = await open(`${sub.url}?arch=gpt2-small&gpu=nvidia-h100-sxm&samples=1000000000&epochs=1`);
+  await assertMatchesCli(page);
+  assert.ok(page.url().startsWith(sub.url), page.url());
+  assert.ok(requests.every((u) => u.startsWith(sub.url) || u.startsWith("data:")), requests.join("\n"));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("mobile viewport renders the table without console errors", async () => {
+  const { page, context, problems } = await open(root.url, { viewport: { width: 390, height: 844 }, isMobile: true });
+  await page.screenshot({ path: join(ARTIFACTS, "site-mobile.png"), fullPage: true });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `page is ${width}px wide on a 390px screen`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+if (process.env.UPDATE_SCREENSHOT) {
+  test("refresh the README screenshot", async () => {
+    const { page, context } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm,nvidia-a100-sxm4-80gb,nvidia-rtx-4090,nvidia-l4&epochs=90&region=FR&price=0.2`, { viewport: { width: 1280, height: 860 } });
+    await page.screenshot({ path: new URL("../../docs/screenshot.png", import.meta.url).pathname });
+    await context.close();
+  });
+}

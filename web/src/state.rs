@@ -1,0 +1,95 @@
+//! Page state: the raw share-link query the form edits, as a Yew `Reducible`.
+//!
+//! The state *is* the link: every input writes one key, and the URL is the query string. Everything
+//! shown is derived from it by the estimator on each render, so the page and the link cannot drift.
+
+use std::rc::Rc;
+
+use estimator::{Catalog, ScenarioQuery};
+use yew::Reducible;
+
+/// The page's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// The link being edited (raw strings, possibly invalid).
+    pub query: ScenarioQuery,
+    /// Filter text of the GPU picker (not part of the link).
+    pub gpu_filter: String,
+    /// Result of the last copy-link attempt, for the status line.
+    pub copy_status: Option<String>,
+}
+
+impl State {
+    /// The state for a page opened with `search` (the URL's query string, `?` included or not).
+    /// Without a query, the default scenario's link.
+    pub fn from_search(search: &str, catalog: &Catalog) -> State {
+        let query = if search.trim_start_matches('?').is_empty() {
+            estimator::Scenario::default_for(catalog).to_query(catalog.data_version())
+        } else {
+            ScenarioQuery::parse(search)
+        };
+        State { query, gpu_filter: String::new(), copy_status: None }
+    }
+}
+
+/// What the user did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Set one link key (an empty value removes it).
+    Set(&'static str, String),
+    /// Add or remove a GPU from the comparison.
+    ToggleGpu(String),
+    /// Change the GPU picker's filter.
+    FilterGpus(String),
+    /// Report the outcome of a copy.
+    Copied(String),
+}
+
+impl Reducible for State {
+    type Action = (Action, String);
+
+    /// Applies an action; the `String` is the current data version, written into the link on edits.
+    fn reduce(self: Rc<Self>, (action, data_version): Self::Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        let mut edited = true;
+        match action {
+            Action::Set(key, value) => next.query.set(key, Some(value)),
+            Action::ToggleGpu(id) => {
+                let mut ids: Vec<String> = next
+                    .query
+                    .get("gpu")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                match ids.iter().position(|g| *g == id) {
+                    Some(i) => {
+                        ids.remove(i);
+                    }
+                    None => ids.push(id),
+                }
+                next.query.set("gpu", Some(ids.join(",")));
+            }
+            Action::FilterGpus(text) => {
+                next.gpu_filter = text;
+                edited = false;
+            }
+            Action::Copied(status) => {
+                next.copy_status = Some(status);
+                edited = false;
+            }
+        }
+        if edited {
+            // The link no longer carries what was reported about the opened one.
+            next.query.unknown.clear();
+            next.query.duplicates.clear();
+            next.query.too_long = false;
+            next.query.set("v", Some(estimator::scenario::LINK_VERSION.to_string()));
+            next.query.set("data", Some(data_version));
+            next.copy_status = None;
+        }
+        Rc::new(next)
+    }
+}

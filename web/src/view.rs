@@ -1,0 +1,424 @@
+//! The page's parts: the scenario form, the results table with the share box, and the footer.
+//! Pure rendering of state and estimator output; every number goes through `estimator::format`.
+
+use estimator::catalog::{RegionKind, SampleUnit};
+use estimator::format::human;
+use estimator::{ArchChoice, Catalog, MethodId, Precision, Report, Resolved};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::state::{Action, State};
+
+/// A catalogue reference compared by address (the catalogue is one static value).
+#[derive(Clone, Copy)]
+pub struct CatalogRef(pub &'static Catalog);
+
+impl PartialEq for CatalogRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl From<&'static Catalog> for CatalogRef {
+    fn from(c: &'static Catalog) -> Self {
+        CatalogRef(c)
+    }
+}
+
+/// Properties shared by the form and the results.
+#[derive(Properties, PartialEq)]
+pub struct PartProps {
+    /// The catalogue.
+    pub catalog: CatalogRef,
+    /// The page state.
+    pub state: State,
+    /// The resolved scenario.
+    pub resolved: Resolved,
+    /// The estimates (results only).
+    #[prop_or_default]
+    pub report: Option<Report>,
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+}
+
+fn input_value(e: &Event) -> String {
+    e.target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .or_else(|| e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).map(|s| s.value()))
+        .unwrap_or_default()
+}
+
+fn on_set(dispatch: &Callback<Action>, key: &'static str) -> Callback<InputEvent> {
+    let dispatch = dispatch.clone();
+    Callback::from(move |e: InputEvent| dispatch.emit(Action::Set(key, input_value(&e))))
+}
+
+fn on_change(dispatch: &Callback<Action>, key: &'static str) -> Callback<Event> {
+    let dispatch = dispatch.clone();
+    Callback::from(move |e: Event| dispatch.emit(Action::Set(key, input_value(&e))))
+}
+
+/// One labelled text field bound to a link key.
+fn field(
+    state: &State,
+    resolved: &Resolved,
+    dispatch: &Callback<Action>,
+    key: &'static str,
+    label: &str,
+    hint: &str,
+) -> Html {
+    let id = format!("in-{key}");
+    let invalid = resolved.errors.iter().any(|e| e.key() == key);
+    let value = state.query.get(key).unwrap_or_default().to_string();
+    html! {
+        <div class={classes!("field", invalid.then_some("invalid"))}>
+            <label for={id.clone()}>{ label }</label>
+            <input id={id} name={key} type="text" inputmode="decimal" autocomplete="off" placeholder={hint.to_string()}
+                value={value} aria-invalid={invalid.to_string()} oninput={on_set(dispatch, key)} />
+        </div>
+    }
+}
+
+/// The scenario form.
+#[component]
+pub fn Inputs(p: &PartProps) -> Html {
+    let catalog = p.catalog.0;
+    let (state, resolved, dispatch) = (&p.state, &p.resolved, &p.dispatch);
+    let s = &resolved.scenario;
+    let custom = matches!(s.arch, ArchChoice::Custom { .. }) || state.query.get("arch") == Some("custom");
+
+    let arch_value = state.query.get("arch").unwrap_or_default().to_string();
+    let on_arch_input = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = input_value(&e);
+            // While typing, only commit a complete id; `change` commits whatever was entered.
+            if v == "custom" || crate::catalog().is_ok_and(|c| c.arch(&v).is_some()) {
+                dispatch.emit(Action::Set("arch", v));
+            }
+        })
+    };
+    let arch_info = match &s.arch {
+        ArchChoice::Catalog { id } => catalog.arch(id).map(|a| {
+            let unit = match a.sample_unit {
+                SampleUnit::Image => a.input_px.map_or("per image".to_string(), |px| format!("per image at {px}×{px}")),
+                SampleUnit::Token => "per token".to_string(),
+            };
+            format!(
+                "{} · {} · {} GFLOPs {unit}",
+                a.name,
+                a.params_m.map_or("params unknown".to_string(), |m| format!("{} M params", human(m))),
+                a.forward_gflops.map_or("—".to_string(), human),
+            )
+        }),
+        ArchChoice::Custom { .. } => Some("custom architecture".to_string()),
+    };
+
+    let selected: Vec<&str> = s.gpus.iter().map(String::as_str).collect();
+    let filter = state.gpu_filter.to_lowercase();
+    // Selected GPUs first (in comparison order), then the rest in catalogue order.
+    let ordered = selected
+        .iter()
+        .filter_map(|id| catalog.gpu(id))
+        .chain(catalog.gpus.gpus.iter().filter(|g| !selected.contains(&g.id.as_str())));
+    let gpu_items = ordered
+        .filter(|g| {
+            filter.is_empty()
+                || g.name.to_lowercase().contains(&filter)
+                || g.id.contains(&filter)
+                || g.vendor.to_lowercase().contains(&filter)
+        })
+        .map(|g| {
+            let checked = selected.contains(&g.id.as_str());
+            let id = g.id.clone();
+            let dispatch = dispatch.clone();
+            let onchange = Callback::from(move |_: Event| dispatch.emit(Action::ToggleGpu(id.clone())));
+            let tdp = g.tdp_w.map_or("TDP unknown".to_string(), |w| format!("{} W", human(w)));
+            html! {
+                <li key={g.id.clone()}>
+                    <label>
+                        <input type="checkbox" data-gpu-option={g.id.clone()} checked={checked} {onchange} />
+                        { format!("{} ", g.name) }<small>{ format!("{} · {}", g.vendor, tdp) }</small>
+                    </label>
+                </li>
+            }
+        })
+        .collect::<Html>();
+    let on_filter = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| dispatch.emit(Action::FilterGpus(input_value(&e))))
+    };
+
+    let region_groups = [
+        ("World and countries", None::<&str>),
+        ("Amazon Web Services", Some("aws")),
+        ("Google Cloud", Some("gcp")),
+        ("Microsoft Azure", Some("azure")),
+    ];
+    let regions = region_groups
+        .iter()
+        .map(|(label, provider)| {
+            let mut items: Vec<_> = catalog
+                .regions
+                .regions
+                .iter()
+                .filter(|r| match provider {
+                    None => r.kind != RegionKind::Cloud,
+                    Some(p) => r.provider.as_deref() == Some(*p),
+                })
+                .collect();
+            items.sort_by(|a, b| (a.kind != RegionKind::World, &a.name).cmp(&(b.kind != RegionKind::World, &b.name)));
+            html! {
+                <optgroup label={*label}>
+                    { for items.into_iter().map(|r| html! {
+                        <option value={r.id.clone()} selected={r.id == s.region}>
+                            { format!("{} — {} g/kWh", r.name, human(r.intensity_g_per_kwh)) }
+                        </option>
+                    }) }
+                </optgroup>
+            }
+        })
+        .collect::<Html>();
+    let site = estimator::Site::of(s, catalog);
+    let pue_hint =
+        format!("default {} ({})", site.pue, if site.pue_source == "user" { "set" } else { &site.pue_source });
+    let samples_label = match &s.arch {
+        ArchChoice::Catalog { id } if catalog.arch(id).is_some_and(|a| a.sample_unit == SampleUnit::Token) => {
+            "Training tokens per epoch"
+        }
+        _ => "Training samples per epoch",
+    };
+
+    html! {
+        <section class="inputs" aria-label="Training scenario">
+            <h2>{ "Your training run" }</h2>
+            <div class={classes!("field", resolved.errors.iter().any(|e| e.key() == "arch").then_some("invalid"))}>
+                <label for="in-arch">{ "Architecture" }</label>
+                <input id="in-arch" list="arch-options" type="search" autocomplete="off" placeholder="type to search, or “custom”"
+                    value={arch_value} oninput={on_arch_input} onchange={on_change(dispatch, "arch")} />
+                <datalist id="arch-options">
+                    <option value="custom">{ "Custom: enter params and GFLOPs" }</option>
+                    { for catalog.archs.architectures.iter().map(|a| html! {
+                        <option value={a.id.clone()}>{ format!("{} ({})", a.name, a.family) }</option>
+                    }) }
+                </datalist>
+                if let Some(info) = arch_info { <p class="hint" id="arch-info">{ info }</p> }
+            </div>
+            if custom {
+                <div class="row">
+                    { field(state, resolved, dispatch, "params_m", "Parameters (millions)", "optional") }
+                    { field(state, resolved, dispatch, "gflops", "Forward GFLOPs per sample", "e.g. 8.2") }
+                </div>
+            }
+            <fieldset class="gpus">
+                <legend>{ format!("GPUs to compare ({} selected)", s.gpus.len()) }</legend>
+                <label for="gpu-filter" class="visually-hidden">{ "Filter GPUs" }</label>
+                <input id="gpu-filter" type="search" placeholder="filter: h100, rtx, amd…" value={state.gpu_filter.clone()} oninput={on_filter} />
+                <ul class="gpu-picker">{ gpu_items }</ul>
+            </fieldset>
+            <div class="row">
+                { field(state, resolved, dispatch, "n_gpus", "GPUs per run", "1") }
+                { field(state, resolved, dispatch, "epochs", "Epochs", "90") }
+            </div>
+            { field(state, resolved, dispatch, "samples", samples_label, "1281167") }
+            <div class="row">
+                { field(state, resolved, dispatch, "batch", "Batch size", "optional") }
+                { field(state, resolved, dispatch, "input", "Input size (px)", "architecture default") }
+            </div>
+            <div class="row">
+                <div class="field">
+                    <label for="in-precision">{ "Precision" }</label>
+                    <select id="in-precision" onchange={on_change(dispatch, "precision")}>
+                        { for Precision::ALL.iter().map(|pr| html! {
+                            <option value={pr.as_str()} selected={*pr == s.precision}>{ pr.as_str() }</option>
+                        }) }
+                    </select>
+                </div>
+                { field(state, resolved, dispatch, "hours", "Duration (hours)", "estimate it") }
+            </div>
+            <div class="field">
+                <label for="in-region">{ "Region (grid carbon intensity)" }</label>
+                <select id="in-region" onchange={on_change(dispatch, "region")}>{ regions }</select>
+            </div>
+            <div class="row">
+                { field(state, resolved, dispatch, "pue", "PUE", &pue_hint) }
+                { field(state, resolved, dispatch, "price", "Price per kWh", "optional") }
+            </div>
+            <details>
+                <summary>{ "Green Algorithms inputs" }</summary>
+                <div class="row">
+                    { field(state, resolved, dispatch, "usage", "GPU usage factor", "1") }
+                    { field(state, resolved, dispatch, "mem_gb", "Memory (GB)", "0") }
+                </div>
+            </details>
+        </section>
+    }
+}
+
+/// Alerts, the estimates table, and the share box.
+#[component]
+pub fn Results(p: &PartProps) -> Html {
+    let catalog = p.catalog.0;
+    let resolved = &p.resolved;
+    let Some(report) = &p.report else { return Html::default() };
+    let s = &resolved.scenario;
+    let site = estimator::Site::of(s, catalog);
+
+    let mut notes: Vec<String> = Vec::new();
+    let mut note_ref = |w: &String| -> usize {
+        notes.iter().position(|n| n == w).unwrap_or_else(|| {
+            notes.push(w.clone());
+            notes.len() - 1
+        }) + 1
+    };
+
+    let rows = s
+        .gpus
+        .iter()
+        .filter_map(|id| catalog.gpu(id))
+        .map(|g| {
+            let (peak, _) = estimator::methods::workload::peak_tflops(g, s.precision);
+            let spec = format!(
+                "{} · {}",
+                g.tdp_w.map_or("TDP unknown".to_string(), |w| format!("{} W", human(w))),
+                peak.map_or("peak unknown".to_string(), |t| format!("{} TFLOPS {}", human(t), s.precision)),
+            );
+            let cells = MethodId::ALL
+                .iter()
+                .map(|m| {
+                    let Some(e) = report.rows.iter().find(|r| r.gpu == g.id && r.method == *m) else {
+                        return html! { <td data-method={m.as_str()}>{ "—" }</td> };
+                    };
+                    let marks: Vec<usize> = e.warnings.iter().map(&mut note_ref).collect();
+                    let kwh = e.energy_kwh.map(|x| AttrValue::from(x.to_string()));
+                    let main = e.energy_kwh.map_or("—".to_string(), |x| format!("{} kWh", human(x)));
+                    let mut sub = Vec::new();
+                    if let Some(c) = e.co2e_kg {
+                        sub.push(format!("{} kg CO2e", human(c)));
+                    }
+                    if let Some(c) = e.cost {
+                        sub.push(format!("cost {}", human(c)));
+                    }
+                    if let Some(h) = e.duration_h {
+                        sub.push(format!("{}{} h", if e.duration_estimated { "~" } else { "" }, human(h)));
+                    }
+                    html! {
+                        <td data-method={m.as_str()} data-kwh={kwh} title={e.warnings.join("\n")}>
+                            <span class="kwh">{ main }</span>
+                            { for marks.iter().map(|i| html! { <sup class="mark">{ format!("[{i}]") }</sup> }) }
+                            <span class="sub">{ sub.join(" · ") }</span>
+                        </td>
+                    }
+                })
+                .collect::<Html>();
+            html! {
+                <tr data-gpu={g.id.clone()} key={g.id.clone()}>
+                    <th scope="row">{ &g.name }<span class="sub">{ spec }</span></th>
+                    { cells }
+                </tr>
+            }
+        })
+        .collect::<Html>();
+
+    let url = crate::share_url(&report.query);
+    let on_copy = {
+        let dispatch = p.dispatch.clone();
+        let url = url.clone();
+        Callback::from(move |_: MouseEvent| copy_link(&url, dispatch.clone()))
+    };
+    let region = catalog.region(&s.region);
+
+    html! {
+        <section class="results" aria-label="Estimates">
+            if !resolved.errors.is_empty() {
+                <div role="alert" class="alert">
+                    <strong>{ "Some values in this link could not be used; their defaults are shown instead:" }</strong>
+                    <ul>{ for resolved.errors.iter().map(|e| html! { <li data-key={e.key()}>{ e.to_string() }</li> }) }</ul>
+                </div>
+            }
+            if !resolved.notices.is_empty() {
+                <div role="status" class="notice">
+                    <ul>{ for resolved.notices.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+                </div>
+            }
+            <h2>{ "Estimated energy per GPU and method" }</h2>
+            <p class="hint">
+                { format!(
+                    "{} · grid {} g CO2e/kWh ({}) · PUE {} ({})",
+                    region.map_or(s.region.as_str(), |r| r.name.as_str()),
+                    human(site.intensity_g_per_kwh),
+                    region.and_then(|r| catalog.source(&r.source)).map_or("", |src| src.name.as_str()),
+                    site.pue,
+                    site.pue_source,
+                ) }
+            </p>
+            <div class="table-wrap">
+                <table class="estimates">
+                    <thead>
+                        <tr>
+                            <th scope="col">{ "GPU" }</th>
+                            { for MethodId::ALL.iter().map(|m| html! {
+                                <th scope="col" data-method={m.as_str()}>{ m.label() }<span class="sub">{ m.formula() }</span></th>
+                            }) }
+                        </tr>
+                    </thead>
+                    <tbody>{ rows }</tbody>
+                </table>
+            </div>
+            if !notes.is_empty() {
+                <ol class="notes">{ for notes.iter().map(|n| html! { <li>{ n }</li> }) }</ol>
+            }
+            <p class="hint">{ "~ marks a duration estimated by the FLOPs model (33 % of peak FLOP/s, Amodei & Hernandez 2018); give the hours you expect to override it. Green Algorithms already includes PUE in its energy; the other methods apply it for CO2e and cost." }</p>
+            <div class="share">
+                <label for="share-link">{ "Share this estimate" }</label>
+                <div class="share-row">
+                    <input id="share-link" readonly=true value={url} />
+                    <button type="button" data-action="copy-link" onclick={on_copy}>{ "Copy link" }</button>
+                </div>
+                if let Some(status) = &p.state.copy_status { <p role="status" class="hint" id="copy-status">{ status }</p> }
+            </div>
+        </section>
+    }
+}
+
+fn copy_link(url: &str, dispatch: Callback<Action>) {
+    let Some(window) = web_sys::window() else { return };
+    let promise = window.navigator().clipboard().write_text(url);
+    wasm_bindgen_futures::spawn_local(async move {
+        let status = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(_) => "Link copied.".to_string(),
+            Err(_) => "Copying is blocked here: select the link above and copy it.".to_string(),
+        };
+        dispatch.emit(Action::Copied(status));
+    });
+}
+
+/// Properties of [`Footer`].
+#[derive(Properties, PartialEq)]
+pub struct FooterProps {
+    /// The catalogue.
+    pub catalog: CatalogRef,
+}
+
+/// Data version and attribution.
+#[component]
+pub fn Footer(p: &FooterProps) -> Html {
+    let c = p.catalog.0;
+    html! {
+        <footer class="bottom">
+            <p>
+                { "Data version " }<span id="data-version">{ c.data_version() }</span>
+                { format!(" · {} GPUs, {} architectures, {} regions. ", c.gpus.gpus.len(), c.archs.architectures.len(), c.regions.regions.len()) }
+                { "Everything is computed in your browser; nothing is sent anywhere." }
+            </p>
+            <p class="sources">
+                { "Carbon data: " }
+                { for c.regions.header.sources.iter().filter(|s| s.id != "wattcast").map(|s| html! {
+                    <span class="source">{ format!("{} ({}). ", s.attribution, s.licence) }</span>
+                }) }
+            </p>
+        </footer>
+    }
+}
