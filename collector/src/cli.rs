@@ -40,6 +40,39 @@ pub enum Command {
 /// `wattcast import …`.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
+    /// Turn nvidia-smi CSV logs (`--query-gpu=timestamp,name,power.draw,… --format=csv`) into one profile.
+    ///
+    /// Both header styles are read (`power.draw [W]` and renamed `gpu_power_draw`), plain or gzipped;
+    /// several files are several GPUs of one run.
+    NvidiaSmi {
+        /// The CSV logs.
+        #[arg(required = true)]
+        csv: Vec<PathBuf>,
+        /// Output profile (`.json` or `.json.gz`).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Run metadata.
+        #[command(flatten)]
+        meta: MetaArgs,
+    },
+    /// Maintainers: build data/profiles/seaa2023 from the SEAA 2023 run table and raw traces.
+    Seaa {
+        /// The `data/metrics` folder of the SEAA replication package.
+        #[arg(long, default_value = "../shared/paper-data/seaa2023_ect/data/metrics")]
+        from: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "data/profiles/seaa2023")]
+        out: PathBuf,
+    },
+    /// Maintainers: build data/profiles/zeus from the Zeus NSDI '23 power traces.
+    Zeus {
+        /// The folder holding `summary_power_<gpu>.csv`.
+        #[arg(long, default_value = "../shared/anchor-data/zeus-nsdi23-trace")]
+        from: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "data/profiles/zeus")]
+        out: PathBuf,
+    },
     /// Build data/gpus.json, data/architectures.json and data/regions.json.
     Catalog {
         /// The folder holding `catalog-facts/` and `anchor-data/`.
@@ -52,4 +85,33 @@ pub enum ImportCommand {
         #[arg(long, default_value = crate::commands::import::DATA_VERSION)]
         data_version: String,
     },
+}
+
+/// Run metadata given on the command line (or in a JSON file), shared by `import nvidia-smi` and `record`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MetaArgs {
+    /// A JSON file with the run metadata (the profile's `meta` object); flags override its fields.
+    #[arg(long)]
+    pub meta: Option<PathBuf>,
+    /// Catalogue architecture id (`tv-resnet50`).
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Batch size.
+    #[arg(long)]
+    pub batch: Option<u32>,
+    /// Training samples per epoch (tokens for language models).
+    #[arg(long)]
+    pub samples: Option<u64>,
+    /// Planned epochs.
+    #[arg(long)]
+    pub epochs: Option<u32>,
+    /// Square input size in pixels.
+    #[arg(long)]
+    pub input: Option<u32>,
+    /// Precision (fp32, tf32, fp16, bf16).
+    #[arg(long)]
+    pub precision: Option<String>,
+    /// Framework (`pytorch 2.5`).
+    #[arg(long)]
+    pub framework: Option<String>,
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod import;
+mod profiles;
 
 use std::process::ExitCode;
 

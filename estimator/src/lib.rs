@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod error;
 pub mod format;
 pub mod methods;
+pub mod profile;
 pub mod query;
 pub mod scenario;
 #[cfg(feature = "schema")]

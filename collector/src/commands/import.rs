@@ -59,3 +59,88 @@ pub fn catalog(from: &Path, out: &Path, data_version: &str) -> anyhow::Result<Ex
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `wattcast import nvidia-smi`: one profile from one or more logs (one per GPU, or one log with an index column).
+pub fn nvidia_smi(csv: &[std::path::PathBuf], output: &Path, meta_args: &crate::cli::MetaArgs) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded()?;
+    let mut logs = Vec::new();
+    for path in csv {
+        let text = crate::profiles::read_text(path)?;
+        let log = crate::import::nvidia_smi::parse(&path.display().to_string(), &text)?;
+        for (line, why) in &log.skipped {
+            eprintln!("note: {} line {line}: skipped ({why})", path.display());
+        }
+        logs.push((path.display().to_string(), log));
+    }
+    let meta = crate::import::meta::resolve(meta_args, &catalog, |p| crate::profiles::read_text(p))?;
+    let profile = crate::import::meta::profile_from_logs(&logs, meta, &catalog)?;
+    let bytes = crate::profiles::encode(output, &profile)?;
+    super::write_atomic_bytes(output, &bytes)?;
+    eprintln!(
+        "wrote {}: {} GPU(s), {} samples, {:.1} kJ over {:.0} s",
+        output.display(),
+        profile.devices.len(),
+        profile.devices.iter().map(|d| d.samples.len()).sum::<usize>(),
+        profile.summary.energy_j / 1000.0,
+        profile.summary.duration_s
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wattcast import seaa`.
+pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded()?;
+    let table = read(&from.join("processed/dl-training-energy-consumption-dataset.csv"))?;
+    let mut texts = Vec::new();
+    for (env_dir, _, _, _) in crate::import::paper::SEAA_ENVS.iter().filter(|e| !e.0.is_empty()) {
+        for (arch_dir, _) in crate::import::paper::SEAA_ARCHS {
+            let dir = from.join("raw").join(env_dir).join(arch_dir);
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .with_context(|| format!("cannot list {}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                .filter(|n| n.starts_with("gpu-power-"))
+                .collect();
+            names.sort();
+            for n in names {
+                texts.push((*env_dir, arch_dir, n.clone(), crate::profiles::read_text(&dir.join(&n))?));
+            }
+        }
+    }
+    let traces: Vec<crate::import::paper::SeaaTrace<'_>> = texts
+        .iter()
+        .map(|(e, a, n, t)| crate::import::paper::SeaaTrace { env_dir: e, arch_dir: a, file_name: n, text: t })
+        .collect();
+    let result = crate::import::paper::seaa_import(&table, &traces, &catalog)?;
+    for line in &result.report {
+        eprintln!("{line}");
+    }
+    for p in &result.traced {
+        let env = p.id.split('-').nth(1).unwrap_or("x");
+        let path = out.join(format!("{}.json.gz", p.id.replace("seaa2023-", "").replacen(&format!("{env}-"), &format!("{env}/"), 1)));
+        super::write_atomic_bytes(&path, &crate::profiles::encode(&path, p)?)?;
+    }
+    let bundle = estimator::profile::ProfileBundle {
+        schema_version: 1,
+        id: "seaa2023-summary-only".into(),
+        profiles: result.summary_only.clone(),
+    };
+    let path = out.join("summary-only.json.gz");
+    super::write_atomic_bytes(&path, &crate::profiles::encode(&path, &bundle)?)?;
+    eprintln!("wrote {} traced and {} summary-only profiles to {}", result.traced.len(), result.summary_only.len(), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wattcast import zeus`.
+pub fn zeus(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded()?;
+    for (suffix, _, _) in crate::import::paper::ZEUS_GPUS {
+        let text = read(&from.join(format!("summary_power_{suffix}.csv")))?;
+        let profiles = crate::import::paper::zeus_profiles(suffix, &text, &catalog)?;
+        let n = profiles.len();
+        let bundle = estimator::profile::ProfileBundle { schema_version: 1, id: format!("zeus-nsdi23-{suffix}"), profiles };
+        let path = out.join(format!("{suffix}.json.gz"));
+        super::write_atomic_bytes(&path, &crate::profiles::encode(&path, &bundle)?)?;
+        eprintln!("wrote {n} summary-only profiles to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

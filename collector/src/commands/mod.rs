@@ -18,16 +18,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Catalog { from, out, data_version }) => {
             import::catalog(&from, &out, &data_version)
         }
+        Command::Import(ImportCommand::NvidiaSmi { csv, output, meta }) => import::nvidia_smi(&csv, &output, &meta),
+        Command::Import(ImportCommand::Seaa { from, out }) => import::seaa(&from, &out),
+        Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),
         Command::Schema { out } => schema::run(&out),
     }
 }
 
 /// Writes a file atomically (temporary file, then rename), creating its folder.
 pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
+    write_atomic_bytes(path, contents.as_bytes())
+}
+
+/// [`write_atomic`] for bytes.
+pub fn write_atomic_bytes(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let tmp = path.with_extension("tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
     std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }

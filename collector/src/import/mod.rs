@@ -4,6 +4,9 @@
 //! reads the files and writes the JSON. Maintainer commands: a user's clone needs none of this.
 
 pub mod catalog;
+pub mod meta;
+pub mod nvidia_smi;
+pub mod paper;
 pub mod regions;
 
 use std::str::FromStr;

@@ -3,6 +3,7 @@
 //! Invariant: an estimate that cannot be made is `energy_kwh: None` with a warning saying why, never 0.
 
 pub mod baselines;
+pub mod step;
 pub mod workload;
 
 use serde::Serialize;

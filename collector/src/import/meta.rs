@@ -1,0 +1,174 @@
+//! Run metadata from flags or a JSON file, and profiles built from parsed nvidia-smi logs.
+
+use std::path::Path;
+
+use estimator::catalog::Catalog;
+use estimator::profile::{
+    Calibration, Capabilities, DeviceTrace, EnergySource, GpuInfo, Profile, ProfileStatus, Provenance, RunMeta, Summary,
+};
+use thiserror::Error;
+
+use super::nvidia_smi::SmiLog;
+use crate::cli::MetaArgs;
+
+/// Metadata that cannot be used.
+#[derive(Debug, Error)]
+pub enum MetaError {
+    /// A flag with a bad value.
+    #[error("invalid value \"{value}\" for --{flag}: {reason}")]
+    Flag {
+        /// The flag.
+        flag: &'static str,
+        /// Its value.
+        value: String,
+        /// What was expected.
+        reason: String,
+    },
+    /// The `--meta` file cannot be used.
+    #[error("--meta {path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Builds the run metadata: the `--meta` file first, then each flag given overrides its field.
+pub fn resolve(
+    args: &MetaArgs,
+    catalog: &Catalog,
+    read: impl Fn(&Path) -> anyhow::Result<String>,
+) -> Result<RunMeta, MetaError> {
+    let mut meta = match &args.meta {
+        None => RunMeta { n_gpus: 1, ..RunMeta::default() },
+        Some(path) => {
+            let file_err = |reason: String| MetaError::File { path: path.display().to_string(), reason };
+            let text = read(path).map_err(|e| file_err(format!("{e:#}")))?;
+            serde_json::from_str::<RunMeta>(&text).map_err(|e| file_err(e.to_string()))?
+        }
+    };
+    if let Some(id) = &args.arch {
+        let arch = catalog.arch(id).ok_or_else(|| MetaError::Flag {
+            flag: "arch",
+            value: id.clone(),
+            reason: "not a catalogue architecture (see data/architectures.json)".into(),
+        })?;
+        meta.arch_id = Some(arch.id.clone());
+        meta.params_m = arch.params_m;
+        let px = args.input.or(arch.input_px);
+        meta.forward_gflops = arch
+            .forward_gflops
+            .map(|g| match (arch.input_px, px) {
+                (Some(base), Some(px)) => g * (f64::from(px) / f64::from(base)).powi(2),
+                _ => g,
+            });
+    }
+    let positive = |flag: &'static str, v: u64| {
+        if v == 0 {
+            Err(MetaError::Flag { flag, value: "0".into(), reason: "must be at least 1".into() })
+        } else {
+            Ok(v)
+        }
+    };
+    if let Some(b) = args.batch {
+        meta.batch = Some(positive("batch", u64::from(b))? as u32);
+    }
+    if let Some(s) = args.samples {
+        meta.train_samples = Some(positive("samples", s)?);
+    }
+    if let Some(e) = args.epochs {
+        meta.planned_epochs = Some(positive("epochs", u64::from(e))? as u32);
+    }
+    if let Some(i) = args.input {
+        meta.input_px = Some(positive("input", u64::from(i))? as u32);
+    }
+    if let Some(p) = &args.precision {
+        let ok = estimator::Precision::ALL.iter().any(|x| x.as_str() == p);
+        if !ok {
+            return Err(MetaError::Flag { flag: "precision", value: p.clone(), reason: "expected fp32, tf32, fp16 or bf16".into() });
+        }
+        meta.precision = Some(p.clone());
+    }
+    if let Some(f) = &args.framework {
+        meta.framework = Some(f.clone());
+    }
+    Ok(meta)
+}
+
+/// One profile from logs of one run (each log may hold several GPUs).
+pub fn profile_from_logs(logs: &[(String, SmiLog)], mut meta: RunMeta, catalog: &Catalog) -> anyhow::Result<Profile> {
+    let start = logs.iter().map(|(_, l)| l.start_unix_ms).min().unwrap_or(0);
+    let mut devices = Vec::new();
+    for (name, log) in logs {
+        let offset = (log.start_unix_ms - start).max(0) as u64;
+        for d in &log.devices {
+            let mut samples = d.samples.clone();
+            samples.t_ms.iter_mut().for_each(|t| *t += offset);
+            let gpu = GpuInfo {
+                nvml_name: d.name.clone(),
+                catalog_id: d.name.as_deref().and_then(|n| catalog.gpu_by_nvml_name(n)).map(|g| g.id.clone()),
+                power_limit_w: d.power_limit_w,
+                ..GpuInfo::default()
+            };
+            if gpu.catalog_id.is_none() {
+                eprintln!("warning: {name}: GPU \"{}\" is not in the catalogue", d.name.as_deref().unwrap_or("?"));
+            }
+            let energy_j = samples.integrated_energy_j();
+            devices.push(DeviceTrace {
+                index: devices.len() as u32,
+                host: None,
+                gpu,
+                samples,
+                energy_j,
+            });
+        }
+    }
+    let first = devices.first().ok_or_else(|| anyhow::anyhow!("no samples in the logs"))?;
+    meta.gpu = GpuInfo { uuid: None, ..first.gpu.clone() };
+    meta.n_gpus = devices.len() as u32;
+    let energy_j: f64 = devices.iter().map(|d| d.energy_j).sum();
+    let t0 = devices.iter().filter_map(|d| d.samples.t_ms.first()).min().copied().unwrap_or(0);
+    let t1 = devices.iter().filter_map(|d| d.samples.t_ms.last()).max().copied().unwrap_or(0);
+    let duration_s = (t1 - t0) as f64 / 1000.0;
+    let s = &first.samples;
+    let caps = Capabilities {
+        energy_counter: false,
+        power: true,
+        utilisation: s.utilisation_pct.is_some(),
+        memory: s.memory_used_mib.is_some(),
+        temperature: s.temperature_c.is_some(),
+        sm_clock: s.sm_clock_mhz.is_some(),
+    };
+    let mean_util = s.utilisation_pct.as_ref().map(|u| u.iter().sum::<f64>() / u.len().max(1) as f64);
+    let interval = if s.len() > 1 { Some((s.t_ms[s.len() - 1] - s.t_ms[0]) as f64 / (s.len() - 1) as f64) } else { None };
+    Ok(Profile {
+        schema_version: 1,
+        id: format!("nvidia-smi-{}", logs.first().map_or("log", |(n, _)| n.as_str()).rsplit('/').next().unwrap_or("log")),
+        status: ProfileStatus::Complete,
+        exit_code: None,
+        calibration: Calibration {
+            idle_power_w: None,
+            interval_ms: interval.map(|i| i.round()),
+            energy_source: EnergySource::Integrated,
+            counter_vs_integrated_pct: None,
+            capabilities: caps,
+        },
+        summary: Summary {
+            energy_j,
+            duration_s,
+            mean_power_w: if duration_s > 0.0 { energy_j / duration_s } else { 0.0 },
+            mean_epoch_s: meta.completed_epochs.filter(|e| *e > 0).map(|e| duration_s / f64::from(e)),
+            mean_utilisation_pct: mean_util,
+        },
+        devices,
+        epochs: Vec::new(),
+        meta,
+        provenance: Provenance {
+            source: format!("imported from nvidia-smi logs with wattcast {}", env!("CARGO_PKG_VERSION")),
+            licence: "CC-BY-4.0".into(),
+            citation: "contributed measurement".into(),
+            detail: Some(format!("files: {}", logs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "))),
+        },
+    })
+}

@@ -1,0 +1,322 @@
+//! Calibration profiles (schema version 1): the collector's output and the unit of contributed data.
+//!
+//! A profile is one training run: its metadata, how it was measured (calibration), the power samples
+//! of each GPU stored as columns, epoch marks, a summary and its provenance. Runs known only by their
+//! totals are `summary-only` profiles without samples. A `ProfileBundle` groups many summary-only
+//! profiles from one source in one file.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether the run finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileStatus {
+    /// The command ran to its end (whatever its exit code).
+    Complete,
+    /// Recording stopped early (signal, crash of the recorder); samples up to the stop are kept.
+    Interrupted,
+    /// Only totals are known (no samples).
+    SummaryOnly,
+}
+
+/// Where the energy figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum EnergySource {
+    /// The GPU's total-energy counter (NVML `nvmlDeviceGetTotalEnergyConsumption`).
+    Counter,
+    /// Trapezoid integration of the power samples.
+    Integrated,
+    /// Given by the source as a total (summary-only profiles).
+    Reported,
+}
+
+/// One GPU as the recorder saw it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GpuInfo {
+    /// Name NVML reports (`NVIDIA GeForce RTX 3090`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvml_name: Option<String>,
+    /// Catalogue id, when the name matches one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog_id: Option<String>,
+    /// Device UUID, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// Driver version, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// Power limit in force at the start, W.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_limit_w: Option<f64>,
+}
+
+/// What was trained, and how.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RunMeta {
+    /// The GPU model (every device of a run is the same model).
+    pub gpu: GpuInfo,
+    /// GPUs used.
+    pub n_gpus: u32,
+    /// Catalogue architecture id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch_id: Option<String>,
+    /// Free-text workload name (`cifar100/shufflenetv2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+    /// Parameters, millions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params_m: Option<f64>,
+    /// Forward GFLOPs per sample at `input_px`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_gflops: Option<f64>,
+    /// Batch size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
+    /// Square input side, pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_px: Option<u32>,
+    /// Training samples per epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_samples: Option<u64>,
+    /// Validation samples per epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_samples: Option<u64>,
+    /// Epochs planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_epochs: Option<u32>,
+    /// Epochs completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_epochs: Option<u32>,
+    /// Framework (`tensorflow 2.10`, `pytorch 2.5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
+    /// Precision (`fp32`, `bf16`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<String>,
+    /// Host RAM, GB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_ram_gb: Option<f64>,
+}
+
+/// Which readings the GPU supports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    /// Total-energy counter.
+    pub energy_counter: bool,
+    /// Power draw.
+    pub power: bool,
+    /// Utilisation.
+    pub utilisation: bool,
+    /// Memory used.
+    pub memory: bool,
+    /// Temperature.
+    pub temperature: bool,
+    /// SM clock.
+    pub sm_clock: bool,
+}
+
+/// How the run was measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// Mean power before the command started, W (sum over GPUs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_power_w: Option<f64>,
+    /// Sampling interval asked for, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_ms: Option<f64>,
+    /// Where `summary.energy_j` comes from.
+    pub energy_source: EnergySource,
+    /// (counter − integrated) / integrated × 100, when both exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_vs_integrated_pct: Option<f64>,
+    /// Readings the GPU supports.
+    pub capabilities: Capabilities,
+}
+
+/// Samples of one GPU, as columns of equal length. Absent columns were not read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Samples {
+    /// Time since the start of the recording, ms.
+    pub t_ms: Vec<u64>,
+    /// Power draw, W.
+    pub power_w: Vec<f64>,
+    /// GPU utilisation, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilisation_pct: Option<Vec<f64>>,
+    /// Memory used, MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_used_mib: Option<Vec<f64>>,
+    /// Temperature, °C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature_c: Option<Vec<f64>>,
+    /// SM clock, MHz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sm_clock_mhz: Option<Vec<f64>>,
+    /// Energy counter since the start of the recording, J.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_counter_j: Option<Vec<f64>>,
+}
+
+impl Samples {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.t_ms.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.t_ms.is_empty()
+    }
+
+    /// Trapezoid integral of power over time, J.
+    pub fn integrated_energy_j(&self) -> f64 {
+        trapezoid_j(&self.t_ms, &self.power_w)
+    }
+}
+
+/// Trapezoid integral of power (W) over time (ms), in joules.
+pub fn trapezoid_j(t_ms: &[u64], power_w: &[f64]) -> f64 {
+    t_ms.windows(2)
+        .zip(power_w.windows(2))
+        .map(|(t, p)| (t[1].saturating_sub(t[0])) as f64 / 1000.0 * (p[0] + p[1]) / 2.0)
+        .sum()
+}
+
+/// One GPU's series in a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeviceTrace {
+    /// Device index on its host.
+    pub index: u32,
+    /// Host name, for runs merged from several nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The device.
+    pub gpu: GpuInfo,
+    /// Its samples.
+    pub samples: Samples,
+    /// Its energy, J (from `calibration.energy_source`).
+    pub energy_j: f64,
+}
+
+/// The end of one epoch (and its start).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EpochMark {
+    /// Epoch index, from 0.
+    pub index: u32,
+    /// Start, ms since the start of the recording.
+    pub start_t_ms: u64,
+    /// End, ms since the start of the recording.
+    pub end_t_ms: u64,
+    /// Energy of all GPUs during the epoch, J.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_j: Option<f64>,
+}
+
+/// Totals of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    /// Energy of all GPUs, J.
+    pub energy_j: f64,
+    /// Duration, s.
+    pub duration_s: f64,
+    /// Mean power of all GPUs together, W.
+    pub mean_power_w: f64,
+    /// Mean epoch duration, s, when the epoch count is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_epoch_s: Option<f64>,
+    /// Mean GPU utilisation, %, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_utilisation_pct: Option<f64>,
+}
+
+/// Where a profile comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// Who or what recorded it (`recorded with wattcast 0.1.0`, a data set's name).
+    pub source: String,
+    /// Licence of the data (SPDX id).
+    pub licence: String,
+    /// How to cite it.
+    pub citation: String,
+    /// How the profile was made from the source (join rules, trimming).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A calibration profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Format version (1).
+    pub schema_version: u32,
+    /// Unique id (`seaa2023-cloud-resnet50-20230308T131133`).
+    pub id: String,
+    /// Whether the run finished.
+    pub status: ProfileStatus,
+    /// Exit code of the training command, when it ran under the recorder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// What was trained.
+    pub meta: RunMeta,
+    /// How it was measured.
+    pub calibration: Calibration,
+    /// Per-GPU series (empty for summary-only profiles).
+    #[serde(default)]
+    pub devices: Vec<DeviceTrace>,
+    /// Epoch marks (empty when unknown).
+    #[serde(default)]
+    pub epochs: Vec<EpochMark>,
+    /// Totals.
+    pub summary: Summary,
+    /// Where it comes from.
+    pub provenance: Provenance,
+}
+
+/// Many profiles from one source in one file (summary-only collections).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBundle {
+    /// Format version (1).
+    pub schema_version: u32,
+    /// Bundle id.
+    pub id: String,
+    /// The profiles.
+    pub profiles: Vec<Profile>,
+}
+
+impl Profile {
+    /// The power of all devices summed at the first device's sample times (devices are sampled together).
+    pub fn total_power(&self) -> Option<(Vec<u64>, Vec<f64>)> {
+        let first = self.devices.first()?;
+        let mut power = first.samples.power_w.clone();
+        for d in &self.devices[1..] {
+            for (p, q) in power.iter_mut().zip(&d.samples.power_w) {
+                *p += q;
+            }
+        }
+        Some((first.samples.t_ms.clone(), power))
+    }
+}
