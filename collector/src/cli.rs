@@ -29,6 +29,27 @@ pub enum Command {
     /// Maintainer commands: build the project's data files from public source tables.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Refit the PRE and duration models from the profiles; write data/models/ and data/calibration.json.
+    Fit {
+        /// Folder of profiles.
+        #[arg(long, default_value = "data/profiles")]
+        profiles: PathBuf,
+        /// Data folder to write into.
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
+    /// Report each method's accuracy on the measured runs.
+    Eval {
+        /// Folder of profiles.
+        #[arg(long, default_value = "data/profiles")]
+        profiles: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also write the Markdown report here (docs/accuracy.md).
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
     /// Write the JSON Schemas of the data formats (generated from the Rust types).
     Schema {
         /// Output folder.

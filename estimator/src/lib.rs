@@ -10,8 +10,11 @@
 //! assert_eq!(rows[0].energy_kwh, Some(4.0)); // 400 W × 10 h, ML CO2 Impact
 //! ```
 
+pub mod calibration;
 pub mod catalog;
 pub mod error;
+pub mod eval;
+pub mod fit;
 pub mod format;
 pub mod methods;
 pub mod profile;

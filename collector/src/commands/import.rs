@@ -61,7 +61,11 @@ pub fn catalog(from: &Path, out: &Path, data_version: &str) -> anyhow::Result<Ex
 }
 
 /// `wattcast import nvidia-smi`: one profile from one or more logs (one per GPU, or one log with an index column).
-pub fn nvidia_smi(csv: &[std::path::PathBuf], output: &Path, meta_args: &crate::cli::MetaArgs) -> anyhow::Result<ExitCode> {
+pub fn nvidia_smi(
+    csv: &[std::path::PathBuf],
+    output: &Path,
+    meta_args: &crate::cli::MetaArgs,
+) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded()?;
     let mut logs = Vec::new();
     for path in csv {
@@ -116,7 +120,10 @@ pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
     }
     for p in &result.traced {
         let env = p.id.split('-').nth(1).unwrap_or("x");
-        let path = out.join(format!("{}.json.gz", p.id.replace("seaa2023-", "").replacen(&format!("{env}-"), &format!("{env}/"), 1)));
+        let path = out.join(format!(
+            "{}.json.gz",
+            p.id.replace("seaa2023-", "").replacen(&format!("{env}-"), &format!("{env}/"), 1)
+        ));
         super::write_atomic_bytes(&path, &crate::profiles::encode(&path, p)?)?;
     }
     let bundle = estimator::profile::ProfileBundle {
@@ -126,7 +133,12 @@ pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
     };
     let path = out.join("summary-only.json.gz");
     super::write_atomic_bytes(&path, &crate::profiles::encode(&path, &bundle)?)?;
-    eprintln!("wrote {} traced and {} summary-only profiles to {}", result.traced.len(), result.summary_only.len(), out.display());
+    eprintln!(
+        "wrote {} traced and {} summary-only profiles to {}",
+        result.traced.len(),
+        result.summary_only.len(),
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -137,7 +149,8 @@ pub fn zeus(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
         let text = read(&from.join(format!("summary_power_{suffix}.csv")))?;
         let profiles = crate::import::paper::zeus_profiles(suffix, &text, &catalog)?;
         let n = profiles.len();
-        let bundle = estimator::profile::ProfileBundle { schema_version: 1, id: format!("zeus-nsdi23-{suffix}"), profiles };
+        let bundle =
+            estimator::profile::ProfileBundle { schema_version: 1, id: format!("zeus-nsdi23-{suffix}"), profiles };
         let path = out.join(format!("{suffix}.json.gz"));
         super::write_atomic_bytes(&path, &crate::profiles::encode(&path, &bundle)?)?;
         eprintln!("wrote {n} summary-only profiles to {}", path.display());

@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 pub mod estimate;
+pub mod fit;
 pub mod import;
 pub mod schema;
 
@@ -22,6 +23,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Seaa { from, out }) => import::seaa(&from, &out),
         Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),
         Command::Schema { out } => schema::run(&out),
+        Command::Fit { profiles, out } => fit::run_fit(&profiles, &out),
+        Command::Eval { profiles, json, markdown } => fit::run_eval(&profiles, json, markdown.as_deref()),
     }
 }
 

@@ -57,12 +57,10 @@ pub fn resolve(
         meta.arch_id = Some(arch.id.clone());
         meta.params_m = arch.params_m;
         let px = args.input.or(arch.input_px);
-        meta.forward_gflops = arch
-            .forward_gflops
-            .map(|g| match (arch.input_px, px) {
-                (Some(base), Some(px)) => g * (f64::from(px) / f64::from(base)).powi(2),
-                _ => g,
-            });
+        meta.forward_gflops = arch.forward_gflops.map(|g| match (arch.input_px, px) {
+            (Some(base), Some(px)) => g * (f64::from(px) / f64::from(base)).powi(2),
+            _ => g,
+        });
     }
     let positive = |flag: &'static str, v: u64| {
         if v == 0 {
@@ -86,7 +84,11 @@ pub fn resolve(
     if let Some(p) = &args.precision {
         let ok = estimator::Precision::ALL.iter().any(|x| x.as_str() == p);
         if !ok {
-            return Err(MetaError::Flag { flag: "precision", value: p.clone(), reason: "expected fp32, tf32, fp16 or bf16".into() });
+            return Err(MetaError::Flag {
+                flag: "precision",
+                value: p.clone(),
+                reason: "expected fp32, tf32, fp16 or bf16".into(),
+            });
         }
         meta.precision = Some(p.clone());
     }
@@ -115,13 +117,7 @@ pub fn profile_from_logs(logs: &[(String, SmiLog)], mut meta: RunMeta, catalog: 
                 eprintln!("warning: {name}: GPU \"{}\" is not in the catalogue", d.name.as_deref().unwrap_or("?"));
             }
             let energy_j = samples.integrated_energy_j();
-            devices.push(DeviceTrace {
-                index: devices.len() as u32,
-                host: None,
-                gpu,
-                samples,
-                energy_j,
-            });
+            devices.push(DeviceTrace { index: devices.len() as u32, host: None, gpu, samples, energy_j });
         }
     }
     let first = devices.first().ok_or_else(|| anyhow::anyhow!("no samples in the logs"))?;
@@ -141,10 +137,14 @@ pub fn profile_from_logs(logs: &[(String, SmiLog)], mut meta: RunMeta, catalog: 
         sm_clock: s.sm_clock_mhz.is_some(),
     };
     let mean_util = s.utilisation_pct.as_ref().map(|u| u.iter().sum::<f64>() / u.len().max(1) as f64);
-    let interval = if s.len() > 1 { Some((s.t_ms[s.len() - 1] - s.t_ms[0]) as f64 / (s.len() - 1) as f64) } else { None };
+    let interval =
+        if s.len() > 1 { Some((s.t_ms[s.len() - 1] - s.t_ms[0]) as f64 / (s.len() - 1) as f64) } else { None };
     Ok(Profile {
         schema_version: 1,
-        id: format!("nvidia-smi-{}", logs.first().map_or("log", |(n, _)| n.as_str()).rsplit('/').next().unwrap_or("log")),
+        id: format!(
+            "nvidia-smi-{}",
+            logs.first().map_or("log", |(n, _)| n.as_str()).rsplit('/').next().unwrap_or("log")
+        ),
         status: ProfileStatus::Complete,
         exit_code: None,
         calibration: Calibration {

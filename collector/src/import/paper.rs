@@ -34,9 +34,10 @@ fn seaa_provenance(detail: String) -> Provenance {
     Provenance {
         source: "SEAA 2023 replication package (github:GAISSA-UPC/seaa2023_ect @6fa5af6f), ChessLive runs".into(),
         licence: "CC-BY-4.0".into(),
-        citation: "del Rey, Martínez-Fernández, Cruz and Franch (2023). Do DL models and training environments have an \
+        citation:
+            "del Rey, Martínez-Fernández, Cruz and Franch (2023). Do DL models and training environments have an \
 impact on energy consumption? SEAA 2023; arXiv 2307.05520. Data: Zenodo 10.5281/zenodo.7828518"
-            .into(),
+                .into(),
         detail: Some(detail),
     }
 }
@@ -141,8 +142,10 @@ pub fn seaa_import(run_table: &str, traces: &[SeaaTrace<'_>], catalog: &Catalog)
         for (arch_dir, arch_id) in SEAA_ARCHS {
             let mut rows: Vec<&SeaaRun> = runs.iter().filter(|r| r.env == env_name && r.arch == arch_dir).collect();
             rows.sort_by_key(|r| r.run);
-            let mut files: Vec<&SeaaTrace<'_>> =
-                traces.iter().filter(|t| t.env_dir == env_dir && t.arch_dir == arch_dir && !env_dir.is_empty()).collect();
+            let mut files: Vec<&SeaaTrace<'_>> = traces
+                .iter()
+                .filter(|t| t.env_dir == env_dir && t.arch_dir == arch_dir && !env_dir.is_empty())
+                .collect();
             files.sort_by_key(|t| t.file_name);
             if files.is_empty() {
                 for r in &rows {
@@ -298,10 +301,9 @@ fn zeus_workload(dataset: &str, network: &str) -> (Option<&'static str>, Option<
 
 /// Builds summary-only profiles from one Zeus power trace (`summary_power_<gpu>.csv`).
 pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<Vec<Profile>, ImportError> {
-    let (_, gpu_id, assumption) = ZEUS_GPUS
-        .iter()
-        .find(|(s, _, _)| *s == gpu_suffix)
-        .ok_or_else(|| ImportError::MissingColumn { file: format!("summary_power_{gpu_suffix}.csv"), column: "known GPU".into() })?;
+    let (_, gpu_id, assumption) = ZEUS_GPUS.iter().find(|(s, _, _)| *s == gpu_suffix).ok_or_else(|| {
+        ImportError::MissingColumn { file: format!("summary_power_{gpu_suffix}.csv"), column: "known GPU".into() }
+    })?;
     let file = format!("summary_power_{gpu_suffix}.csv");
     let t = Table::parse(&file, text)?;
     let mut out = Vec::new();
@@ -317,7 +319,9 @@ pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<
         let arch = arch_id.and_then(|a| catalog.arch(a));
         // Image FLOPs scale with input area; BERT's per-sample FLOPs depend on a sequence length the trace omits.
         let gflops = match (arch, input_px) {
-            (Some(a), Some(px)) => a.forward_gflops.zip(a.input_px).map(|(g, base)| g * (f64::from(px) / f64::from(base)).powi(2)),
+            (Some(a), Some(px)) => {
+                a.forward_gflops.zip(a.input_px).map(|(g, base)| g * (f64::from(px) / f64::from(base)).powi(2))
+            }
             _ => None,
         };
         out.push(Profile {

@@ -1,12 +1,15 @@
 //! STEP (Stable Training Epoch Projection, arXiv 2307.05520): detect online when power has settled,
 //! then project the run's total energy from what was measured so far.
 //!
-//! The detector sees one sample at a time, as a recorder does. It groups samples into fixed windows
-//! (default 30 s); a regime is a run of consecutive windows whose mean power stays within ±`tol` of the
-//! regime's mean. Power is *stable since t* once the current regime has lasted `min_windows` windows;
-//! a window that leaves the band ends the regime, and the detector says "not stable yet" again until a
-//! new one has lasted long enough. Unlike the paper's matrix profile + fixed epoch 10, it needs no
-//! look-ahead and no epoch count, so it runs while training is going.
+//! The detector sees one sample at a time, as a recorder does, and closes a window every `window_ms`
+//! (default 30 s) with its mean power. After each window it looks for the earliest window `s` such that
+//! the mean power of `[s, now]` split in two halves agrees within ±`tol`, and the last window is within
+//! ±`tol` of that mean too. Comparing halves rather than single windows lets the periodic swing of
+//! epochs with validation passes average out, while a step in power (a frozen backbone unfreezing, a
+//! new phase) separates the halves. The regime must also have lasted `min_windows` windows and, when
+//! the run's total duration is known, `min_fraction` of it: a flat phase in the first minutes of a long
+//! run is not trusted to last. Until then the detector says "not stable yet". Unlike the paper's matrix
+//! profile + fixed epoch 10, it needs no look-ahead and no epoch count.
 
 use serde::Serialize;
 
@@ -15,15 +18,17 @@ use serde::Serialize;
 pub struct StableConfig {
     /// Window length, ms.
     pub window_ms: u64,
-    /// Relative band around the regime mean (0.05 = ±5 %).
+    /// Relative band (0.05 = ±5 %).
     pub tol: f64,
-    /// Windows a regime must last before it counts as stable.
+    /// Windows a regime must span.
     pub min_windows: usize,
+    /// Fraction of the total duration (when known) a regime must span.
+    pub min_fraction: f64,
 }
 
 impl Default for StableConfig {
     fn default() -> Self {
-        StableConfig { window_ms: 30_000, tol: 0.05, min_windows: 3 }
+        StableConfig { window_ms: 30_000, tol: 0.05, min_windows: 3, min_fraction: 0.10 }
     }
 }
 
@@ -37,9 +42,12 @@ pub enum Stability {
     Stable {
         /// Start of the regime, ms.
         since_t_ms: u64,
+        /// Start of the regime's second half, ms: projections use the power since then, which follows
+        /// slow drifts (warming up) better than the whole regime's mean.
+        recent_since_t_ms: u64,
         /// Mean power of the regime's complete windows, W.
         mean_power_w: f64,
-        /// Largest deviation of a window mean from the regime mean, relative.
+        /// Relative difference between the regime's two halves (an error scale for projections).
         spread: f64,
     },
 }
@@ -48,14 +56,16 @@ pub enum Stability {
 #[derive(Debug, Clone)]
 pub struct StableDetector {
     cfg: StableConfig,
-    /// Current window: start, energy so far (J), duration so far (ms), last sample.
+    total_ms: Option<u64>,
     win_start_ms: Option<u64>,
     win_energy_j: f64,
     win_ms: u64,
     last: Option<(u64, f64)>,
-    /// Means of the complete windows of the current regime, and its start.
-    regime: Vec<f64>,
-    regime_start_ms: u64,
+    /// Complete windows: start, length (s), energy (J); and prefix sums of length and energy.
+    starts: Vec<u64>,
+    prefix_s: Vec<f64>,
+    prefix_j: Vec<f64>,
+    state: Stability,
 }
 
 impl StableDetector {
@@ -63,20 +73,32 @@ impl StableDetector {
     pub fn new(cfg: StableConfig) -> Self {
         StableDetector {
             cfg,
+            total_ms: None,
             win_start_ms: None,
             win_energy_j: 0.0,
             win_ms: 0,
             last: None,
-            regime: Vec::new(),
-            regime_start_ms: 0,
+            starts: Vec::new(),
+            prefix_s: vec![0.0],
+            prefix_j: vec![0.0],
+            state: Stability::NotStableYet,
         }
+    }
+
+    /// Tells the detector the run's expected total duration (enables `min_fraction`).
+    pub fn with_total(mut self, total_ms: Option<u64>) -> Self {
+        self.total_ms = total_ms;
+        self
     }
 
     /// Feeds one sample (times must increase; others are ignored) and says where things stand.
     pub fn push(&mut self, t_ms: u64, power_w: f64) -> Stability {
+        if !power_w.is_finite() {
+            return self.state;
+        }
         if let Some((lt, lp)) = self.last {
-            if t_ms <= lt || !power_w.is_finite() {
-                return self.state();
+            if t_ms <= lt {
+                return self.state;
             }
             let dt = t_ms - lt;
             self.win_energy_j += dt as f64 / 1000.0 * (lp + power_w) / 2.0;
@@ -85,37 +107,56 @@ impl StableDetector {
         self.last = Some((t_ms, power_w));
         let start = *self.win_start_ms.get_or_insert(t_ms);
         if t_ms - start >= self.cfg.window_ms && self.win_ms > 0 {
-            let mean = self.win_energy_j / (self.win_ms as f64 / 1000.0);
-            self.close_window(start, mean);
+            self.starts.push(start);
+            let n = self.prefix_s.len();
+            self.prefix_s.push(self.prefix_s[n - 1] + self.win_ms as f64 / 1000.0);
+            self.prefix_j.push(self.prefix_j[n - 1] + self.win_energy_j);
             self.win_start_ms = Some(t_ms);
             self.win_energy_j = 0.0;
             self.win_ms = 0;
+            self.state = self.evaluate(t_ms);
         }
-        self.state()
+        self.state
     }
 
-    fn close_window(&mut self, start_ms: u64, mean: f64) {
-        let regime_mean = mean_of(&self.regime);
-        let inside = self.regime.is_empty() || (mean - regime_mean).abs() <= self.cfg.tol * regime_mean.abs().max(1e-9);
-        if inside {
-            if self.regime.is_empty() {
-                self.regime_start_ms = start_ms;
-            }
-            self.regime.push(mean);
+    /// Mean power of windows `a..b`.
+    fn mean(&self, a: usize, b: usize) -> f64 {
+        let s = self.prefix_s[b] - self.prefix_s[a];
+        if s > 0.0 {
+            (self.prefix_j[b] - self.prefix_j[a]) / s
         } else {
-            self.regime = vec![mean];
-            self.regime_start_ms = start_ms;
+            0.0
         }
+    }
+
+    fn evaluate(&self, now_ms: u64) -> Stability {
+        let n = self.starts.len();
+        let min_ms = self.total_ms.map_or(0.0, |t| t as f64 * self.cfg.min_fraction);
+        let tol = self.cfg.tol;
+        let close = |a: f64, b: f64| (a - b).abs() <= tol * b.abs().max(1e-9);
+        // The recent level: the last `min_windows` windows, so one window of a swing does not break a regime.
+        let last = self.mean(n.saturating_sub(self.cfg.min_windows), n);
+        for s in 0..n {
+            if n - s < self.cfg.min_windows || ((now_ms - self.starts[s]) as f64) < min_ms {
+                break;
+            }
+            let mid = s + (n - s) / 2;
+            let (h1, h2, all) = (self.mean(s, mid), self.mean(mid, n), self.mean(s, n));
+            if close(h1, h2) && close(last, all) {
+                return Stability::Stable {
+                    since_t_ms: self.starts[s],
+                    recent_since_t_ms: self.starts[mid],
+                    mean_power_w: all,
+                    spread: (h1 - h2).abs() / all,
+                };
+            }
+        }
+        Stability::NotStableYet
     }
 
     /// The current state without a new sample.
     pub fn state(&self) -> Stability {
-        if self.regime.len() < self.cfg.min_windows {
-            return Stability::NotStableYet;
-        }
-        let m = mean_of(&self.regime);
-        let spread = self.regime.iter().map(|w| ((w - m) / m).abs()).fold(0.0, f64::max);
-        Stability::Stable { since_t_ms: self.regime_start_ms, mean_power_w: m, spread }
+        self.state
     }
 }
 
@@ -128,8 +169,8 @@ fn mean_of(xs: &[f64]) -> f64 {
 }
 
 /// Runs the detector over a whole series and returns its state after each sample.
-pub fn detect_series(cfg: StableConfig, t_ms: &[u64], power_w: &[f64]) -> Vec<Stability> {
-    let mut d = StableDetector::new(cfg);
+pub fn detect_series(cfg: StableConfig, t_ms: &[u64], power_w: &[f64], total_ms: Option<u64>) -> Vec<Stability> {
+    let mut d = StableDetector::new(cfg).with_total(total_ms);
     t_ms.iter().zip(power_w).map(|(t, p)| d.push(*t, *p)).collect()
 }
 
@@ -155,10 +196,15 @@ pub struct Projection {
 /// `t_ms`/`power_w` are the samples observed so far; `total_ms` is the run's total duration (known or
 /// forecast). `None` while power is not stable.
 pub fn step_power(cfg: StableConfig, t_ms: &[u64], power_w: &[f64], total_ms: u64) -> Option<Projection> {
-    let Stability::Stable { since_t_ms, .. } = *detect_series(cfg, t_ms, power_w).last()? else { return None };
+    let Stability::Stable { since_t_ms, recent_since_t_ms, spread, .. } =
+        *detect_series(cfg, t_ms, power_w, Some(total_ms)).last()?
+    else {
+        return None;
+    };
     let now = *t_ms.last()?;
     let observed = crate::profile::trapezoid_j(t_ms, power_w);
-    let (mean, spread) = regime_power(t_ms, power_w, since_t_ms, cfg.window_ms);
+    let mean = regime_power(t_ms, power_w, recent_since_t_ms);
+    let spread = spread + INTERVAL_FLOOR;
     let left_s = total_ms.saturating_sub(now) as f64 / 1000.0;
     let energy = observed + mean * left_s;
     Some(Projection {
@@ -171,24 +217,19 @@ pub fn step_power(cfg: StableConfig, t_ms: &[u64], power_w: &[f64], total_ms: u6
     })
 }
 
-/// Time-weighted mean power over `[since, end]`, and the largest relative deviation of a window's mean.
-fn regime_power(t_ms: &[u64], power_w: &[f64], since_ms: u64, window_ms: u64) -> (f64, f64) {
+/// Half-width added to every STEP interval (relative): sampling and measurement error.
+pub const INTERVAL_FLOOR: f64 = 0.01;
+
+/// Time-weighted mean power over `[since, end]`.
+fn regime_power(t_ms: &[u64], power_w: &[f64], since_ms: u64) -> f64 {
     let i = t_ms.partition_point(|t| *t < since_ms);
     let (t, p) = (&t_ms[i..], &power_w[i..]);
     let dur_s = (t.last().copied().unwrap_or(since_ms) - t.first().copied().unwrap_or(since_ms)) as f64 / 1000.0;
-    let mean = if dur_s > 0.0 { crate::profile::trapezoid_j(t, p) / dur_s } else { p.first().copied().unwrap_or(0.0) };
-    let mut spread: f64 = 0.0;
-    let mut start = 0;
-    while start + 1 < t.len() {
-        let end = t.partition_point(|x| *x < t[start] + window_ms).max(start + 1).min(t.len() - 1);
-        let w_s = (t[end] - t[start]) as f64 / 1000.0;
-        if w_s > 0.0 {
-            let m = crate::profile::trapezoid_j(&t[start..=end], &p[start..=end]) / w_s;
-            spread = spread.max(((m - mean) / mean).abs());
-        }
-        start = end;
+    if dur_s > 0.0 {
+        crate::profile::trapezoid_j(t, p) / dur_s
+    } else {
+        p.first().copied().unwrap_or(0.0)
     }
-    (mean, spread)
 }
 
 /// STEP epoch-based: energy of the complete epochs so far + the mean energy of the complete epochs
@@ -200,9 +241,14 @@ pub fn step_epoch(
     power_w: &[f64],
     epoch_ends_ms: &[u64],
     total_epochs: u32,
+    total_ms: Option<u64>,
     note: Option<String>,
 ) -> Option<Projection> {
-    let Stability::Stable { since_t_ms, .. } = *detect_series(cfg, t_ms, power_w).last()? else { return None };
+    let Stability::Stable { since_t_ms, recent_since_t_ms, .. } =
+        *detect_series(cfg, t_ms, power_w, total_ms).last()?
+    else {
+        return None;
+    };
     let energy_to = |end: u64| {
         let k = t_ms.partition_point(|t| *t <= end);
         crate::profile::trapezoid_j(&t_ms[..k], &power_w[..k])
@@ -211,14 +257,25 @@ pub fn step_epoch(
     starts.extend(epoch_ends_ms.iter().copied());
     let energies: Vec<(u64, f64)> =
         epoch_ends_ms.iter().zip(&starts).map(|(end, start)| (*start, energy_to(*end) - energy_to(*start))).collect();
-    let window: Vec<f64> = energies.iter().filter(|(s, _)| *s >= since_t_ms).map(|(_, e)| *e).collect();
+    // The complete epochs of the regime's second half (or of the whole regime when that is too short).
+    let recent: Vec<f64> = energies.iter().filter(|(s, _)| *s >= recent_since_t_ms).map(|(_, e)| *e).collect();
+    let window = if recent.len() >= 2 {
+        recent
+    } else {
+        energies.iter().filter(|(s, _)| *s >= since_t_ms).map(|(_, e)| *e).collect()
+    };
     if window.is_empty() {
         return None;
     }
     let done = epoch_ends_ms.len() as u32;
     let observed = energy_to(*epoch_ends_ms.last()?);
     let mean = mean_of(&window);
-    let spread = window.iter().map(|e| ((e - mean) / mean).abs()).fold(0.0, f64::max);
+    let half = window.len() / 2;
+    let spread = if half > 0 {
+        (mean_of(&window[..half]) - mean_of(&window[half..])).abs() / mean + INTERVAL_FLOOR
+    } else {
+        INTERVAL_FLOOR
+    };
     let left = f64::from(total_epochs.saturating_sub(done));
     Some(Projection {
         energy_j: observed + mean * left,
@@ -244,7 +301,7 @@ mod tests {
     #[test]
     fn constant_power_becomes_stable_after_min_windows() {
         let (t, p) = series(200.0, 200, 200.0, 0);
-        let states = detect_series(StableConfig::default(), &t, &p);
+        let states = detect_series(StableConfig::default(), &t, &p, None);
         // Windows close at 30, 60, 90 s: stable from the third close on, since t = 0.
         assert_eq!(states[89], Stability::NotStableYet);
         assert!(matches!(states[90], Stability::Stable { since_t_ms: 0, .. }), "{:?}", states[90]);
@@ -253,7 +310,7 @@ mod tests {
     #[test]
     fn a_regime_change_resets_and_restarts() {
         let (t, p) = series(100.0, 120, 300.0, 200);
-        let states = detect_series(StableConfig::default(), &t, &p);
+        let states = detect_series(StableConfig::default(), &t, &p, None);
         assert!(matches!(states[119], Stability::Stable { since_t_ms: 0, .. }));
         // The window holding the step leaves the band: not stable until three windows of 300 W have closed.
         assert_eq!(states[150], Stability::NotStableYet);
@@ -263,12 +320,27 @@ mod tests {
 
     #[test]
     fn step_power_projects_exactly_on_constant_power() {
-        // 100 s at 100 W observed out of a 1000 s run: 100 W × 1000 s = 100 kJ, minus the trapezoid's
-        // missing last second (the series ends at 99 s): observed 9.9 kJ + 100 W × 901 s = 100 kJ.
+        // 100 s at 100 W observed out of a 600 s run (the series ends at 99 s): observed 9.9 kJ
+        // + 100 W × 501 s = 60 kJ.
         let (t, p) = series(100.0, 100, 100.0, 0);
-        let proj = step_power(StableConfig::default(), &t, &p, 1_000_000).unwrap();
-        assert!((proj.energy_j - 100_000.0).abs() < 1e-6, "{}", proj.energy_j);
-        assert!((proj.low_j - proj.high_j).abs() < 1e-6);
+        let proj = step_power(StableConfig::default(), &t, &p, 600_000).unwrap();
+        assert!((proj.energy_j - 60_000.0).abs() < 1e-6, "{}", proj.energy_j);
+        // The interval is the 1 % floor of the part still to come (50.1 kJ).
+        assert!((proj.high_j - proj.low_j - 2.0 * 0.01 * 50_100.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn periodic_swings_average_out_and_short_flat_starts_are_not_trusted() {
+        // 45 s epochs: 30 s at 200 W then 15 s at 140 W (a validation pass); 30 s windows alias it.
+        let t: Vec<u64> = (0..900).map(|i| i * 1000).collect();
+        let p: Vec<f64> = (0..900).map(|i| if i % 45 < 30 { 200.0 } else { 140.0 }).collect();
+        assert!(matches!(detect_series(StableConfig::default(), &t, &p, None).last(), Some(Stability::Stable { .. })));
+        // A flat first phase of 100 s in a 3000 s run is shorter than 12 % of the run: not trusted yet.
+        let (t, p) = series(100.0, 100, 100.0, 0);
+        assert_eq!(
+            *detect_series(StableConfig::default(), &t, &p, Some(3_000_000)).last().unwrap(),
+            Stability::NotStableYet
+        );
     }
 
     #[test]
@@ -276,7 +348,7 @@ mod tests {
         // 10 s epochs at 100 W (1 kJ each); 12 of 50 epochs seen.
         let (t, p) = series(100.0, 121, 100.0, 0);
         let ends: Vec<u64> = (1..=12).map(|e| e * 10_000).collect();
-        let proj = step_epoch(StableConfig::default(), &t, &p, &ends, 50, Some("note".into())).unwrap();
+        let proj = step_epoch(StableConfig::default(), &t, &p, &ends, 50, None, Some("note".into())).unwrap();
         assert!((proj.energy_j - 50_000.0).abs() < 1e-6, "{}", proj.energy_j);
         assert_eq!(proj.warnings, vec!["note".to_string()]);
     }

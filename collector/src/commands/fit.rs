@@ -1,0 +1,248 @@
+//! `wattcast fit` and `wattcast eval`: refit the PRE and duration models from `data/profiles/`,
+//! evaluate every method, and write the models, the calibration summary and the accuracy report.
+//! Deterministic: the same profiles give the same bytes.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use estimator::calibration::{CalibrationSummary, StepProfile, CALIBRATION_SCHEMA_VERSION};
+use estimator::eval::{evaluate, EvalReport};
+use estimator::fit::{fit, run_point, FitResult, Target};
+use estimator::profile::Profile;
+use estimator::Catalog;
+
+use super::{to_pretty_json, write_atomic};
+
+/// Everything a fit produces.
+pub struct Fitted {
+    /// Profiles read.
+    pub profiles: Vec<Profile>,
+    /// pre-power.
+    pub power: FitResult,
+    /// pre-epoch.
+    pub energy: FitResult,
+    /// Duration model.
+    pub duration: FitResult,
+    /// Evaluation.
+    pub report: EvalReport,
+    /// Runs with features.
+    pub n_points: usize,
+}
+
+/// Loads the profiles and fits and evaluates everything.
+pub fn fit_all(profiles_dir: &Path) -> anyhow::Result<Fitted> {
+    let catalog = Catalog::embedded()?;
+    let mut profiles = crate::profiles::load_all(profiles_dir)?;
+    profiles.sort_by(|a, b| a.id.cmp(&b.id));
+    let points: Vec<_> = profiles.iter().filter_map(|p| run_point(p, &catalog)).collect();
+    let need = |r: Option<FitResult>, what: &str| r.with_context(|| format!("too few runs to fit the {what} model"));
+    let power = need(fit(&points, Target::PowerFraction), "pre-power")?;
+    let energy = need(fit(&points, Target::LnEnergyPerSample), "pre-epoch")?;
+    let duration = need(fit(&points, Target::LnThroughput), "duration")?;
+    let traced: Vec<Profile> = profiles.iter().filter(|p| !p.devices.is_empty()).cloned().collect();
+    let report = evaluate(&traced, &points, &power, &energy, &duration);
+    Ok(Fitted { n_points: points.len(), profiles, power, energy, duration, report })
+}
+
+/// The files `fit` writes, as (path under the data folder, contents).
+pub fn outputs(f: &Fitted) -> anyhow::Result<Vec<(String, String)>> {
+    let summary = CalibrationSummary {
+        schema_version: CALIBRATION_SCHEMA_VERSION,
+        generated_by: "wattcast fit".into(),
+        n_profiles: f.profiles.len(),
+        n_runs_with_features: f.n_points,
+        step_profiles: f.profiles.iter().filter_map(StepProfile::of).collect(),
+        accuracy: f.report.results.clone(),
+        leave_gpu_out: f.report.leave_gpu_out.clone(),
+    };
+    Ok(vec![
+        ("models/pre-power.json".into(), to_compact_json(&f.power.best)?),
+        ("models/pre-epoch.json".into(), to_compact_json(&f.energy.best)?),
+        ("models/duration.json".into(), to_compact_json(&f.duration.best)?),
+        ("calibration.json".into(), to_pretty_json(&summary)?),
+    ])
+}
+
+fn to_compact_json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string(v)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// `wattcast fit`.
+pub fn run_fit(profiles: &Path, out: &Path) -> anyhow::Result<ExitCode> {
+    let f = fit_all(profiles)?;
+    for (name, text) in outputs(&f)? {
+        write_atomic(&out.join(&name), &text)?;
+    }
+    for m in [&f.power, &f.energy, &f.duration] {
+        let b = &m.best;
+        eprintln!(
+            "{:?}: kept {:?} (λ={}, γ={:?}), CV RMSE {:.4} on {} runs / {} configurations; by kind: {}",
+            b.target,
+            b.kind,
+            b.lambda,
+            b.gamma,
+            b.diagnostics.cv_rmse,
+            b.diagnostics.n_runs,
+            b.diagnostics.n_configs,
+            b.diagnostics.cv_rmse_by_kind.iter().map(|(k, s)| format!("{k:?} {s:.4}")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    eprintln!("wrote models and calibration.json for {} profiles to {}", f.profiles.len(), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wattcast eval`.
+pub fn run_eval(profiles: &Path, json: bool, markdown: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let f = fit_all(profiles)?;
+    if let Some(path) = markdown {
+        write_atomic(path, &accuracy_markdown(&f))?;
+        eprintln!("wrote {}", path.display());
+    }
+    let out = if json { to_pretty_json(&f.report)? } else { table(&f.report) };
+    if !json {
+        for k in &f.report.kinds {
+            eprintln!("{:<10} {:<7?} {:<14} MAPE {:.2} %", k.method, k.kind, k.protocol, k.mape_pct);
+        }
+    }
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2}")
+    } else {
+        "—".into()
+    }
+}
+
+/// The results as a plain table.
+pub fn table(r: &EvalReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<17} {:<34} {:>6} {:>8} {:>8} {:>8} {:>10} {:>10}",
+        "method", "protocol", "runs", "MAPE%", "med|%|", "p90|%|", "RMSE kJ", "mlco2 kJ"
+    );
+    for x in &r.results {
+        let _ = writeln!(
+            s,
+            "{:<17} {:<34} {:>6} {:>8} {:>8} {:>8} {:>10} {:>10}{}",
+            x.method,
+            x.protocol,
+            x.n_runs,
+            fmt(x.mape_pct),
+            fmt(x.median_abs_pct),
+            fmt(x.p90_abs_pct),
+            fmt(x.rmse_kj),
+            fmt(x.mlco2_rmse_kj),
+            x.n_not_stable.map_or(String::new(), |n| format!(
+                "  ({n} not stable yet, {} within 5 %)",
+                x.n_within_5pct.unwrap_or(0)
+            ))
+        );
+    }
+    s
+}
+
+/// `docs/accuracy.md`, generated from the evaluation.
+pub fn accuracy_markdown(f: &Fitted) -> String {
+    let r = &f.report;
+    let mut s = String::new();
+    let _ = writeln!(s, "# Accuracy of the estimation methods\n");
+    let _ = writeln!(
+        s,
+        "Generated by `wattcast eval --markdown docs/accuracy.md` from the {} profiles in `data/profiles/` ({} runs with the \
+features the regressions need, {} traced runs). Do not edit by hand; a test checks this file against a fresh evaluation.\n",
+        f.profiles.len(),
+        f.n_points,
+        f.profiles.iter().filter(|p| !p.devices.is_empty()).count()
+    );
+    let _ = writeln!(s, "Errors are (predicted − measured) ÷ measured on each run's GPU energy. `mlco2 RMSE` is ML CO2 Impact's RMSE on the same runs, for comparison.\n");
+    let groups: [(&str, &[&str]); 4] = [
+        ("STEP: projecting from the first part of a run", &["observe-10", "observe-25", "observe-50"]),
+        ("PRE with the measured duration (the paper's protocol)", &["kfold", "leave-gpu-out"]),
+        (
+            "PRE with the predicted duration (the calculator's case)",
+            &["kfold-predicted-duration", "leave-gpu-out-predicted-duration"],
+        ),
+        ("Baselines", &["all"]),
+    ];
+    for (title, protocols) in groups {
+        let _ = writeln!(s, "## {title}\n");
+        let _ = writeln!(s, "| method | protocol | runs | MAPE % | median abs % | p90 abs % | bias % | RMSE kJ | mlco2 RMSE kJ | not stable yet | within ±5 % |");
+        let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for x in r.results.iter().filter(|x| protocols.contains(&x.protocol.as_str())) {
+            let _ = writeln!(
+                s,
+                "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                x.method,
+                x.protocol,
+                x.n_runs,
+                fmt(x.mape_pct),
+                fmt(x.median_abs_pct),
+                fmt(x.p90_abs_pct),
+                fmt(x.bias_pct),
+                fmt(x.rmse_kj),
+                fmt(x.mlco2_rmse_kj),
+                x.n_not_stable.map_or("".into(), |n| n.to_string()),
+                x.n_within_5pct.map_or("".into(), |n| n.to_string()),
+            );
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "## Leave one GPU out, per GPU (measured duration)\n");
+    let _ = writeln!(s, "| method | GPU held out | runs | MAPE % |");
+    let _ = writeln!(s, "| --- | --- | ---: | ---: |");
+    for h in &r.leave_gpu_out {
+        let _ = writeln!(s, "| `{}` | `{}` | {} | {} |", h.method, h.gpu, h.n_runs, fmt(h.mape_pct));
+    }
+    let _ = writeln!(s, "\n## Regression kinds compared (MAPE % of the predicted quantity)\n");
+    let _ = writeln!(s, "| model | kind | k-fold | leave one GPU out |");
+    let _ = writeln!(s, "| --- | --- | ---: | ---: |");
+    for k in r.kinds.iter().filter(|k| k.protocol == "kfold") {
+        let logo = r.kinds.iter().find(|x| x.method == k.method && x.kind == k.kind && x.protocol == "leave-gpu-out");
+        let _ = writeln!(
+            s,
+            "| `{}` | `{:?}` | {} | {} |",
+            k.method,
+            k.kind,
+            fmt(k.mape_pct),
+            logo.map_or("—".into(), |x| fmt(x.mape_pct))
+        );
+    }
+    let _ = writeln!(s, "\n## The fitted models\n");
+    let _ = writeln!(
+        s,
+        "Cross-validated RMSE in target units ({}-fold, seed {}); the kind with the lowest is kept.\n",
+        estimator::fit::FOLDS,
+        estimator::fit::SEED
+    );
+    let _ = writeln!(s, "| model | target | kept | λ | γ | runs | configurations | linear | ridge | krr |");
+    let _ = writeln!(s, "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (name, m) in [("pre-power", &f.power), ("pre-epoch", &f.energy), ("duration", &f.duration)] {
+        let b = &m.best;
+        let by = |k: estimator::fit::ModelKind| {
+            b.diagnostics.cv_rmse_by_kind.iter().find(|(x, _)| *x == k).map_or("—".into(), |(_, v)| format!("{v:.4}"))
+        };
+        let _ = writeln!(
+            s,
+            "| `{name}` | `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            serde_json::to_value(b.target).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            serde_json::to_value(b.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            b.lambda,
+            b.gamma.map_or("—".into(), |g| g.to_string()),
+            b.diagnostics.n_runs,
+            b.diagnostics.n_configs,
+            by(estimator::fit::ModelKind::Linear),
+            by(estimator::fit::ModelKind::Ridge),
+            by(estimator::fit::ModelKind::Krr),
+        );
+    }
+    s
+}

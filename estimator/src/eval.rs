@@ -1,0 +1,316 @@
+//! Accuracy of every method on the measured runs, under the protocols `wattcast eval` reports.
+//!
+//! - STEP (`step-power`, `step-epoch`) observes the first 10 %, 25 % or 50 % of each trace
+//!   (`observe-10|25|50`) and projects the total; runs still "not stable" are counted, not scored.
+//! - PRE (`pre-power`, `pre-epoch`) by 5-fold CV over runs (`kfold`) and holding out each GPU in turn
+//!   (`leave-gpu-out`), with the measured duration (the paper's protocol) or the predicted one
+//!   (`*-predicted-duration`, the calculator's case). Hyperparameters are those of the full fit.
+//! - Baselines (`mlco2`, `green-algorithms`, `flops`) on all runs (`all`).
+//!
+//! Every row also carries the RMSE of `mlco2` on the same runs, so methods compare on equal terms.
+
+use serde::{Deserialize, Serialize};
+
+use crate::fit::{cross_predict, folds, gpu_folds, FitResult, FittedModel, RunPoint, Target, FOLDS, SEED};
+use crate::methods::step::{step_epoch, step_power, StableConfig};
+use crate::methods::workload::{FLOPS_UTILISATION, TRAINING_FLOPS_FACTOR};
+use crate::profile::{trapezoid_j, Profile};
+
+/// One method under one protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalResult {
+    /// Method id.
+    pub method: String,
+    /// Protocol id.
+    pub protocol: String,
+    /// Runs scored.
+    pub n_runs: usize,
+    /// Mean absolute percentage error.
+    pub mape_pct: f64,
+    /// Median absolute percentage error.
+    pub median_abs_pct: f64,
+    /// 90th percentile of the absolute percentage error.
+    pub p90_abs_pct: f64,
+    /// Root mean squared error, kJ.
+    pub rmse_kj: f64,
+    /// Mean signed percentage error (bias).
+    pub bias_pct: f64,
+    /// RMSE of `mlco2` on the same runs, kJ.
+    pub mlco2_rmse_kj: f64,
+    /// STEP only: runs where power was not stable yet (not scored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_not_stable: Option<usize>,
+    /// STEP only: scored runs within ±5 %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_within_5pct: Option<usize>,
+}
+
+/// Leave-one-GPU-out detail: one GPU held out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldOutGpu {
+    /// Method id.
+    pub method: String,
+    /// GPU held out.
+    pub gpu: String,
+    /// Its runs.
+    pub n_runs: usize,
+    /// MAPE on them.
+    pub mape_pct: f64,
+}
+
+/// One regression kind under one protocol (how the kept kind was chosen).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KindScore {
+    /// Method id (`pre-power`, `pre-epoch`, `duration`).
+    pub method: String,
+    /// Regression kind.
+    pub kind: crate::fit::ModelKind,
+    /// Protocol id.
+    pub protocol: String,
+    /// MAPE of the predicted quantity (power, energy per sample, or duration), %.
+    pub mape_pct: f64,
+}
+
+/// The whole evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    /// One row per method and protocol.
+    pub results: Vec<EvalResult>,
+    /// Leave-one-GPU-out, per GPU (measured duration).
+    pub leave_gpu_out: Vec<HeldOutGpu>,
+    /// Every regression kind under k-fold and leave-one-GPU-out.
+    pub kinds: Vec<KindScore>,
+}
+
+/// (run id, predicted J, measured J).
+type Scored = Vec<(String, f64, f64)>;
+
+fn summarise(
+    method: &str,
+    protocol: &str,
+    scored: &Scored,
+    mlco2: &std::collections::HashMap<String, f64>,
+) -> EvalResult {
+    let mut abs: Vec<f64> = scored.iter().map(|(_, p, t)| ((p - t) / t * 100.0).abs()).collect();
+    abs.sort_by(f64::total_cmp);
+    let n = scored.len();
+    let mean = |v: &mut dyn Iterator<Item = f64>| {
+        let (s, c) = v.fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
+        if c == 0 {
+            f64::NAN
+        } else {
+            s / c as f64
+        }
+    };
+    let rmse = |it: &mut dyn Iterator<Item = f64>| mean(it).sqrt() / 1000.0;
+    let base: Vec<(f64, f64)> = scored.iter().filter_map(|(id, _, t)| mlco2.get(id).map(|p| (*p, *t))).collect();
+    EvalResult {
+        method: method.into(),
+        protocol: protocol.into(),
+        n_runs: n,
+        mape_pct: mean(&mut abs.iter().copied()),
+        median_abs_pct: crate::fit::quantile(&abs, 0.5),
+        p90_abs_pct: crate::fit::quantile(&abs, 0.9),
+        rmse_kj: rmse(&mut scored.iter().map(|(_, p, t)| (p - t) * (p - t))),
+        bias_pct: mean(&mut scored.iter().map(|(_, p, t)| (p - t) / t * 100.0)),
+        mlco2_rmse_kj: rmse(&mut base.iter().map(|(p, t)| (p - t) * (p - t))),
+        n_not_stable: None,
+        n_within_5pct: None,
+    }
+}
+
+/// ML CO2 Impact on a run: catalogue TDP × measured duration.
+fn mlco2_j(r: &RunPoint) -> Option<f64> {
+    r.x.tdp_w.map(|p| p * r.duration_s)
+}
+
+/// Evaluates every method. `traced` are the profiles with samples (for STEP); `points` the runs with
+/// features (for PRE and baselines); `power`, `energy`, `duration` the full fits whose hyperparameters
+/// the protocols reuse.
+pub fn evaluate(
+    traced: &[Profile],
+    points: &[RunPoint],
+    power: &FitResult,
+    energy: &FitResult,
+    duration: &FitResult,
+) -> EvalReport {
+    let mut mlco2 = std::collections::HashMap::new();
+    for r in points {
+        if let Some(p) = mlco2_j(r) {
+            mlco2.insert(r.id.clone(), p);
+        }
+    }
+    // Traced runs may lack features; their mlco2 comes from the profile's own GPU TDP via `points` when
+    // present, else from the power limit it recorded.
+    for p in traced {
+        if !mlco2.contains_key(&p.id) {
+            if let Some(l) = p.meta.gpu.power_limit_w {
+                mlco2.insert(p.id.clone(), l * p.summary.duration_s);
+            }
+        }
+    }
+    let mut results = Vec::new();
+
+    // STEP.
+    for (frac, protocol) in [(0.10, "observe-10"), (0.25, "observe-25"), (0.50, "observe-50")] {
+        let mut sp: Scored = Vec::new();
+        let mut se: Scored = Vec::new();
+        let (mut ns_p, mut ns_e) = (0, 0);
+        for p in traced {
+            let Some((t, w)) = p.total_power() else { continue };
+            let Some(&end) = t.last() else { continue };
+            let truth = trapezoid_j(&t, &w);
+            let cut = (end as f64 * frac) as u64;
+            let k = t.partition_point(|x| *x <= cut);
+            let (tp, wp) = (&t[..k], &w[..k]);
+            match step_power(StableConfig::default(), tp, wp, end) {
+                Some(proj) => sp.push((p.id.clone(), proj.energy_j, truth)),
+                None => ns_p += 1,
+            }
+            let total_epochs = p.meta.completed_epochs.unwrap_or(0);
+            let ends: Vec<u64> = if !p.epochs.is_empty() {
+                p.epochs.iter().map(|e| e.end_t_ms).filter(|e| *e <= cut).collect()
+            } else if let Some(l) = p.summary.mean_epoch_s {
+                let l_ms = (l * 1000.0) as u64;
+                (1..=total_epochs as u64).map(|i| i * l_ms).filter(|e| *e <= cut && l_ms > 0).collect()
+            } else {
+                Vec::new()
+            };
+            let note = p
+                .epochs
+                .is_empty()
+                .then(|| "no epoch marks: epochs taken from the run's mean epoch length".to_string());
+            match (total_epochs > 0 && !ends.is_empty())
+                .then(|| step_epoch(StableConfig::default(), tp, wp, &ends, total_epochs, Some(end), note))
+                .flatten()
+            {
+                Some(proj) => se.push((p.id.clone(), proj.energy_j, truth)),
+                None => ns_e += 1,
+            }
+        }
+        for (method, scored, ns) in [("step-power", &sp, ns_p), ("step-epoch", &se, ns_e)] {
+            let mut r = summarise(method, protocol, scored, &mlco2);
+            r.n_not_stable = Some(ns);
+            r.n_within_5pct = Some(scored.iter().filter(|(_, p, t)| ((p - t) / t).abs() <= 0.05).count());
+            results.push(r);
+        }
+    }
+
+    // PRE.
+    let pw_rows: Vec<&RunPoint> = points.iter().filter(|r| Target::PowerFraction.of(r).is_some()).collect();
+    let protocols: [(&str, Box<dyn Fn(&[&RunPoint]) -> Vec<usize>>); 2] = [
+        ("kfold", Box::new(|rows: &[&RunPoint]| folds(rows.len(), FOLDS, SEED))),
+        (
+            "leave-gpu-out",
+            Box::new(|rows: &[&RunPoint]| gpu_folds(&rows.iter().map(|r| (*r, 0.0)).collect::<Vec<_>>())),
+        ),
+    ];
+    let mut leave_gpu_out = Vec::new();
+    for (protocol, fold_fn) in &protocols {
+        let fold_of = fold_fn(&pw_rows);
+        let frac = oof(&power.best, &pw_rows, &fold_of);
+        let eps = oof(&energy.best, &pw_rows, &fold_of);
+        let thr = oof(&duration.best, &pw_rows, &fold_of);
+        let mut power_measured: Scored = Vec::new();
+        let mut power_predicted: Scored = Vec::new();
+        let mut epoch: Scored = Vec::new();
+        for (i, r) in pw_rows.iter().enumerate() {
+            let limit = r.limit_w().unwrap_or(0.0);
+            if let Some(f) = frac[i] {
+                power_measured.push((r.id.clone(), f * limit * r.duration_s, r.energy_j));
+                if let Some(t) = thr[i] {
+                    power_predicted.push((r.id.clone(), f * limit * r.samples_seen / t.exp(), r.energy_j));
+                }
+            }
+            if let Some(e) = eps[i] {
+                epoch.push((r.id.clone(), e.exp() * r.samples_seen, r.energy_j));
+            }
+        }
+        results.push(summarise("pre-power", protocol, &power_measured, &mlco2));
+        results.push(summarise("pre-epoch", protocol, &epoch, &mlco2));
+        results.push(summarise("pre-power", &format!("{protocol}-predicted-duration"), &power_predicted, &mlco2));
+        results.push(summarise("pre-epoch", &format!("{protocol}-predicted-duration"), &epoch, &mlco2));
+        if *protocol == "leave-gpu-out" {
+            for (method, scored) in [("pre-power", &power_measured), ("pre-epoch", &epoch)] {
+                let mut gpus: Vec<&str> = pw_rows.iter().map(|r| r.gpu_id.as_str()).collect();
+                gpus.sort();
+                gpus.dedup();
+                for g in gpus {
+                    let ids: std::collections::HashSet<&str> =
+                        pw_rows.iter().filter(|r| r.gpu_id == g).map(|r| r.id.as_str()).collect();
+                    let sub: Scored = scored.iter().filter(|(id, _, _)| ids.contains(id.as_str())).cloned().collect();
+                    let s = summarise(method, protocol, &sub, &mlco2);
+                    leave_gpu_out.push(HeldOutGpu {
+                        method: method.into(),
+                        gpu: g.into(),
+                        n_runs: s.n_runs,
+                        mape_pct: s.mape_pct,
+                    });
+                }
+            }
+        }
+    }
+
+    // Baselines on all runs.
+    let mut ml: Scored = Vec::new();
+    let mut ga: Scored = Vec::new();
+    let mut fl: Scored = Vec::new();
+    for r in points {
+        let Some(tdp) = r.x.tdp_w else { continue };
+        ml.push((r.id.clone(), tdp * r.duration_s, r.energy_j));
+        let usage = r.mean_utilisation_pct.map_or(1.0, |u| u / 100.0);
+        ga.push((r.id.clone(), tdp * usage * r.duration_s, r.energy_j));
+        if let (Some(g), Some(peak)) = (r.x.gflops, r.x.peak_tflops) {
+            let secs = TRAINING_FLOPS_FACTOR * g * 1e9 * r.samples_seen / (peak * 1e12 * FLOPS_UTILISATION);
+            fl.push((r.id.clone(), tdp * secs, r.energy_j));
+        }
+    }
+    results.push(summarise("mlco2", "all", &ml, &mlco2));
+    results.push(summarise("green-algorithms", "all", &ga, &mlco2));
+    results.push(summarise("flops", "all", &fl, &mlco2));
+    let mut kinds = Vec::new();
+    for (method, fit) in [("pre-power", power), ("pre-epoch", energy), ("duration", duration)] {
+        for m in &fit.by_kind {
+            for (protocol, fold_of) in [
+                ("kfold", folds(pw_rows.len(), FOLDS, SEED)),
+                ("leave-gpu-out", gpu_folds(&pw_rows.iter().map(|r| (*r, 0.0)).collect::<Vec<_>>())),
+            ] {
+                let pred = oof(m, &pw_rows, &fold_of);
+                let errs: Vec<f64> = pred
+                    .iter()
+                    .zip(&pw_rows)
+                    .filter_map(|(p, r)| {
+                        let y = m.target.of(r)?;
+                        let (q, t) = (crate::fit::quantity(m.target, (*p)?), crate::fit::quantity(m.target, y));
+                        Some(((q - t) / t).abs() * 100.0)
+                    })
+                    .collect();
+                let mape = errs.iter().sum::<f64>() / errs.len().max(1) as f64;
+                kinds.push(KindScore {
+                    method: method.into(),
+                    kind: m.kind,
+                    protocol: protocol.into(),
+                    mape_pct: mape,
+                });
+            }
+        }
+    }
+    EvalReport { results, leave_gpu_out, kinds }
+}
+
+/// Out-of-fold predictions with the model's kind and hyperparameters.
+fn oof(model: &FittedModel, rows: &[&RunPoint], fold_of: &[usize]) -> Vec<Option<f64>> {
+    let target = model.target;
+    let with_y: Vec<(usize, (&RunPoint, f64))> =
+        rows.iter().enumerate().filter_map(|(i, r)| target.of(r).map(|y| (i, (*r, y)))).collect();
+    let sub_rows: Vec<(&RunPoint, f64)> = with_y.iter().map(|(_, r)| *r).collect();
+    let sub_folds: Vec<usize> = with_y.iter().map(|(i, _)| fold_of[*i]).collect();
+    let h = crate::fit::Hyper { lambda: model.lambda, gamma: model.gamma };
+    let pred = cross_predict(model.kind, &sub_rows, h, target, &sub_folds);
+    let mut out = vec![None; rows.len()];
+    for ((i, _), p) in with_y.iter().zip(pred) {
+        out[*i] = p;
+    }
+    // A fold whose training set holds every run would predict nothing; cross_predict leaves it None.
+    out
+}

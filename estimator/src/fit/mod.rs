@@ -1,0 +1,668 @@
+//! PRE (Pre-training Regression-based Estimation, arXiv 2307.05520) and the duration model: regressions
+//! from architecture, run and GPU features to mean power, energy per sample and throughput.
+//!
+//! Parameters → checked → `fit` → a `FittedModel` whose `predict` cannot fail. Three model kinds are
+//! fitted on standardised features: ordinary least squares (`linear`), `ridge`, and kernel ridge
+//! regression with an RBF kernel (`krr`), each with hyperparameters chosen by k-fold cross-validation
+//! with a fixed seed. The kind with the lowest cross-validated RMSE is kept. Missing feature values are
+//! imputed with the training mean (0 after standardisation).
+
+pub mod linalg;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Catalog, Gpu};
+use crate::methods::workload::peak_tflops;
+use crate::scenario::Precision;
+
+/// Format version of `data/models/*.json`.
+pub const MODEL_SCHEMA_VERSION: u32 = 1;
+/// Seed of the fold assignment (the paper's `random_state`).
+pub const SEED: u64 = 2022;
+/// Folds of the cross-validation.
+pub const FOLDS: usize = 5;
+
+/// Names of the features, in vector order.
+pub const FEATURES: [&str; 11] = [
+    "ln_forward_gflops",
+    "ln_params_m",
+    "ln_batch",
+    "ln_input_px",
+    "ln_train_samples",
+    "ln_tdp_w",
+    "ln_peak_tflops",
+    "ln_memory_gb",
+    "ln_bandwidth_gbs",
+    "ln_cores",
+    "power_limit_over_tdp",
+];
+
+/// The inputs a model sees, in natural units. `None` = unknown (imputed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeatureInput {
+    /// Forward GFLOPs per sample at the input size.
+    pub gflops: Option<f64>,
+    /// Parameters, millions.
+    pub params_m: Option<f64>,
+    /// Batch size.
+    pub batch: Option<f64>,
+    /// Input side, px.
+    pub input_px: Option<f64>,
+    /// Training samples per epoch.
+    pub train_samples: Option<f64>,
+    /// GPU TDP, W.
+    pub tdp_w: Option<f64>,
+    /// GPU peak TFLOP/s at the run's precision.
+    pub peak_tflops: Option<f64>,
+    /// GPU memory, GB.
+    pub memory_gb: Option<f64>,
+    /// GPU memory bandwidth, GB/s.
+    pub bandwidth_gbs: Option<f64>,
+    /// GPU cores.
+    pub cores: Option<f64>,
+    /// Power limit in force, W (the TDP when not set).
+    pub power_limit_w: Option<f64>,
+}
+
+impl FeatureInput {
+    /// The GPU part of the features.
+    pub fn with_gpu(mut self, gpu: &Gpu, precision: Precision, power_limit_w: Option<f64>) -> Self {
+        self.tdp_w = gpu.tdp_w;
+        self.peak_tflops = peak_tflops(gpu, precision).0;
+        self.memory_gb = gpu.memory_gb;
+        self.bandwidth_gbs = gpu.memory_bandwidth_gbs;
+        self.cores = gpu.cores.map(f64::from);
+        self.power_limit_w = power_limit_w.or(gpu.tdp_w);
+        self
+    }
+
+    /// The transformed feature vector (see `FEATURES`).
+    pub fn vector(&self) -> [Option<f64>; 11] {
+        let ln = |v: Option<f64>| v.filter(|x| *x > 0.0 && x.is_finite()).map(f64::ln);
+        [
+            ln(self.gflops),
+            ln(self.params_m),
+            ln(self.batch),
+            ln(self.input_px),
+            ln(self.train_samples),
+            ln(self.tdp_w),
+            ln(self.peak_tflops),
+            ln(self.memory_gb),
+            ln(self.bandwidth_gbs),
+            ln(self.cores),
+            self.power_limit_w.zip(self.tdp_w).filter(|(_, t)| *t > 0.0).map(|(l, t)| l / t),
+        ]
+    }
+}
+
+/// One measured run, as the regressions see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunPoint {
+    /// Profile id.
+    pub id: String,
+    /// Catalogue GPU id.
+    pub gpu_id: String,
+    /// Catalogue architecture id, when known.
+    pub arch_id: Option<String>,
+    /// Features.
+    pub x: FeatureInput,
+    /// Measured energy, J.
+    pub energy_j: f64,
+    /// Measured duration, s.
+    pub duration_s: f64,
+    /// Mean power, W.
+    pub mean_power_w: f64,
+    /// Training samples processed (samples per epoch × epochs).
+    pub samples_seen: f64,
+    /// Mean GPU utilisation, %, when measured.
+    pub mean_utilisation_pct: Option<f64>,
+}
+
+impl RunPoint {
+    /// The power limit the run used (its TDP when unknown).
+    pub fn limit_w(&self) -> Option<f64> {
+        self.x.power_limit_w.or(self.x.tdp_w)
+    }
+}
+
+/// What a model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// Mean power ÷ power limit (pre-power).
+    PowerFraction,
+    /// ln(energy per training sample, J) (pre-epoch).
+    LnEnergyPerSample,
+    /// ln(training samples per second) (the duration model).
+    LnThroughput,
+}
+
+impl Target {
+    /// The target value of a run, when defined.
+    pub fn of(self, r: &RunPoint) -> Option<f64> {
+        let v = match self {
+            Target::PowerFraction => r.mean_power_w / r.limit_w()?,
+            Target::LnEnergyPerSample => (r.energy_j / r.samples_seen).ln(),
+            Target::LnThroughput => (r.samples_seen / r.duration_s).ln(),
+        };
+        v.is_finite().then_some(v)
+    }
+}
+
+/// A family of regression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// Ordinary least squares.
+    Linear,
+    /// Ridge regression.
+    Ridge,
+    /// Kernel ridge regression, RBF kernel.
+    Krr,
+}
+
+impl ModelKind {
+    /// All kinds.
+    pub const ALL: [ModelKind; 3] = [ModelKind::Linear, ModelKind::Ridge, ModelKind::Krr];
+
+    /// Candidate hyperparameters.
+    fn grid(self) -> Vec<Hyper> {
+        match self {
+            ModelKind::Linear => vec![Hyper { lambda: 1e-9, gamma: None }],
+            ModelKind::Ridge => {
+                [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0].iter().map(|l| Hyper { lambda: *l, gamma: None }).collect()
+            }
+            ModelKind::Krr => {
+                let mut g = Vec::new();
+                for lambda in [1e-4, 1e-3, 1e-2, 0.1] {
+                    for gamma in [0.01, 0.03, 0.1, 0.3, 1.0] {
+                        g.push(Hyper { lambda, gamma: Some(gamma) });
+                    }
+                }
+                g
+            }
+        }
+    }
+}
+
+/// Hyperparameters of one fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hyper {
+    /// Regularisation.
+    pub lambda: f64,
+    /// RBF width (`krr`).
+    pub gamma: Option<f64>,
+}
+
+impl ModelKind {}
+
+/// How well a fitted model did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnostics {
+    /// Runs fitted on.
+    pub n_runs: usize,
+    /// Distinct feature vectors among them.
+    pub n_configs: usize,
+    /// Runs per GPU id.
+    pub runs_per_gpu: Vec<(String, usize)>,
+    /// Cross-validated RMSE in target units, per kind (with its best hyperparameters).
+    pub cv_rmse_by_kind: Vec<(ModelKind, f64)>,
+    /// Cross-validated RMSE of the kept model.
+    pub cv_rmse: f64,
+    /// 5th and 95th percentiles of the cross-validated relative error of the predicted quantity
+    /// ((predicted − measured) ÷ measured), for intervals.
+    pub rel_error_q05: f64,
+    /// See `rel_error_q05`.
+    pub rel_error_q95: f64,
+    /// Fold seed.
+    pub seed: u64,
+    /// Folds.
+    pub folds: usize,
+}
+
+/// A fitted regression; `predict` cannot fail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedModel {
+    /// Format version.
+    pub schema_version: u32,
+    /// What it predicts.
+    pub target: Target,
+    /// Which regression.
+    pub kind: ModelKind,
+    /// Feature names, in order.
+    pub features: Vec<String>,
+    /// Feature means (standardisation).
+    pub mean: Vec<f64>,
+    /// Feature standard deviations (1 where constant).
+    pub scale: Vec<f64>,
+    /// Regularisation.
+    pub lambda: f64,
+    /// RBF kernel width (`krr`).
+    pub gamma: Option<f64>,
+    /// Intercept (mean target).
+    pub intercept: f64,
+    /// Linear weights on standardised features (`linear`, `ridge`).
+    pub weights: Vec<f64>,
+    /// Standardised training vectors (`krr`).
+    pub support: Vec<Vec<f64>>,
+    /// Dual coefficients (`krr`).
+    pub alpha: Vec<f64>,
+    /// Fit diagnostics.
+    pub diagnostics: Diagnostics,
+}
+
+impl FittedModel {
+    /// Standardises a feature vector (unknown values → 0, the training mean).
+    fn standardise(&self, v: &[Option<f64>]) -> Vec<f64> {
+        v.iter().zip(self.mean.iter().zip(&self.scale)).map(|(x, (m, s))| x.map_or(0.0, |x| (x - m) / s)).collect()
+    }
+
+    /// Predicts the target for some inputs.
+    pub fn predict(&self, x: &FeatureInput) -> f64 {
+        let z = self.standardise(&x.vector());
+        self.predict_z(&z)
+    }
+
+    fn predict_z(&self, z: &[f64]) -> f64 {
+        match self.kind {
+            ModelKind::Linear | ModelKind::Ridge => {
+                self.intercept + self.weights.iter().zip(z).map(|(w, x)| w * x).sum::<f64>()
+            }
+            ModelKind::Krr => {
+                let g = self.gamma.unwrap_or(0.1);
+                self.intercept + self.support.iter().zip(&self.alpha).map(|(s, a)| a * rbf(g, s, z)).sum::<f64>()
+            }
+        }
+    }
+
+    /// The interval factors `(low, high)` to multiply a predicted quantity by, from CV errors.
+    pub fn interval_factors(&self) -> (f64, f64) {
+        let d = &self.diagnostics;
+        (1.0 / (1.0 + d.rel_error_q95), 1.0 / (1.0 + d.rel_error_q05))
+    }
+}
+
+fn rbf(gamma: f64, a: &[f64], b: &[f64]) -> f64 {
+    (-gamma * a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>()).exp()
+}
+
+/// Training data after standardisation.
+struct Design {
+    mean: Vec<f64>,
+    scale: Vec<f64>,
+    z: Vec<Vec<f64>>,
+    y: Vec<f64>,
+}
+
+fn design(rows: &[(&RunPoint, f64)]) -> Design {
+    let d = FEATURES.len();
+    let vecs: Vec<[Option<f64>; 11]> = rows.iter().map(|(r, _)| r.x.vector()).collect();
+    let mut mean = vec![0.0; d];
+    let mut scale = vec![1.0; d];
+    for j in 0..d {
+        let vals: Vec<f64> = vecs.iter().filter_map(|v| v[j]).collect();
+        if vals.is_empty() {
+            continue;
+        }
+        let m = vals.iter().sum::<f64>() / vals.len() as f64;
+        let var = vals.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / vals.len() as f64;
+        mean[j] = m;
+        scale[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
+    }
+    let z = vecs
+        .iter()
+        .map(|v| v.iter().enumerate().map(|(j, x)| x.map_or(0.0, |x| (x - mean[j]) / scale[j])).collect())
+        .collect();
+    Design { mean, scale, z, y: rows.iter().map(|(_, y)| *y).collect() }
+}
+
+/// Fits one kind with given hyperparameters. `None` if the system is singular.
+fn fit_fixed(kind: ModelKind, rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<FittedModel> {
+    let Hyper { lambda, gamma } = h;
+    let des = design(rows);
+    let n = des.y.len();
+    let d = FEATURES.len();
+    let y_mean = des.y.iter().sum::<f64>() / n.max(1) as f64;
+    let mut model = FittedModel {
+        schema_version: MODEL_SCHEMA_VERSION,
+        target,
+        kind,
+        features: FEATURES.iter().map(|s| s.to_string()).collect(),
+        mean: des.mean.clone(),
+        scale: des.scale.clone(),
+        lambda,
+        gamma,
+        intercept: y_mean,
+        weights: Vec::new(),
+        support: Vec::new(),
+        alpha: Vec::new(),
+        diagnostics: Diagnostics {
+            n_runs: n,
+            n_configs: 0,
+            runs_per_gpu: Vec::new(),
+            cv_rmse_by_kind: Vec::new(),
+            cv_rmse: f64::NAN,
+            rel_error_q05: 0.0,
+            rel_error_q95: 0.0,
+            seed: SEED,
+            folds: FOLDS,
+        },
+    };
+    match kind {
+        ModelKind::Linear | ModelKind::Ridge => {
+            // (ZᵀZ + nλI) w = Zᵀ(y − ȳ)
+            let mut a = vec![0.0; d * d];
+            let mut b = vec![0.0; d];
+            for (z, y) in des.z.iter().zip(&des.y) {
+                for i in 0..d {
+                    b[i] += z[i] * (y - y_mean);
+                    for j in 0..d {
+                        a[i * d + j] += z[i] * z[j];
+                    }
+                }
+            }
+            for i in 0..d {
+                a[i * d + i] += lambda * n as f64 + 1e-12;
+            }
+            model.weights = linalg::cholesky_solve(&mut a, d, &b)?;
+        }
+        ModelKind::Krr => {
+            // Identical feature vectors (repeated runs of one configuration) become one support vector
+            // with their mean target.
+            let mut configs: Vec<(Vec<f64>, f64, usize)> = Vec::new();
+            let mut index = std::collections::HashMap::new();
+            for (z, y) in des.z.iter().zip(&des.y) {
+                let key: Vec<u64> = z.iter().map(|x| x.to_bits()).collect();
+                match index.get(&key) {
+                    Some(&i) => {
+                        let c: &mut (Vec<f64>, f64, usize) = &mut configs[i];
+                        c.1 += y;
+                        c.2 += 1;
+                    }
+                    None => {
+                        index.insert(key, configs.len());
+                        configs.push((z.clone(), *y, 1));
+                    }
+                }
+            }
+            let m = configs.len();
+            let g = gamma.unwrap_or(0.1);
+            let mut k = vec![0.0; m * m];
+            for i in 0..m {
+                for j in 0..=i {
+                    let v = rbf(g, &configs[i].0, &configs[j].0);
+                    k[i * m + j] = v;
+                    k[j * m + i] = v;
+                }
+                k[i * m + i] += lambda;
+            }
+            let targets: Vec<f64> = configs.iter().map(|c| c.1 / c.2 as f64 - y_mean).collect();
+            model.alpha = linalg::cholesky_solve(&mut k, m, &targets)?;
+            model.support = configs.into_iter().map(|c| c.0).collect();
+            model.diagnostics.n_configs = m;
+        }
+    }
+    Some(model)
+}
+
+/// Deterministic fold of each row (a seeded shuffle, then round robin).
+pub fn folds(n: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut state = seed;
+    let mut next = || {
+        // splitmix64
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..n).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    let mut fold = vec![0; n];
+    for (pos, &row) in order.iter().enumerate() {
+        fold[row] = pos % k;
+    }
+    fold
+}
+
+/// Out-of-fold predictions for fixed hyperparameters (`None` where a fold's fit failed).
+pub fn cross_predict(
+    kind: ModelKind,
+    rows: &[(&RunPoint, f64)],
+    h: Hyper,
+    target: Target,
+    fold_of: &[usize],
+) -> Vec<Option<f64>> {
+    let k = fold_of.iter().max().map_or(0, |m| m + 1);
+    let mut out = vec![None; rows.len()];
+    for f in 0..k {
+        let train: Vec<(&RunPoint, f64)> =
+            rows.iter().zip(fold_of).filter(|(_, g)| **g != f).map(|(r, _)| *r).collect();
+        if train.is_empty() {
+            continue;
+        }
+        if let Some(m) = fit_fixed(kind, &train, h, target) {
+            for (i, (r, _)) in rows.iter().enumerate() {
+                if fold_of[i] == f {
+                    out[i] = Some(m.predict(&r.x));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn rmse(pred: &[Option<f64>], rows: &[(&RunPoint, f64)]) -> f64 {
+    let errs: Vec<f64> = pred.iter().zip(rows).filter_map(|(p, (_, y))| p.map(|p| (p - y) * (p - y))).collect();
+    if errs.len() < rows.len() {
+        return f64::INFINITY;
+    }
+    (errs.iter().sum::<f64>() / errs.len().max(1) as f64).sqrt()
+}
+
+/// The quantity a target predicts, from a target value (for relative errors).
+pub fn quantity(target: Target, value: f64) -> f64 {
+    match target {
+        Target::PowerFraction => value,
+        Target::LnEnergyPerSample | Target::LnThroughput => value.exp(),
+    }
+}
+
+/// A fit of every kind, and the one kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitResult {
+    /// The kept model (lowest CV RMSE).
+    pub best: FittedModel,
+    /// Each kind with its best hyperparameters, fitted on all rows.
+    pub by_kind: Vec<FittedModel>,
+}
+
+/// Fits every kind on the runs that have the target, choosing hyperparameters by k-fold CV.
+/// `None` when fewer than `FOLDS` runs have the target.
+pub fn fit(points: &[RunPoint], target: Target) -> Option<FitResult> {
+    let rows: Vec<(&RunPoint, f64)> = points.iter().filter_map(|r| target.of(r).map(|y| (r, y))).collect();
+    if rows.len() < FOLDS {
+        return None;
+    }
+    let fold_of = folds(rows.len(), FOLDS, SEED);
+    let mut by_kind = Vec::new();
+    let mut scores = Vec::new();
+    for kind in ModelKind::ALL {
+        let mut best: Option<(f64, Hyper, Vec<Option<f64>>)> = None;
+        for h in kind.grid() {
+            let pred = cross_predict(kind, &rows, h, target, &fold_of);
+            let score = rmse(&pred, &rows);
+            if best.as_ref().is_none_or(|b| score < b.0) {
+                best = Some((score, h, pred));
+            }
+        }
+        let Some((score, h, pred)) = best else { continue };
+        let Some(mut model) = fit_fixed(kind, &rows, h, target) else { continue };
+        let mut rel: Vec<f64> = pred
+            .iter()
+            .zip(&rows)
+            .filter_map(|(p, (_, y))| p.map(|p| quantity(target, p) / quantity(target, *y) - 1.0))
+            .filter(|e| e.is_finite())
+            .collect();
+        rel.sort_by(f64::total_cmp);
+        model.diagnostics.cv_rmse = score;
+        model.diagnostics.rel_error_q05 = quantile(&rel, 0.05);
+        model.diagnostics.rel_error_q95 = quantile(&rel, 0.95);
+        let mut per_gpu: Vec<(String, usize)> = Vec::new();
+        for (r, _) in &rows {
+            match per_gpu.iter_mut().find(|(g, _)| *g == r.gpu_id) {
+                Some(e) => e.1 += 1,
+                None => per_gpu.push((r.gpu_id.clone(), 1)),
+            }
+        }
+        per_gpu.sort();
+        model.diagnostics.runs_per_gpu = per_gpu;
+        if model.diagnostics.n_configs == 0 {
+            model.diagnostics.n_configs = distinct_configs(&rows);
+        }
+        scores.push((kind, score));
+        by_kind.push(model);
+    }
+    for m in &mut by_kind {
+        m.diagnostics.cv_rmse_by_kind = scores.clone();
+    }
+    let best = by_kind.iter().min_by(|a, b| a.diagnostics.cv_rmse.total_cmp(&b.diagnostics.cv_rmse))?.clone();
+    Some(FitResult { best, by_kind })
+}
+
+/// One fold per GPU id, in sorted order.
+pub fn gpu_folds(rows: &[(&RunPoint, f64)]) -> Vec<usize> {
+    let mut gpus: Vec<&str> = rows.iter().map(|(r, _)| r.gpu_id.as_str()).collect();
+    gpus.sort();
+    gpus.dedup();
+    rows.iter().map(|(r, _)| gpus.iter().position(|g| *g == r.gpu_id).unwrap_or(0)).collect()
+}
+
+fn distinct_configs(rows: &[(&RunPoint, f64)]) -> usize {
+    let mut keys: Vec<Vec<u64>> =
+        rows.iter().map(|(r, _)| r.x.vector().iter().map(|v| v.map_or(u64::MAX, f64::to_bits)).collect()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.len()
+}
+
+/// Linear-interpolated quantile of sorted values (0 for none).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos - pos.floor());
+    if i + 1 < sorted.len() {
+        sorted[i] * (1.0 - frac) + sorted[i + 1] * frac
+    } else {
+        sorted[i]
+    }
+}
+
+/// Builds a run point from a profile and the catalogue; `None` when the GPU is not in the catalogue or
+/// the profile lacks the workload (forward FLOPs, samples).
+pub fn run_point(p: &crate::profile::Profile, catalog: &Catalog) -> Option<RunPoint> {
+    let gpu = catalog.gpu(p.meta.gpu.catalog_id.as_deref()?)?;
+    let m = &p.meta;
+    let epochs = f64::from(m.completed_epochs?);
+    let train = m.train_samples? as f64;
+    let precision = m
+        .precision
+        .as_deref()
+        .and_then(|s| Precision::ALL.into_iter().find(|x| x.as_str() == s))
+        .unwrap_or(Precision::Fp32);
+    let x = FeatureInput {
+        gflops: Some(m.forward_gflops?),
+        params_m: m.params_m,
+        batch: m.batch.map(f64::from),
+        input_px: m.input_px.map(f64::from),
+        train_samples: Some(train),
+        ..FeatureInput::default()
+    }
+    .with_gpu(gpu, precision, m.gpu.power_limit_w);
+    Some(RunPoint {
+        id: p.id.clone(),
+        gpu_id: gpu.id.clone(),
+        arch_id: m.arch_id.clone(),
+        x,
+        energy_j: p.summary.energy_j,
+        duration_s: p.summary.duration_s,
+        mean_power_w: p.summary.mean_power_w,
+        samples_seen: train * epochs,
+        mean_utilisation_pct: p.summary.mean_utilisation_pct,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(i: usize, gflops: f64, batch: f64, power: f64) -> RunPoint {
+        RunPoint {
+            id: format!("r{i}"),
+            gpu_id: "g".into(),
+            arch_id: None,
+            x: FeatureInput { gflops: Some(gflops), batch: Some(batch), tdp_w: Some(300.0), ..FeatureInput::default() },
+            energy_j: power * 100.0,
+            duration_s: 100.0,
+            mean_power_w: power,
+            samples_seen: 1000.0,
+            mean_utilisation_pct: None,
+        }
+    }
+
+    #[test]
+    fn linear_recovers_a_linear_law() {
+        // power fraction = 0.5 + 0.1 ln(gflops), exactly: every kind should find it; linear best.
+        let pts: Vec<RunPoint> = (0..40)
+            .map(|i| {
+                let g = 1.0 + i as f64;
+                point(i, g, 32.0, 300.0 * (0.5 + 0.1 * g.ln()))
+            })
+            .collect();
+        let fit = fit(&pts, Target::PowerFraction).unwrap();
+        let lin = fit.by_kind.iter().find(|m| m.kind == ModelKind::Linear).unwrap();
+        assert!(lin.diagnostics.cv_rmse < 1e-6, "{}", lin.diagnostics.cv_rmse);
+        let x = FeatureInput { gflops: Some(10.0), batch: Some(32.0), tdp_w: Some(300.0), ..FeatureInput::default() };
+        assert!((lin.predict(&x) - (0.5 + 0.1 * 10f64.ln())).abs() < 1e-6);
+    }
+
+    #[test]
+    fn krr_fits_a_nonlinear_law_and_aggregates_repeats() {
+        let pts: Vec<RunPoint> = (0..60)
+            .map(|i| {
+                let g = 1.0 + (i % 20) as f64; // each configuration three times
+                point(i, g, 32.0, 300.0 * (0.6 + 0.3 * (g / 4.0).sin()))
+            })
+            .collect();
+        let fit = fit(&pts, Target::PowerFraction).unwrap();
+        let krr = fit.by_kind.iter().find(|m| m.kind == ModelKind::Krr).unwrap();
+        assert_eq!(krr.support.len(), 20);
+        let lin = fit.by_kind.iter().find(|m| m.kind == ModelKind::Linear).unwrap();
+        assert!(krr.diagnostics.cv_rmse < lin.diagnostics.cv_rmse / 3.0);
+        assert_eq!(fit.best.kind, ModelKind::Krr);
+    }
+
+    #[test]
+    fn folds_are_deterministic_and_balanced() {
+        let a = folds(23, 5, SEED);
+        assert_eq!(a, folds(23, 5, SEED));
+        for f in 0..5 {
+            let n = a.iter().filter(|x| **x == f).count();
+            assert!(n == 4 || n == 5);
+        }
+        assert_ne!(a, folds(23, 5, SEED + 1));
+    }
+
+    #[test]
+    fn missing_features_predict_without_failing() {
+        let pts: Vec<RunPoint> = (0..10).map(|i| point(i, 1.0 + i as f64, 32.0, 200.0)).collect();
+        let fit = fit(&pts, Target::PowerFraction).unwrap();
+        let v = fit.best.predict(&FeatureInput::default());
+        assert!(v.is_finite());
+    }
+}
