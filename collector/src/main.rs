@@ -16,7 +16,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // Bad input (a flag, a metadata file) is exit 2; anything else that failed is exit 1.
+            if e.downcast_ref::<import::meta::MetaError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -21,14 +21,20 @@ fn estimate_json_has_the_documented_shape() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["data_version"].is_string());
     let rows = v["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 2 * 7);
     for key in ["gpu", "method", "energy_kwh", "low_kwh", "high_kwh", "duration_h", "co2e_kg", "cost", "warnings"] {
-        assert!(rows[0].get(key).is_some(), "missing {key}");
+        assert!(rows.iter().all(|r| r.get(key).is_some()), "missing {key}");
     }
+    let methods: Vec<&str> = rows[..7].iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(methods, ["pre-power", "pre-epoch", "step-power", "step-epoch", "mlco2", "green-algorithms", "flops"]);
     // 400 W × 10 h (ML CO2 Impact) for the A100.
-    assert_eq!(rows[0]["gpu"], "nvidia-a100-sxm4-80gb");
-    assert_eq!(rows[0]["method"], "mlco2");
-    assert_eq!(rows[0]["energy_kwh"], 4.0);
+    let mlco2 = &rows[4];
+    assert_eq!((mlco2["gpu"].as_str(), mlco2["energy_kwh"].as_f64()), (Some("nvidia-a100-sxm4-80gb"), Some(4.0)));
+    // The paper's methods carry an interval and their evidence.
+    let pre = &rows[0];
+    assert!(pre["low_kwh"].as_f64().unwrap() < pre["energy_kwh"].as_f64().unwrap());
+    assert!(pre["high_kwh"].as_f64().unwrap() > pre["energy_kwh"].as_f64().unwrap());
+    assert!(pre["evidence"].as_str().unwrap().contains("measured runs"));
 }
 
 #[test]
@@ -77,4 +83,41 @@ fn import_without_sources_names_the_missing_file() {
     let out = wattcast(&["import", "catalog", "--from", dir.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("catalog-facts/gpus.csv"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn import_nvidia_smi_writes_a_profile_and_names_bad_flags() {
+    let dir = std::env::temp_dir().join(format!("wattcast-smi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/h100-smi.csv");
+    let out_path = dir.join("p.json");
+    let out = wattcast(&[
+        "import",
+        "nvidia-smi",
+        fixture,
+        "-o",
+        out_path.to_str().unwrap(),
+        "--arch",
+        "tv-resnet50",
+        "--batch",
+        "256",
+        "--samples",
+        "1281167",
+        "--epochs",
+        "90",
+        "--precision",
+        "bf16",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("skipped (unreadable power \"[N/A]\")"), "{}", text(&out.stderr));
+    let p: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(p["meta"]["gpu"]["catalog_id"], "nvidia-h100-sxm");
+    assert_eq!(p["meta"]["planned_epochs"], 90);
+    // Trapezoid over the three readable samples: (70+650)/2 × 0.5 s + (650+670)/2 × 1 s = 180 + 660 J.
+    assert_eq!(p["summary"]["energy_j"], 840.0);
+    assert_eq!(p["devices"][0]["samples"]["sm_clock_mhz"], serde_json::json!([1980.0, 1980.0, 1965.0]));
+    let out = wattcast(&["import", "nvidia-smi", fixture, "-o", out_path.to_str().unwrap(), "--precision", "fp8"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("invalid value \"fp8\" for --precision"), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
 }

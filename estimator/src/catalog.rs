@@ -271,6 +271,21 @@ fn parse_file<T: serde::de::DeserializeOwned>(file: &'static str, text: &str) ->
     serde_json::from_str(text).map_err(json)
 }
 
+impl Architecture {
+    /// Forward GFLOPs per sample at a square input of `px` pixels: the catalogue figure scaled by input
+    /// area for image models (convolution FLOPs grow with the number of pixels; approximate for ViTs).
+    pub fn gflops_at(&self, px: Option<u32>) -> Option<f64> {
+        let g = self.forward_gflops?;
+        Some(match (self.sample_unit, self.input_px, px) {
+            (SampleUnit::Image, Some(base), Some(px)) => {
+                let r = f64::from(px) / f64::from(base);
+                g * r * r
+            }
+            _ => g,
+        })
+    }
+}
+
 /// The PUE default used for a country or the world average when the user gives none.
 pub const DEFAULT_SITE: &str = "on-premise";
 

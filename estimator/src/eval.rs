@@ -26,17 +26,17 @@ pub struct EvalResult {
     /// Runs scored.
     pub n_runs: usize,
     /// Mean absolute percentage error.
-    pub mape_pct: f64,
+    pub mape_pct: Option<f64>,
     /// Median absolute percentage error.
-    pub median_abs_pct: f64,
+    pub median_abs_pct: Option<f64>,
     /// 90th percentile of the absolute percentage error.
-    pub p90_abs_pct: f64,
+    pub p90_abs_pct: Option<f64>,
     /// Root mean squared error, kJ.
-    pub rmse_kj: f64,
+    pub rmse_kj: Option<f64>,
     /// Mean signed percentage error (bias).
-    pub bias_pct: f64,
+    pub bias_pct: Option<f64>,
     /// RMSE of `mlco2` on the same runs, kJ.
-    pub mlco2_rmse_kj: f64,
+    pub mlco2_rmse_kj: Option<f64>,
     /// STEP only: runs where power was not stable yet (not scored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_not_stable: Option<usize>,
@@ -55,7 +55,7 @@ pub struct HeldOutGpu {
     /// Its runs.
     pub n_runs: usize,
     /// MAPE on them.
-    pub mape_pct: f64,
+    pub mape_pct: Option<f64>,
 }
 
 /// One regression kind under one protocol (how the kept kind was chosen).
@@ -108,15 +108,20 @@ fn summarise(
         method: method.into(),
         protocol: protocol.into(),
         n_runs: n,
-        mape_pct: mean(&mut abs.iter().copied()),
-        median_abs_pct: crate::fit::quantile(&abs, 0.5),
-        p90_abs_pct: crate::fit::quantile(&abs, 0.9),
-        rmse_kj: rmse(&mut scored.iter().map(|(_, p, t)| (p - t) * (p - t))),
-        bias_pct: mean(&mut scored.iter().map(|(_, p, t)| (p - t) / t * 100.0)),
-        mlco2_rmse_kj: rmse(&mut base.iter().map(|(p, t)| (p - t) * (p - t))),
+        mape_pct: finite(mean(&mut abs.iter().copied())),
+        median_abs_pct: finite(crate::fit::quantile(&abs, 0.5)).filter(|_| n > 0),
+        p90_abs_pct: finite(crate::fit::quantile(&abs, 0.9)).filter(|_| n > 0),
+        rmse_kj: finite(rmse(&mut scored.iter().map(|(_, p, t)| (p - t) * (p - t)))),
+        bias_pct: finite(mean(&mut scored.iter().map(|(_, p, t)| (p - t) / t * 100.0))),
+        mlco2_rmse_kj: finite(rmse(&mut base.iter().map(|(p, t)| (p - t) * (p - t)))),
         n_not_stable: None,
         n_within_5pct: None,
     }
+}
+
+/// `None` for NaN and infinities (no runs scored): unknown is not zero.
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
 /// ML CO2 Impact on a run: catalogue TDP × measured duration.
@@ -198,19 +203,13 @@ pub fn evaluate(
 
     // PRE.
     let pw_rows: Vec<&RunPoint> = points.iter().filter(|r| Target::PowerFraction.of(r).is_some()).collect();
-    let protocols: [(&str, Box<dyn Fn(&[&RunPoint]) -> Vec<usize>>); 2] = [
-        ("kfold", Box::new(|rows: &[&RunPoint]| folds(rows.len(), FOLDS, SEED))),
-        (
-            "leave-gpu-out",
-            Box::new(|rows: &[&RunPoint]| gpu_folds(&rows.iter().map(|r| (*r, 0.0)).collect::<Vec<_>>())),
-        ),
-    ];
+    let by_gpu = gpu_folds(&pw_rows.iter().map(|r| (*r, 0.0)).collect::<Vec<_>>());
+    let protocols = [("kfold", folds(pw_rows.len(), FOLDS, SEED)), ("leave-gpu-out", by_gpu.clone())];
     let mut leave_gpu_out = Vec::new();
-    for (protocol, fold_fn) in &protocols {
-        let fold_of = fold_fn(&pw_rows);
-        let frac = oof(&power.best, &pw_rows, &fold_of);
-        let eps = oof(&energy.best, &pw_rows, &fold_of);
-        let thr = oof(&duration.best, &pw_rows, &fold_of);
+    for (protocol, fold_of) in &protocols {
+        let frac = oof(&power.best, &pw_rows, fold_of);
+        let eps = oof(&energy.best, &pw_rows, fold_of);
+        let thr = oof(&duration.best, &pw_rows, fold_of);
         let mut power_measured: Scored = Vec::new();
         let mut power_predicted: Scored = Vec::new();
         let mut epoch: Scored = Vec::new();
@@ -219,11 +218,11 @@ pub fn evaluate(
             if let Some(f) = frac[i] {
                 power_measured.push((r.id.clone(), f * limit * r.duration_s, r.energy_j));
                 if let Some(t) = thr[i] {
-                    power_predicted.push((r.id.clone(), f * limit * r.samples_seen / t.exp(), r.energy_j));
+                    power_predicted.push((r.id.clone(), f * limit * r.samples_seen / crate::fmath::exp(t), r.energy_j));
                 }
             }
             if let Some(e) = eps[i] {
-                epoch.push((r.id.clone(), e.exp() * r.samples_seen, r.energy_j));
+                epoch.push((r.id.clone(), crate::fmath::exp(e) * r.samples_seen, r.energy_j));
             }
         }
         results.push(summarise("pre-power", protocol, &power_measured, &mlco2));
@@ -271,10 +270,8 @@ pub fn evaluate(
     let mut kinds = Vec::new();
     for (method, fit) in [("pre-power", power), ("pre-epoch", energy), ("duration", duration)] {
         for m in &fit.by_kind {
-            for (protocol, fold_of) in [
-                ("kfold", folds(pw_rows.len(), FOLDS, SEED)),
-                ("leave-gpu-out", gpu_folds(&pw_rows.iter().map(|r| (*r, 0.0)).collect::<Vec<_>>())),
-            ] {
+            for (protocol, fold_of) in [("kfold", folds(pw_rows.len(), FOLDS, SEED)), ("leave-gpu-out", by_gpu.clone())]
+            {
                 let pred = oof(m, &pw_rows, &fold_of);
                 let errs: Vec<f64> = pred
                     .iter()

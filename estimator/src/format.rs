@@ -25,7 +25,7 @@ pub fn human(x: f64) -> String {
         }
         return if n < 0 { format!("-{out}") } else { out };
     }
-    let magnitude = ax.log10().floor() as i32;
+    let magnitude = crate::fmath::log10(ax).floor() as i32;
     let mut decimals = (2 - magnitude).max(0) as usize;
     let mut s = format!("{x:.decimals$}");
     // Rounding can carry into a new digit (9.996 → "10.00"); drop one decimal then.

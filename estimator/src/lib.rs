@@ -4,10 +4,12 @@
 //!
 //! ```
 //! let catalog = estimator::Catalog::embedded().unwrap();
+//! let cal = estimator::Calibration::embedded().unwrap();
 //! let q = estimator::ScenarioQuery::parse("arch=tv-resnet50&gpu=nvidia-a100-sxm4-80gb&hours=10");
 //! let r = estimator::resolve(&q, &catalog);
-//! let rows = estimator::estimate_all(&catalog, &r.scenario);
-//! assert_eq!(rows[0].energy_kwh, Some(4.0)); // 400 W × 10 h, ML CO2 Impact
+//! let rows = estimator::estimate_all(&catalog, &cal, &r.scenario);
+//! let mlco2 = rows.iter().find(|e| e.method == estimator::MethodId::Mlco2).unwrap();
+//! assert_eq!(mlco2.energy_kwh, Some(4.0)); // 400 W × 10 h
 //! ```
 
 pub mod calibration;
@@ -15,6 +17,7 @@ pub mod catalog;
 pub mod error;
 pub mod eval;
 pub mod fit;
+pub mod fmath;
 pub mod format;
 pub mod methods;
 pub mod profile;
@@ -23,6 +26,7 @@ pub mod scenario;
 #[cfg(feature = "schema")]
 pub mod schema;
 
+pub use calibration::Calibration;
 pub use catalog::{ArchCatalog, Architecture, Catalog, Gpu, GpuCatalog, Region, RegionCatalog};
 pub use error::{DataError, QueryError};
 pub use methods::{estimate_all, Estimate, MethodId, Site};
@@ -47,14 +51,14 @@ pub struct Report {
 }
 
 /// Resolves a query string (or full URL) and estimates every method for every GPU in it.
-pub fn estimate(catalog: &Catalog, query: &str) -> (Resolved, Report) {
-    estimate_query(catalog, &ScenarioQuery::parse(query))
+pub fn estimate(catalog: &Catalog, cal: &Calibration, query: &str) -> (Resolved, Report) {
+    estimate_query(catalog, cal, &ScenarioQuery::parse(query))
 }
 
 /// [`estimate`] for an already parsed query.
-pub fn estimate_query(catalog: &Catalog, query: &ScenarioQuery) -> (Resolved, Report) {
+pub fn estimate_query(catalog: &Catalog, cal: &Calibration, query: &ScenarioQuery) -> (Resolved, Report) {
     let resolved = resolve(query, catalog);
-    let rows = estimate_all(catalog, &resolved.scenario);
+    let rows = estimate_all(catalog, cal, &resolved.scenario);
     let report = Report {
         data_version: catalog.data_version().to_string(),
         query: resolved.scenario.to_query(catalog.data_version()).to_query_string(),

@@ -5,6 +5,7 @@
 use schemars::{schema_for, Schema};
 
 use crate::catalog::{ArchCatalog, GpuCatalog, RegionCatalog};
+use crate::profile::{Profile, ProfileBundle};
 
 /// Every schema of format version 1, as (file name, schema).
 pub fn all() -> Vec<(&'static str, Schema)> {
@@ -12,6 +13,8 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("gpus.schema.json", schema_for!(GpuCatalog)),
         ("architectures.schema.json", schema_for!(ArchCatalog)),
         ("regions.schema.json", schema_for!(RegionCatalog)),
+        ("profile.schema.json", schema_for!(Profile)),
+        ("profile-bundle.schema.json", schema_for!(ProfileBundle)),
     ]
 }
 

@@ -9,7 +9,7 @@ mod view;
 
 use std::sync::OnceLock;
 
-use estimator::Catalog;
+use estimator::{Calibration, Catalog};
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
@@ -19,6 +19,12 @@ pub use state::{Action, State};
 pub fn catalog() -> Result<&'static Catalog, &'static str> {
     static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
     CATALOG.get_or_init(|| Catalog::embedded().map_err(|e| e.to_string())).as_ref().map_err(String::as_str)
+}
+
+/// The fitted models and calibration summary compiled into the page, parsed once.
+pub fn calibration() -> Result<&'static Calibration, &'static str> {
+    static CAL: OnceLock<Result<Calibration, String>> = OnceLock::new();
+    CAL.get_or_init(|| Calibration::embedded().map_err(|e| e.to_string())).as_ref().map_err(String::as_str)
 }
 
 /// Properties of [`App`].
@@ -35,7 +41,7 @@ pub struct AppProps {
 /// The whole page.
 #[component]
 pub fn App(props: &AppProps) -> Html {
-    let catalog = match catalog() {
+    let (catalog, cal) = match catalog().and_then(|c| calibration().map(|k| (c, k))) {
         Ok(c) => c,
         Err(e) => {
             return html! { <main><p role="alert" class="alert">{ format!("the built-in data could not be loaded: {e}") }</p></main> }
@@ -48,7 +54,7 @@ pub fn App(props: &AppProps) -> Html {
         let state = state.clone();
         Callback::from(move |a: Action| state.dispatch((a, data_version.clone())))
     };
-    let (resolved, report) = estimator::estimate_query(catalog, &state.query);
+    let (resolved, report) = estimator::estimate_query(catalog, cal, &state.query);
 
     {
         let query = state.query.to_query_string();
@@ -68,7 +74,7 @@ pub fn App(props: &AppProps) -> Html {
             </header>
             <main class="layout">
                 <view::Inputs catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} dispatch={dispatch.clone()} />
-                <view::Results catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved} report={Some(report)} dispatch={dispatch} />
+                <view::Results calibration={view::CalRef(cal)} catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved} report={Some(report)} dispatch={dispatch} />
             </main>
             <view::Footer catalog={view::CatalogRef(catalog)} />
         </>

@@ -26,11 +26,24 @@ impl From<&'static Catalog> for CatalogRef {
     }
 }
 
+/// The calibration, compared by address (one static value).
+#[derive(Clone, Copy)]
+pub struct CalRef(pub &'static estimator::Calibration);
+
+impl PartialEq for CalRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
 /// Properties shared by the form and the results.
 #[derive(Properties, PartialEq)]
 pub struct PartProps {
     /// The catalogue.
     pub catalog: CatalogRef,
+    /// The fitted models and calibration summary (results only).
+    #[prop_or_default]
+    pub calibration: Option<CalRef>,
     /// The page state.
     pub state: State,
     /// The resolved scenario.
@@ -294,6 +307,7 @@ pub fn Results(p: &PartProps) -> Html {
                     let marks: Vec<usize> = e.warnings.iter().map(&mut note_ref).collect();
                     let kwh = e.energy_kwh.map(|x| AttrValue::from(x.to_string()));
                     let main = e.energy_kwh.map_or("—".to_string(), |x| format!("{} kWh", human(x)));
+                    let interval = e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("{}–{}", human(l), human(h)));
                     let mut sub = Vec::new();
                     if let Some(c) = e.co2e_kg {
                         sub.push(format!("{} kg CO2e", human(c)));
@@ -305,10 +319,13 @@ pub fn Results(p: &PartProps) -> Html {
                         sub.push(format!("{}{} h", if e.duration_estimated { "~" } else { "" }, human(h)));
                     }
                     html! {
-                        <td data-method={m.as_str()} data-kwh={kwh} title={e.warnings.join("\n")}>
+                        <td data-method={m.as_str()} data-kwh={kwh} title={e.warnings.join("\n")}
+                            class={classes!(m.is_paper_method().then_some("paper"), e.energy_kwh.is_none().then_some("none"))}>
                             <span class="kwh">{ main }</span>
                             { for marks.iter().map(|i| html! { <sup class="mark">{ format!("[{i}]") }</sup> }) }
+                            if let Some(iv) = interval { <span class="interval">{ iv }</span> }
                             <span class="sub">{ sub.join(" · ") }</span>
+                            if let Some(ev) = &e.evidence { <span class="evidence">{ ev }</span> }
                         </td>
                     }
                 })
@@ -370,7 +387,8 @@ pub fn Results(p: &PartProps) -> Html {
             if !notes.is_empty() {
                 <ol class="notes">{ for notes.iter().map(|n| html! { <li>{ n }</li> }) }</ol>
             }
-            <p class="hint">{ "~ marks a duration estimated by the FLOPs model (33 % of peak FLOP/s, Amodei & Hernandez 2018); give the hours you expect to override it. Green Algorithms already includes PUE in its energy; the other methods apply it for CO2e and cost." }</p>
+            <p class="hint">{ "~ marks an estimated duration: the duration model fitted on measured runs for PRE, the profiles' own throughput for STEP, and the FLOPs model (33 % of peak FLOP/s, Amodei & Hernandez 2018) for the baselines. Give the hours you expect to override it. Green Algorithms already includes PUE in its energy; the other methods apply it for CO2e and cost." }</p>
+            if let Some(cal) = p.calibration { <Methods calibration={cal} /> }
             <div class="share">
                 <label for="share-link">{ "Share this estimate" }</label>
                 <div class="share-row">
@@ -420,5 +438,73 @@ pub fn Footer(p: &FooterProps) -> Html {
                 }) }
             </p>
         </footer>
+    }
+}
+
+/// Properties of [`Methods`].
+#[derive(Properties, PartialEq)]
+pub struct MethodsProps {
+    /// The calibration (for the accuracy table).
+    pub calibration: CalRef,
+}
+
+/// How each method works, where it comes from, and how accurate it was on the measured runs.
+#[component]
+pub fn Methods(p: &MethodsProps) -> Html {
+    let cal = p.calibration.0;
+    let acc = |method: &str, protocol: &str| {
+        cal.summary
+            .accuracy
+            .iter()
+            .find(|r| r.method == method && r.protocol == protocol)
+            .and_then(|r| r.mape_pct.map(|m| (m, r.n_runs)))
+            .map_or("—".to_string(), |(m, n)| format!("{m:.1} % ({n} runs)"))
+    };
+    let why = |m: MethodId| {
+        match m {
+        MethodId::PrePower => "Kernel ridge regression (RBF) of mean power ÷ power limit on architecture, run and GPU features (arXiv 2307.05520, PRE), × the duration.",
+        MethodId::PreEpoch => "The same regression of energy per training sample, × samples × epochs: needs no duration.",
+        MethodId::StepPower => "Measured runs of this architecture on this GPU: the power after it became stable (online detector), × the duration at their throughput (STEP).",
+        MethodId::StepEpoch => "The same runs' stable energy per sample × samples × epochs (STEP, epoch variant).",
+        MethodId::Mlco2 => "TDP × GPUs × hours: assumes the GPU draws its TDP all the time, so it overestimates (Lacoste et al. 2019).",
+        MethodId::GreenAlgorithms => "TDP × usage + 0.3725 W per GB of memory, × hours × PUE (Lannelongue et al. 2021).",
+        MethodId::Flops => "Training FLOPs ÷ (peak FLOP/s × 33 %) gives the hours, × TDP: ignores how well the model uses the GPU.",
+    }
+    };
+    let protocol = |m: MethodId| match m {
+        MethodId::PrePower | MethodId::PreEpoch => ("kfold-predicted-duration", "leave-gpu-out-predicted-duration"),
+        MethodId::StepPower | MethodId::StepEpoch => ("observe-25", "observe-50"),
+        _ => ("all", "all"),
+    };
+    html! {
+        <details class="methods" id="methods">
+            <summary>{ "How the methods work, and how accurate they were on measured runs" }</summary>
+            <table class="method-table">
+                <thead><tr><th scope="col">{ "Method" }</th><th scope="col">{ "How" }</th><th scope="col">{ "MAPE on measured runs" }</th></tr></thead>
+                <tbody>
+                    { for MethodId::ALL.iter().map(|m| {
+                        let (a, b) = protocol(*m);
+                        let accuracy = if a == b {
+                            acc(m.as_str(), a)
+                        } else if m.is_paper_method() && a.starts_with("observe") {
+                            format!("{} after seeing 25 % of a run; {} after 50 %", acc(m.as_str(), a), acc(m.as_str(), b))
+                        } else {
+                            format!("{} on GPUs it was fitted on; {} on a GPU left out", acc(m.as_str(), a), acc(m.as_str(), b))
+                        };
+                        html! {
+                            <tr data-method-row={m.as_str()}>
+                                <th scope="row">{ m.label() }<span class="sub">{ m.formula() }</span></th>
+                                <td>{ why(*m) }</td>
+                                <td>{ accuracy }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            <p class="hint">{ format!(
+                "Calibration: {} profiles ({} runs with the features the regressions need, {} traced runs STEP can use): SEAA 2023 runs of arXiv 2307.05520 (CC BY 4.0) and the Zeus NSDI '23 power traces (Apache-2.0). Regenerate with wattcast fit; measure your own with wattcast record.",
+                cal.summary.n_profiles, cal.summary.n_runs_with_features, cal.summary.step_profiles.len()
+            ) }</p>
+        </details>
     }
 }

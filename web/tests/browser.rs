@@ -1,7 +1,6 @@
 //! The app rendered in headless Chromium (wasm-bindgen-test): cells carry the estimator's numbers,
 //! and editing a field recomputes them.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used)] // test helpers: a failed DOM call should fail the test
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -39,8 +38,9 @@ fn kwh(root: &Element, gpu: &str, method: &str) -> Option<f64> {
 async fn cells_carry_the_estimators_numbers() {
     let root = render(QUERY).await;
     let catalog = estimator::Catalog::embedded().unwrap();
-    let (_, report) = estimator::estimate(&catalog, QUERY);
-    assert_eq!(report.rows.len(), 6);
+    let cal = estimator::Calibration::embedded().unwrap();
+    let (_, report) = estimator::estimate(&catalog, &cal, QUERY);
+    assert_eq!(report.rows.len(), 14);
     for row in &report.rows {
         assert_eq!(kwh(&root, &row.gpu, row.method.as_str()), row.energy_kwh, "{} {}", row.gpu, row.method.as_str());
     }

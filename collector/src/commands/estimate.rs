@@ -10,7 +10,8 @@ use estimator::{Catalog, MethodId, Report};
 /// Runs the command: exit 2 when the query has invalid values.
 pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded()?;
-    let (_, report) = estimator::estimate(&catalog, query);
+    let cal = estimator::Calibration::embedded()?;
+    let (_, report) = estimator::estimate(&catalog, &cal, query);
     for notice in &report.notices {
         eprintln!("note: {notice}");
     }
@@ -41,8 +42,9 @@ pub fn table(catalog: &Catalog, report: &Report) -> String {
     let mut notes: Vec<String> = Vec::new();
     for r in &report.rows {
         let refs: Vec<String> = r
-            .warnings
+            .evidence
             .iter()
+            .chain(&r.warnings)
             .map(|w| {
                 let i = notes.iter().position(|n| n == w).unwrap_or_else(|| {
                     notes.push(w.clone());

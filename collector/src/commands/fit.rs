@@ -113,11 +113,10 @@ pub fn run_eval(profiles: &Path, json: bool, markdown: Option<&Path>) -> anyhow:
     Ok(ExitCode::SUCCESS)
 }
 
-fn fmt(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.2}")
-    } else {
-        "—".into()
+fn fmt(x: impl Into<Option<f64>>) -> String {
+    match x.into() {
+        Some(x) if x.is_finite() => format!("{x:.2}"),
+        _ => "—".into(),
     }
 }
 

@@ -76,7 +76,7 @@ pub fn nvidia_smi(
         }
         logs.push((path.display().to_string(), log));
     }
-    let meta = crate::import::meta::resolve(meta_args, &catalog, |p| crate::profiles::read_text(p))?;
+    let meta = crate::import::meta::resolve(meta_args, &catalog, crate::profiles::read_text)?;
     let profile = crate::import::meta::profile_from_logs(&logs, meta, &catalog)?;
     let bytes = crate::profiles::encode(output, &profile)?;
     super::write_atomic_bytes(output, &bytes)?;

@@ -56,11 +56,7 @@ pub fn resolve(
         })?;
         meta.arch_id = Some(arch.id.clone());
         meta.params_m = arch.params_m;
-        let px = args.input.or(arch.input_px);
-        meta.forward_gflops = arch.forward_gflops.map(|g| match (arch.input_px, px) {
-            (Some(base), Some(px)) => g * (f64::from(px) / f64::from(base)).powi(2),
-            _ => g,
-        });
+        meta.forward_gflops = arch.gflops_at(args.input);
     }
     let positive = |flag: &'static str, v: u64| {
         if v == 0 {

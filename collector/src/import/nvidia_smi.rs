@@ -68,7 +68,7 @@ pub struct SmiLog {
 
 /// Reads a number from a cell such as `119.17 W`; `None` for `[N/A]`, `[Not Supported]` and empty cells.
 pub fn number(cell: &str) -> Option<f64> {
-    let v = cell.trim().split_whitespace().next()?;
+    let v = cell.split_whitespace().next()?;
     v.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 

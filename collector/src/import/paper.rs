@@ -318,12 +318,7 @@ pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<
         let (arch_id, input_px, train) = zeus_workload(dataset, network);
         let arch = arch_id.and_then(|a| catalog.arch(a));
         // Image FLOPs scale with input area; BERT's per-sample FLOPs depend on a sequence length the trace omits.
-        let gflops = match (arch, input_px) {
-            (Some(a), Some(px)) => {
-                a.forward_gflops.zip(a.input_px).map(|(g, base)| g * (f64::from(px) / f64::from(base)).powi(2))
-            }
-            _ => None,
-        };
+        let gflops = arch.filter(|_| input_px.is_some()).and_then(|a| a.gflops_at(input_px));
         out.push(Profile {
             schema_version: 1,
             id: format!("zeus-{gpu_suffix}-{dataset}-{network}-b{batch}-{optimizer}-pl{limit}"),
@@ -381,4 +376,63 @@ Training. NSDI '23"
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "training environment,architecture,run,training duration (h),gpu model,gpu working time (h),gpu usage (%),gpu memory working time (h),gpu memory usage,average memory used (MB),memory used std (MB),total power (W),average power draw (W),power draw std (W),max power limit (W),average temperature (Celsius),temperature std (Celsius),energy (MJ),emissions (gCO2e),split number,training size,validation size,batch size,GFLOPs,accuracy,precision,recall,AUC,trained epochs,total seen images,f1-score";
+
+    fn row(run: u32, total_power: f64) -> String {
+        format!("Cloud,resnet50,{run},0.001,RTX 3090,0,50,0,0,0,0,{total_power},100,0,350,50,0,0.0004,0,0,23807,10203,32,2.52438272,0,0,0,0,2,0,0")
+    }
+
+    fn trace(watts: &[f64]) -> String {
+        let mut s = String::from("timestamp, name, utilization.gpu [%], power.draw [W], power.max_limit [W]\n");
+        for (i, w) in watts.iter().enumerate() {
+            s.push_str(&format!("2023/03/08 13:11:{i:02}.000, NVIDIA GeForce RTX 3090, 50 %, {w} W, 350.00 W\n"));
+        }
+        s
+    }
+
+    #[test]
+    fn seaa_traces_join_in_run_order_when_sums_agree() {
+        let catalog = Catalog::embedded().unwrap();
+        let (a, b) = (trace(&[100.0, 100.0, 100.0]), trace(&[200.0, 200.0]));
+        let traces = [
+            SeaaTrace { env_dir: "cloud", arch_dir: "resnet50", file_name: "gpu-power-20230308T1.csv", text: &a },
+            SeaaTrace { env_dir: "cloud", arch_dir: "resnet50", file_name: "gpu-power-20230308T2.csv", text: &b },
+        ];
+        let table = format!("{HEADER}\n{}\n{}\n", row(0, 300.0), row(1, 401.0));
+        let out = seaa_import(&table, &traces, &catalog).unwrap();
+        assert_eq!(out.traced.len(), 2);
+        let p = &out.traced[0];
+        assert_eq!(p.meta.completed_epochs, Some(2));
+        assert_eq!(p.meta.arch_id.as_deref(), Some("paper-resnet50-128"));
+        assert_eq!(p.summary.energy_j, 200.0); // 2 s at 100 W
+        assert!(out.report.iter().any(|l| l.contains("cloud/resnet50") && l.contains("joined in run order")));
+        // Sums 2 % apart: not joined, and the profiles keep no run metadata.
+        let table = format!("{HEADER}\n{}\n{}\n", row(0, 300.0), row(1, 410.0));
+        let out = seaa_import(&table, &traces, &catalog).unwrap();
+        assert!(out.report.iter().any(|l| l.contains("NOT joined")));
+        assert_eq!(out.traced[0].meta.completed_epochs, None);
+    }
+
+    #[test]
+    fn zeus_rows_become_summary_only_profiles() {
+        let catalog = Catalog::embedded().unwrap();
+        let csv = "dataset,network,batch_size,optimizer,power_limit,time_per_epoch,average_power\n\
+cifar100,shufflenetv2,1024,adadelta,100,27.13,106.9\nmovielens-1m,ncf,64,adam,200,10,150\n";
+        let ps = zeus_profiles("a40", csv, &catalog).unwrap();
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].status, ProfileStatus::SummaryOnly);
+        assert!((ps[0].summary.energy_j - 27.13 * 106.9).abs() < 1e-9);
+        assert_eq!(ps[0].meta.gpu.power_limit_w, Some(100.0));
+        // ShuffleNet at 32 px: 0.29 GFLOPs × (32/224)².
+        let g = ps[0].meta.forward_gflops.unwrap();
+        assert!((g - 0.29 * (32.0f64 / 224.0).powi(2)).abs() < 1e-12, "{g}");
+        assert_eq!(ps[1].meta.forward_gflops, None, "NCF is not in the catalogue");
+        assert!(zeus_profiles("h999", csv, &catalog).is_err());
+    }
 }

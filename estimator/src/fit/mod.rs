@@ -78,7 +78,7 @@ impl FeatureInput {
 
     /// The transformed feature vector (see `FEATURES`).
     pub fn vector(&self) -> [Option<f64>; 11] {
-        let ln = |v: Option<f64>| v.filter(|x| *x > 0.0 && x.is_finite()).map(f64::ln);
+        let ln = |v: Option<f64>| v.filter(|x| *x > 0.0 && x.is_finite()).map(crate::fmath::ln);
         [
             ln(self.gflops),
             ln(self.params_m),
@@ -142,8 +142,8 @@ impl Target {
     pub fn of(self, r: &RunPoint) -> Option<f64> {
         let v = match self {
             Target::PowerFraction => r.mean_power_w / r.limit_w()?,
-            Target::LnEnergyPerSample => (r.energy_j / r.samples_seen).ln(),
-            Target::LnThroughput => (r.samples_seen / r.duration_s).ln(),
+            Target::LnEnergyPerSample => crate::fmath::ln(r.energy_j / r.samples_seen),
+            Target::LnThroughput => crate::fmath::ln(r.samples_seen / r.duration_s),
         };
         v.is_finite().then_some(v)
     }
@@ -283,7 +283,7 @@ impl FittedModel {
 }
 
 fn rbf(gamma: f64, a: &[f64], b: &[f64]) -> f64 {
-    (-gamma * a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>()).exp()
+    crate::fmath::exp(-gamma * a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>())
 }
 
 /// Training data after standardisation.
@@ -467,7 +467,7 @@ fn rmse(pred: &[Option<f64>], rows: &[(&RunPoint, f64)]) -> f64 {
 pub fn quantity(target: Target, value: f64) -> f64 {
     match target {
         Target::PowerFraction => value,
-        Target::LnEnergyPerSample | Target::LnThroughput => value.exp(),
+        Target::LnEnergyPerSample | Target::LnThroughput => crate::fmath::exp(value),
     }
 }
 

@@ -167,11 +167,12 @@ mod tests {
     fn site_factors_apply_pue_once() {
         let g = gpu(Some(400.0), Some(100.0), None);
         let s = scenario(Some(10.0));
-        let m = estimate_one(MethodId::Mlco2, &g, &s, &work(), &site());
+        let (c, cal) = (crate::Catalog::embedded().unwrap(), crate::calibration::Calibration::embedded().unwrap());
+        let m = estimate_one(MethodId::Mlco2, &g, &s, &work(), &site(), &c, &cal);
         // 8 kWh × 1.2 PUE × 500 g/kWh = 4.8 kg; cost 8 × 1.2 × 0.2 = 1.92.
         assert!(close(m.co2e_kg, 4.8));
         assert!(close(m.cost, 1.92));
-        let ga = estimate_one(MethodId::GreenAlgorithms, &g, &s, &work(), &site());
+        let ga = estimate_one(MethodId::GreenAlgorithms, &g, &s, &work(), &site(), &c, &cal);
         // GA already includes PUE: 5.08608 kWh × 500 g/kWh = 2.54304 kg.
         assert!(close(ga.co2e_kg, 2.54304));
     }

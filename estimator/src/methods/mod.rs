@@ -3,11 +3,13 @@
 //! Invariant: an estimate that cannot be made is `energy_kwh: None` with a warning saying why, never 0.
 
 pub mod baselines;
+pub mod paper;
 pub mod step;
 pub mod workload;
 
 use serde::Serialize;
 
+use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu};
 use crate::scenario::Scenario;
 
@@ -15,6 +17,14 @@ use crate::scenario::Scenario;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MethodId {
+    /// PRE, power-based: regression-predicted mean power × duration.
+    PrePower,
+    /// PRE, energy-based: regression-predicted energy per sample × samples × epochs.
+    PreEpoch,
+    /// STEP, power-based: stable power of matching calibration profiles × duration.
+    StepPower,
+    /// STEP, epoch-based: stable energy per sample of matching profiles × samples × epochs.
+    StepEpoch,
     /// ML CO2 Impact: TDP × n_gpus × hours.
     Mlco2,
     /// Green Algorithms: (n_gpus × TDP × usage + mem_gb × 0.3725 W) × hours × PUE.
@@ -25,11 +35,23 @@ pub enum MethodId {
 
 impl MethodId {
     /// Every method, in display order.
-    pub const ALL: [MethodId; 3] = [MethodId::Mlco2, MethodId::GreenAlgorithms, MethodId::Flops];
+    pub const ALL: [MethodId; 7] = [
+        MethodId::PrePower,
+        MethodId::PreEpoch,
+        MethodId::StepPower,
+        MethodId::StepEpoch,
+        MethodId::Mlco2,
+        MethodId::GreenAlgorithms,
+        MethodId::Flops,
+    ];
 
     /// The id used in JSON, links and `data-method` attributes.
     pub fn as_str(self) -> &'static str {
         match self {
+            MethodId::PrePower => "pre-power",
+            MethodId::PreEpoch => "pre-epoch",
+            MethodId::StepPower => "step-power",
+            MethodId::StepEpoch => "step-epoch",
             MethodId::Mlco2 => "mlco2",
             MethodId::GreenAlgorithms => "green-algorithms",
             MethodId::Flops => "flops",
@@ -39,6 +61,10 @@ impl MethodId {
     /// A short human label.
     pub fn label(self) -> &'static str {
         match self {
+            MethodId::PrePower => "PRE power",
+            MethodId::PreEpoch => "PRE energy",
+            MethodId::StepPower => "STEP power",
+            MethodId::StepEpoch => "STEP epoch",
             MethodId::Mlco2 => "ML CO2 Impact",
             MethodId::GreenAlgorithms => "Green Algorithms",
             MethodId::Flops => "FLOPs model",
@@ -48,10 +74,19 @@ impl MethodId {
     /// The formula, as shown to users.
     pub fn formula(self) -> &'static str {
         match self {
+            MethodId::PrePower => "predicted mean power ÷ TDP × TDP × n_gpus × hours",
+            MethodId::PreEpoch => "predicted J per sample × samples × epochs",
+            MethodId::StepPower => "stable power of measured runs × hours",
+            MethodId::StepEpoch => "stable J per sample of measured runs × samples × epochs",
             MethodId::Mlco2 => "TDP × n_gpus × hours",
             MethodId::GreenAlgorithms => "(n_gpus × TDP × usage + mem_GB × 0.3725 W) × hours × PUE",
             MethodId::Flops => "3 × forward FLOPs × samples × epochs ÷ (n_gpus × peak FLOP/s × 0.33) × TDP × n_gpus",
         }
+    }
+
+    /// Whether the method is one of the paper's (arXiv 2307.05520), fitted on measured runs.
+    pub fn is_paper_method(self) -> bool {
+        matches!(self, MethodId::PrePower | MethodId::PreEpoch | MethodId::StepPower | MethodId::StepEpoch)
     }
 
     /// Whether the method's energy already includes the data-centre overhead (PUE).
@@ -83,6 +118,9 @@ pub struct Estimate {
     pub cost: Option<f64>,
     /// Why a number is missing or less certain.
     pub warnings: Vec<String>,
+    /// What the estimate rests on ("fitted on 965 measured runs, 150 on this GPU"), for fitted methods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// Site factors shared by every estimate of a scenario.
@@ -118,14 +156,14 @@ impl Site {
 }
 
 /// Every method for every GPU of the scenario, GPU-major, in `MethodId::ALL` order.
-pub fn estimate_all(catalog: &Catalog, scenario: &Scenario) -> Vec<Estimate> {
+pub fn estimate_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario) -> Vec<Estimate> {
     let site = Site::of(scenario, catalog);
     let work = workload::Workload::of(scenario, catalog);
     let mut out = Vec::with_capacity(scenario.gpus.len() * MethodId::ALL.len());
     for gpu_id in &scenario.gpus {
         let Some(gpu) = catalog.gpu(gpu_id) else { continue };
         for method in MethodId::ALL {
-            out.push(estimate_one(method, gpu, scenario, &work, &site));
+            out.push(estimate_one(method, gpu, scenario, &work, &site, catalog, cal));
         }
     }
     out
@@ -138,11 +176,17 @@ pub fn estimate_one(
     scenario: &Scenario,
     work: &workload::Workload,
     site: &Site,
+    catalog: &Catalog,
+    cal: &Calibration,
 ) -> Estimate {
-    let raw = match method {
-        MethodId::Mlco2 => baselines::mlco2(gpu, scenario, work),
-        MethodId::GreenAlgorithms => baselines::green_algorithms(gpu, scenario, work, site),
-        MethodId::Flops => baselines::flops(gpu, scenario, work),
+    let (raw, evidence) = match method {
+        MethodId::PrePower => paper::pre_power(scenario, work, gpu, catalog, cal),
+        MethodId::PreEpoch => paper::pre_epoch(scenario, work, gpu, catalog, cal),
+        MethodId::StepPower => paper::step(scenario, gpu, cal, false),
+        MethodId::StepEpoch => paper::step(scenario, gpu, cal, true),
+        MethodId::Mlco2 => (baselines::mlco2(gpu, scenario, work), None),
+        MethodId::GreenAlgorithms => (baselines::green_algorithms(gpu, scenario, work, site), None),
+        MethodId::Flops => (baselines::flops(gpu, scenario, work), None),
     };
     let overhead = if method.includes_pue() { 1.0 } else { site.pue };
     Estimate {
@@ -156,6 +200,7 @@ pub fn estimate_one(
         co2e_kg: raw.energy_kwh.map(|e| e * overhead * site.intensity_g_per_kwh / 1000.0),
         cost: raw.energy_kwh.zip(site.price_per_kwh).map(|(e, p)| e * overhead * p),
         warnings: raw.warnings,
+        evidence,
     }
 }
 

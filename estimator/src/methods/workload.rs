@@ -43,15 +43,18 @@ impl Workload {
                         ));
                         None
                     }
-                    Some(g) => match (a.sample_unit, a.input_px, scenario.input_px) {
-                        (SampleUnit::Image, Some(base), Some(px)) if px != base => {
-                            warnings.push(format!(
-                                "forward FLOPs scaled by input area from {base}×{base} to {px}×{px} px (approximate)"
-                            ));
-                            Some(g * (f64::from(px) / f64::from(base)).powi(2))
+                    Some(_) => {
+                        if let (SampleUnit::Image, Some(base), Some(px)) =
+                            (a.sample_unit, a.input_px, scenario.input_px)
+                        {
+                            if px != base {
+                                warnings.push(format!(
+                                    "forward FLOPs scaled by input area from {base}×{base} to {px}×{px} px (approximate)"
+                                ));
+                            }
                         }
-                        _ => Some(g),
-                    },
+                        a.gflops_at(scenario.input_px)
+                    }
                 },
             },
         };

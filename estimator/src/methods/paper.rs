@@ -1,0 +1,272 @@
+//! The four methods of arXiv 2307.05520 as the calculator uses them, before a run.
+//!
+//! - `pre-power`: the fitted model's mean power (÷ power limit) × the TDP × n_gpus × duration (given, or
+//!   from the duration model).
+//! - `pre-epoch`: the fitted model's energy per training sample × samples × epochs.
+//! - `step-power` / `step-epoch`: the calibration profiles measured with this architecture on this GPU:
+//!   their stable-regime power × the duration at their throughput (power), or their stable energy per
+//!   sample × samples × epochs (epoch). Without a matching profile they say so and give the
+//!   `wattcast record` command that would supply one.
+
+use super::workload::Workload;
+use super::RawEstimate;
+use crate::calibration::Calibration;
+use crate::catalog::{Catalog, Gpu};
+use crate::eval::EvalResult;
+use crate::fit::{FeatureInput, FittedModel};
+use crate::scenario::{ArchChoice, Scenario};
+
+/// The model inputs of a scenario on one GPU.
+pub fn features(scenario: &Scenario, work: &Workload, gpu: &Gpu, catalog: &Catalog) -> FeatureInput {
+    let (params_m, default_px) = match &scenario.arch {
+        ArchChoice::Catalog { id } => catalog.arch(id).map_or((None, None), |a| (a.params_m, a.input_px)),
+        ArchChoice::Custom { params_m, .. } => (*params_m, None),
+    };
+    FeatureInput {
+        gflops: work.forward_gflops,
+        params_m,
+        batch: scenario.batch.map(f64::from),
+        input_px: scenario.input_px.or(default_px).map(f64::from),
+        train_samples: Some(scenario.samples as f64),
+        ..FeatureInput::default()
+    }
+    .with_gpu(gpu, scenario.precision, None)
+}
+
+fn accuracy<'a>(cal: &'a Calibration, method: &str, protocol: &str) -> Option<&'a EvalResult> {
+    cal.summary.accuracy.iter().find(|r| r.method == method && r.protocol == protocol)
+}
+
+fn evidence(model: &FittedModel, gpu: &Gpu) -> (String, bool) {
+    let d = &model.diagnostics;
+    let on_gpu = d.runs_per_gpu.iter().find(|(g, _)| *g == gpu.id).map_or(0, |(_, n)| *n);
+    (format!("fitted on {} measured runs, {} on this GPU", d.n_runs, on_gpu), on_gpu > 0)
+}
+
+/// Warnings about inputs the models have not seen: unknown values and values far outside the data.
+fn coverage_warnings(
+    model: &FittedModel,
+    x: &FeatureInput,
+    gpu_seen: bool,
+    cal: &Calibration,
+    method: &str,
+) -> Vec<String> {
+    let mut w = Vec::new();
+    if !gpu_seen {
+        let logo = accuracy(cal, method, "leave-gpu-out")
+            .and_then(|r| r.mape_pct)
+            .map_or(String::new(), |m| format!(" (on a GPU left out of the fit, this method's MAPE is {m:.0} %)"));
+        w.push(format!("no measured run on this GPU: the model extrapolates from other GPUs{logo}"));
+    }
+    let v = x.vector();
+    let mut far = Vec::new();
+    let mut unknown = Vec::new();
+    for (i, name) in model.features.iter().enumerate() {
+        let label = name.trim_start_matches("ln_");
+        match v.get(i).copied().flatten() {
+            None => unknown.push(label.to_string()),
+            Some(x) => {
+                let z = (x - model.mean[i]) / model.scale[i];
+                if z.abs() > 3.0 {
+                    far.push(label.to_string());
+                }
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        w.push(format!("unknown inputs taken as typical of the calibration data: {}", unknown.join(", ")));
+    }
+    if !far.is_empty() {
+        w.push(format!("outside the range of the calibration data: {}", far.join(", ")));
+    }
+    w
+}
+
+/// The duration to use: the user's, or the duration model's (per-GPU throughput × n_gpus).
+fn duration_h(
+    scenario: &Scenario,
+    x: &FeatureInput,
+    cal: &Calibration,
+    warnings: &mut Vec<String>,
+) -> (f64, bool, (f64, f64)) {
+    match scenario.hours {
+        Some(h) => (h, false, (1.0, 1.0)),
+        None => {
+            let per_gpu = crate::fmath::exp(cal.duration.predict(x));
+            let total = scenario.samples as f64 * f64::from(scenario.epochs);
+            let h = total / (per_gpu * f64::from(scenario.n_gpus)) / 3600.0;
+            warnings.push(
+                "duration from the duration model (throughput fitted on measured runs; give \"hours\" to override)"
+                    .into(),
+            );
+            if scenario.n_gpus > 1 {
+                warnings.push("assumes throughput scales linearly with the number of GPUs".into());
+            }
+            // Slower than predicted = longer: the duration interval is the inverse of the throughput's.
+            let (lo, hi) = cal.duration.interval_factors();
+            (h, true, (1.0 / hi, 1.0 / lo))
+        }
+    }
+}
+
+/// `pre-power`.
+pub fn pre_power(
+    scenario: &Scenario,
+    work: &Workload,
+    gpu: &Gpu,
+    catalog: &Catalog,
+    cal: &Calibration,
+) -> (RawEstimate, Option<String>) {
+    let x = features(scenario, work, gpu, catalog);
+    let (ev, seen) = evidence(&cal.power, gpu);
+    let mut warnings = coverage_warnings(&cal.power, &x, seen, cal, "pre-power");
+    let Some(tdp) = gpu.tdp_w else {
+        warnings.push(format!("no TDP is known for {}", gpu.name));
+        return (RawEstimate { warnings, ..RawEstimate::default() }, Some(ev));
+    };
+    let fraction = cal.power.predict(&x);
+    let clamped = fraction.clamp(0.05, 1.2);
+    if (clamped - fraction).abs() > 1e-12 {
+        warnings.push(format!(
+            "predicted power {:.0} % of TDP was clamped to {:.0} %",
+            fraction * 100.0,
+            clamped * 100.0
+        ));
+    }
+    let power_w = clamped * tdp * f64::from(scenario.n_gpus);
+    let (h, estimated, (dlo, dhi)) = duration_h(scenario, &x, cal, &mut warnings);
+    let (plo, phi) = cal.power.interval_factors();
+    let e = power_w * h / 1000.0;
+    (
+        RawEstimate {
+            energy_kwh: Some(e),
+            low_kwh: Some(e * plo * dlo),
+            high_kwh: Some(e * phi * dhi),
+            duration_h: Some(h),
+            duration_estimated: estimated,
+            warnings,
+        },
+        Some(ev),
+    )
+}
+
+/// `pre-epoch` (energy per training sample).
+pub fn pre_epoch(
+    scenario: &Scenario,
+    work: &Workload,
+    gpu: &Gpu,
+    catalog: &Catalog,
+    cal: &Calibration,
+) -> (RawEstimate, Option<String>) {
+    let x = features(scenario, work, gpu, catalog);
+    let (ev, seen) = evidence(&cal.energy, gpu);
+    let mut warnings = coverage_warnings(&cal.energy, &x, seen, cal, "pre-epoch");
+    let per_sample_j = crate::fmath::exp(cal.energy.predict(&x));
+    let e = per_sample_j * scenario.samples as f64 * f64::from(scenario.epochs) / 3.6e6;
+    if scenario.n_gpus > 1 {
+        warnings.push("energy per sample measured on single-GPU runs; multi-GPU communication is not included".into());
+    }
+    let (h, estimated, _) = duration_h(scenario, &x, cal, &mut warnings);
+    let (lo, hi) = cal.energy.interval_factors();
+    (
+        RawEstimate {
+            energy_kwh: Some(e),
+            low_kwh: Some(e * lo),
+            high_kwh: Some(e * hi),
+            duration_h: Some(h),
+            duration_estimated: estimated,
+            warnings,
+        },
+        Some(ev),
+    )
+}
+
+/// The `wattcast record` command that would supply a calibration profile for this scenario and GPU.
+pub fn record_command(scenario: &Scenario, gpu: &Gpu) -> String {
+    let arch = match &scenario.arch {
+        ArchChoice::Catalog { id } => id.clone(),
+        ArchChoice::Custom { .. } => "<architecture id>".into(),
+    };
+    let mut cmd = format!("wattcast record --arch {arch}");
+    if let Some(b) = scenario.batch {
+        cmd.push_str(&format!(" --batch {b}"));
+    }
+    if let Some(px) = scenario.input_px {
+        cmd.push_str(&format!(" --input {px}"));
+    }
+    cmd.push_str(&format!(
+        " --samples {} --epochs {} --precision {} -o {}-{}.json -- python train.py",
+        scenario.samples, scenario.epochs, scenario.precision, arch, gpu.id
+    ));
+    cmd
+}
+
+/// `step-power` (`by_epoch = false`) or `step-epoch` (`true`) from the matching calibration profiles.
+pub fn step(scenario: &Scenario, gpu: &Gpu, cal: &Calibration, by_epoch: bool) -> (RawEstimate, Option<String>) {
+    let arch_id = match &scenario.arch {
+        ArchChoice::Catalog { id } => Some(id.as_str()),
+        ArchChoice::Custom { .. } => None,
+    };
+    let matches: Vec<_> = cal
+        .summary
+        .step_profiles
+        .iter()
+        .filter(|p| Some(p.arch_id.as_str()) == arch_id && p.gpu_id == gpu.id && p.samples_per_s.is_some())
+        .collect();
+    if matches.is_empty() {
+        let cmd = record_command(scenario, gpu);
+        return (
+            RawEstimate {
+                warnings: vec![format!(
+                    "no calibration profile of this architecture on this GPU; record one with: {cmd}"
+                )],
+                ..RawEstimate::default()
+            },
+            Some("0 calibration profiles".into()),
+        );
+    }
+    let total_samples = scenario.samples as f64 * f64::from(scenario.epochs);
+    let n = f64::from(scenario.n_gpus);
+    let mut values: Vec<(f64, f64)> = matches
+        .iter()
+        .filter_map(|p| {
+            let per_gpu_thr = p.samples_per_s? / f64::from(p.n_gpus);
+            let per_gpu_w = p.stable_power_w / f64::from(p.n_gpus);
+            let h = scenario.hours.unwrap_or(total_samples / (per_gpu_thr * n) / 3600.0);
+            let e = if by_epoch {
+                // Stable energy per sample × samples × epochs.
+                per_gpu_w / per_gpu_thr * total_samples / 3.6e6
+            } else {
+                per_gpu_w * n * h / 1000.0
+            };
+            Some((e, h))
+        })
+        .collect();
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mid = values[values.len() / 2];
+    let floor = super::step::INTERVAL_FLOOR;
+    let mut warnings = Vec::new();
+    let p0 = matches[0];
+    if scenario.batch.is_some_and(|b| Some(b) != p0.batch) || scenario.input_px.is_some_and(|i| Some(i) != p0.input_px)
+    {
+        warnings.push(format!(
+            "profiles measured at batch {}, input {} px; scaled by sample count only",
+            p0.batch.map_or("?".into(), |b| b.to_string()),
+            p0.input_px.map_or("?".into(), |i| i.to_string())
+        ));
+    }
+    if scenario.hours.is_none() {
+        warnings.push("duration from the profiles' measured throughput (give \"hours\" to override)".into());
+    }
+    (
+        RawEstimate {
+            energy_kwh: Some(mid.0),
+            low_kwh: Some(values[0].0 * (1.0 - floor)),
+            high_kwh: Some(values[values.len() - 1].0 * (1.0 + floor)),
+            duration_h: Some(mid.1),
+            duration_estimated: scenario.hours.is_none(),
+            warnings,
+        },
+        Some(format!("{} calibration profiles ({})", matches.len(), p0.source)),
+    )
+}
