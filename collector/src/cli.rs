@@ -26,6 +26,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a training command and record its GPUs' power into a calibration profile.
+    ///
+    /// Example: wattcast record --arch tv-resnet50 --batch 256 --samples 1281167 --epochs 90 -o run.json -- python train.py
+    Record(RecordArgs),
+    /// List the GPUs NVML sees, with their catalogue match and capabilities.
+    Devices {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check profiles: schema, time order, power range, epochs, energy against samples, catalogue ids.
+    Validate {
+        /// Profile files (`.json` or `.json.gz`).
+        #[arg(required = true)]
+        profiles: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Combine the profiles of one run recorded on several nodes into one profile.
+    Merge {
+        /// Profiles, one per node.
+        #[arg(required = true, num_args = 2..)]
+        profiles: Vec<PathBuf>,
+        /// Output profile.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Maintainer commands: build the project's data files from public source tables.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -135,4 +163,45 @@ pub struct MetaArgs {
     /// Framework (`pytorch 2.5`).
     #[arg(long)]
     pub framework: Option<String>,
+}
+
+/// `wattcast record`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RecordArgs {
+    /// Output profile (`.json` or `.json.gz`); written atomically and checkpointed while recording.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// GPUs to sample: `0,2` or `all` (default: those in CUDA_VISIBLE_DEVICES, else all).
+    #[arg(long)]
+    pub gpus: Option<String>,
+    /// Sampling interval, ms.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub interval_ms: u64,
+    /// Idle calibration before the command, seconds (0 to skip).
+    #[arg(long, default_value_t = 5.0)]
+    pub idle_s: f64,
+    /// Checkpoint period, seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub checkpoint_s: f64,
+    /// Status-line period on stderr, seconds (0 for none).
+    #[arg(long, default_value_t = 10.0)]
+    pub status_s: f64,
+    /// Regular expression marking an epoch's end in the command's output (e.g. 'Epoch \d+/\d+').
+    #[arg(long)]
+    pub epoch_regex: Option<String>,
+    /// File the command appends one line to per finished epoch (exported as WATTCAST_MARKER).
+    #[arg(long)]
+    pub marker_file: Option<PathBuf>,
+    /// Replay recorded traces (nvidia-smi CSV or profiles) instead of reading NVML; one per GPU.
+    #[arg(long)]
+    pub replay: Vec<PathBuf>,
+    /// Replay speed factor.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Run metadata.
+    #[command(flatten)]
+    pub meta: MetaArgs,
+    /// The training command and its arguments (after `--`).
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
 }

@@ -5,6 +5,8 @@ mod cli;
 mod commands;
 mod import;
 mod profiles;
+mod record;
+mod source;
 
 use std::process::ExitCode;
 

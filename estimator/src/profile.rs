@@ -320,3 +320,160 @@ impl Profile {
         Some((first.samples.t_ms.clone(), power))
     }
 }
+
+/// How bad a problem found by [`validate`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The profile cannot be used.
+    Error,
+    /// Usable, but something is off (an id the catalogue does not know).
+    Warning,
+}
+
+/// A problem in a profile, with where it is (a JSON path).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// How bad.
+    pub severity: Severity,
+    /// Where (`devices[0].samples.t_ms[17]`).
+    pub location: String,
+    /// What is wrong, with the value.
+    pub message: String,
+}
+
+/// Largest number of samples per device a profile may hold (10 Hz for about four weeks).
+pub const MAX_SAMPLES_PER_DEVICE: usize = 25_000_000;
+
+/// Checks a profile's sanity: time increases, power is finite and within [0, 2 × limit], columns have the
+/// samples' length, epochs are ordered, the summary energy matches the samples within 1 %, and ids exist
+/// in the catalogue (a warning otherwise). Every problem is reported, not just the first.
+pub fn validate(p: &Profile, catalog: &crate::catalog::Catalog) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if p.schema_version != 1 {
+        error(&mut out, "schema_version".into(), format!("{} is not supported (this build reads 1)", p.schema_version));
+    }
+    if p.status != ProfileStatus::SummaryOnly && p.devices.is_empty() {
+        error(&mut out, "devices".into(), format!("a {:?} profile needs samples", p.status).to_lowercase());
+    }
+    let mut total = 0.0;
+    for (d, dev) in p.devices.iter().enumerate() {
+        let s = &dev.samples;
+        let at = |what: &str| format!("devices[{d}].samples.{what}");
+        if s.len() > MAX_SAMPLES_PER_DEVICE {
+            error(
+                &mut out,
+                at("t_ms"),
+                format!("{} samples is more than the {MAX_SAMPLES_PER_DEVICE} allowed", s.len()),
+            );
+            continue;
+        }
+        if s.power_w.len() != s.t_ms.len() {
+            error(&mut out, at("power_w"), format!("{} values for {} times", s.power_w.len(), s.t_ms.len()));
+            continue;
+        }
+        for (name, col) in [
+            ("utilisation_pct", &s.utilisation_pct),
+            ("memory_used_mib", &s.memory_used_mib),
+            ("temperature_c", &s.temperature_c),
+            ("sm_clock_mhz", &s.sm_clock_mhz),
+            ("energy_counter_j", &s.energy_counter_j),
+        ] {
+            if let Some(c) = col {
+                if c.len() != s.t_ms.len() {
+                    error(&mut out, at(name), format!("{} values for {} times", c.len(), s.t_ms.len()));
+                }
+            }
+        }
+        if let Some(i) = s.t_ms.windows(2).position(|w| w[1] <= w[0]) {
+            error(
+                &mut out,
+                at(&format!("t_ms[{}]", i + 1)),
+                format!("time {} ms does not increase after {} ms", s.t_ms[i + 1], s.t_ms[i]),
+            );
+        }
+        let limit = dev.gpu.power_limit_w.or(p.meta.gpu.power_limit_w);
+        let mut bad = 0;
+        for (i, w) in s.power_w.iter().enumerate() {
+            let ok = w.is_finite() && *w >= 0.0 && limit.is_none_or(|l| *w <= 2.0 * l);
+            if !ok {
+                bad += 1;
+                if bad <= 5 {
+                    let range =
+                        limit.map_or("≥ 0".to_string(), |l| format!("within [0, {}] (2 × the {l} W limit)", 2.0 * l));
+                    error(&mut out, at(&format!("power_w[{i}]")), format!("{w} W is not {range}"));
+                }
+            }
+        }
+        if bad > 5 {
+            error(&mut out, at("power_w"), format!("{bad} power values out of range in all"));
+        }
+        let integrated = s.integrated_energy_j();
+        let energy = if p.calibration.energy_source == EnergySource::Counter { dev.energy_j } else { integrated };
+        if p.calibration.energy_source != EnergySource::Counter
+            && (dev.energy_j - integrated).abs() > 0.01 * integrated.max(1.0)
+        {
+            error(
+                &mut out,
+                format!("devices[{d}].energy_j"),
+                format!("{} J differs from the samples' integral {integrated:.1} J by more than 1 %", dev.energy_j),
+            );
+        }
+        total += energy;
+        if let Some(id) = &dev.gpu.catalog_id {
+            if catalog.gpu(id).is_none() {
+                out.push(Problem {
+                    severity: Severity::Warning,
+                    location: format!("devices[{d}].gpu.catalog_id"),
+                    message: format!("\"{id}\" is not in the GPU catalogue"),
+                });
+            }
+        }
+    }
+    if !p.devices.is_empty() && (p.summary.energy_j - total).abs() > 0.01 * total.max(1.0) {
+        error(
+            &mut out,
+            "summary.energy_j".into(),
+            format!("{} J differs from the devices' {total:.1} J by more than 1 %", p.summary.energy_j),
+        );
+    }
+    if !(p.summary.energy_j.is_finite() && p.summary.energy_j >= 0.0) {
+        error(&mut out, "summary.energy_j".into(), format!("{} is not a finite energy ≥ 0", p.summary.energy_j));
+    }
+    if !(p.summary.duration_s.is_finite() && p.summary.duration_s >= 0.0) {
+        error(&mut out, "summary.duration_s".into(), format!("{} is not a finite duration ≥ 0", p.summary.duration_s));
+    }
+    for (i, e) in p.epochs.iter().enumerate() {
+        if e.end_t_ms < e.start_t_ms {
+            error(
+                &mut out,
+                format!("epochs[{i}]"),
+                format!("ends at {} ms before it starts at {} ms", e.end_t_ms, e.start_t_ms),
+            );
+        }
+        if i > 0 && (e.start_t_ms < p.epochs[i - 1].end_t_ms || e.index <= p.epochs[i - 1].index) {
+            error(&mut out, format!("epochs[{i}]"), format!("epoch {} is out of order", e.index));
+        }
+    }
+    if let Some(id) = &p.meta.arch_id {
+        if catalog.arch(id).is_none() {
+            out.push(Problem {
+                severity: Severity::Warning,
+                location: "meta.arch_id".into(),
+                message: format!("\"{id}\" is not in the architecture catalogue"),
+            });
+        }
+    }
+    if p.meta.gpu.catalog_id.as_deref().is_some_and(|id| catalog.gpu(id).is_none()) {
+        out.push(Problem {
+            severity: Severity::Warning,
+            location: "meta.gpu.catalog_id".into(),
+            message: "not in the GPU catalogue".into(),
+        });
+    }
+    out
+}
+
+fn error(out: &mut Vec<Problem>, location: String, message: String) {
+    out.push(Problem { severity: Severity::Error, location, message });
+}

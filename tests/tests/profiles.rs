@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use estimator::profile::{Profile, ProfileBundle, ProfileStatus};
+use estimator::profile::{validate, Profile, ProfileBundle, ProfileStatus, Severity};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -37,31 +37,18 @@ fn validator(name: &str) -> jsonschema::Validator {
     jsonschema::validator_for(&schema).unwrap()
 }
 
-fn check_profile(path: &Path, p: &Profile) {
-    let where_ = format!("{} ({})", path.display(), p.id);
-    assert_eq!(p.schema_version, 1, "{where_}");
-    assert!(p.summary.energy_j > 0.0 && p.summary.duration_s > 0.0, "{where_}");
+fn check_profile(path: &Path, p: &Profile, catalog: &estimator::Catalog) {
+    assert!(p.summary.energy_j > 0.0 && p.summary.duration_s > 0.0, "{} ({})", path.display(), p.id);
     if p.status == ProfileStatus::SummaryOnly {
-        assert!(p.devices.is_empty(), "{where_}: summary-only with samples");
-        return;
+        assert!(p.devices.is_empty(), "{}: summary-only with samples", p.id);
     }
-    let mut total = 0.0;
-    for d in &p.devices {
-        let s = &d.samples;
-        assert_eq!(s.t_ms.len(), s.power_w.len(), "{where_}");
-        for col in [&s.utilisation_pct, &s.memory_used_mib, &s.temperature_c, &s.sm_clock_mhz].into_iter().flatten() {
-            assert_eq!(col.len(), s.t_ms.len(), "{where_}: a column's length differs");
-        }
-        assert!(s.t_ms.windows(2).all(|w| w[0] < w[1]), "{where_}: time does not increase");
-        assert!(s.power_w.iter().all(|w| w.is_finite() && *w >= 0.0), "{where_}: bad power");
-        let integral = s.integrated_energy_j();
-        assert!((integral - d.energy_j).abs() <= 1e-6 * integral.max(1.0), "{where_}: device energy ≠ integral");
-        total += d.energy_j;
-    }
-    assert!(
-        (total - p.summary.energy_j).abs() <= 0.01 * total,
-        "{where_}: summary energy differs from samples by > 1 %"
-    );
+    // The same checks as `wattcast validate`: time order, power range, column lengths, energy vs samples.
+    let errors: Vec<String> = validate(p, catalog)
+        .into_iter()
+        .filter(|x| x.severity == Severity::Error)
+        .map(|x| format!("{}: {}", x.location, x.message))
+        .collect();
+    assert!(errors.is_empty(), "{} ({}):\n{}", path.display(), p.id, errors.join("\n"));
 }
 
 #[test]
@@ -70,6 +57,7 @@ fn committed_profiles_validate_and_are_sane() {
     files(&root().join("data/profiles"), &mut all);
     all.sort();
     let (one, bundle) = (validator("profile.schema.json"), validator("profile-bundle.schema.json"));
+    let catalog = estimator::Catalog::embedded().unwrap();
     let mut count = 0;
     for path in &all {
         let value = read_json(path);
@@ -88,7 +76,7 @@ fn committed_profiles_validate_and_are_sane() {
             vec![p]
         };
         for p in &profiles {
-            check_profile(path, p);
+            check_profile(path, p, &catalog);
         }
         count += profiles.len();
     }

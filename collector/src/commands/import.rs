@@ -119,11 +119,17 @@ pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
         eprintln!("{line}");
     }
     for p in &result.traced {
-        let env = p.id.split('-').nth(1).unwrap_or("x");
-        let path = out.join(format!(
-            "{}.json.gz",
-            p.id.replace("seaa2023-", "").replacen(&format!("{env}-"), &format!("{env}/"), 1)
-        ));
+        // seaa2023-<env>-<arch>-<stamp> → <env>/<arch>-<stamp>.json.gz
+        let rest = p.id.trim_start_matches("seaa2023-");
+        let env = crate::import::paper::SEAA_ENVS
+            .iter()
+            .map(|e| e.0)
+            .find(|e| !e.is_empty() && rest.starts_with(&format!("{e}-")));
+        let rel = match env {
+            Some(e) => format!("{e}/{}", &rest[e.len() + 1..]),
+            None => rest.to_string(),
+        };
+        let path = out.join(format!("{rel}.json.gz"));
         super::write_atomic_bytes(&path, &crate::profiles::encode(&path, p)?)?;
     }
     let bundle = estimator::profile::ProfileBundle {

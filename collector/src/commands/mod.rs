@@ -1,9 +1,12 @@
 //! One module per command; `run` dispatches.
 
+pub mod devices;
 pub mod estimate;
 pub mod fit;
 pub mod import;
+pub mod record;
 pub mod schema;
+pub mod validate;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -16,6 +19,10 @@ use crate::cli::{Cli, Command, ImportCommand};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Estimate { query, json } => estimate::run(&query, json),
+        Command::Record(args) => record::run(&args),
+        Command::Devices { json } => devices::run(json),
+        Command::Validate { profiles, json } => validate::run(&profiles, json),
+        Command::Merge { profiles, output } => validate::merge(&profiles, &output),
         Command::Import(ImportCommand::Catalog { from, out, data_version }) => {
             import::catalog(&from, &out, &data_version)
         }

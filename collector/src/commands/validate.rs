@@ -1,0 +1,110 @@
+//! `wattcast validate` (every problem, with its location) and `wattcast merge` (nodes of one run).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use estimator::profile::{validate, EnergySource, Problem, Profile, ProfileStatus, Severity};
+use estimator::Catalog;
+
+/// Validates each file; exit 1 when any has an error (warnings alone pass).
+pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded()?;
+    let mut any_error = false;
+    let mut report = Vec::new();
+    let mut text = String::new();
+    for path in paths {
+        let problems: Vec<Problem> = match crate::profiles::read_profiles(path) {
+            Ok(profiles) => profiles
+                .iter()
+                .enumerate()
+                .flat_map(|(i, p)| {
+                    validate(p, &catalog).into_iter().map(move |mut pr| {
+                        if i > 0 {
+                            pr.location = format!("profiles[{i}].{}", pr.location);
+                        }
+                        pr
+                    })
+                })
+                .collect(),
+            Err(e) => vec![Problem { severity: Severity::Error, location: "(file)".into(), message: format!("{e:#}") }],
+        };
+        let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+        any_error |= errors > 0;
+        text.push_str(&format!(
+            "{}: {}\n",
+            path.display(),
+            if problems.is_empty() {
+                "ok".to_string()
+            } else {
+                format!("{errors} error(s), {} warning(s)", problems.len() - errors)
+            }
+        ));
+        for p in &problems {
+            let sev = if p.severity == Severity::Error { "error" } else { "warning" };
+            text.push_str(&format!("  {sev}: {}: {}\n", p.location, p.message));
+        }
+        report.push(serde_json::json!({ "file": path.display().to_string(), "problems": problems }));
+    }
+    let out = if json { super::to_pretty_json(&serde_json::json!({ "files": report }))? } else { text };
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(if any_error { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Merges the profiles of several nodes of one run: devices side by side (tagged with their node),
+/// energies summed, the longest duration, epochs from the first profile.
+pub fn merge_profiles(parts: Vec<(String, Profile)>) -> anyhow::Result<Profile> {
+    let mut iter = parts.into_iter();
+    let (first_name, mut merged) = iter.next().ok_or_else(|| anyhow::anyhow!("nothing to merge"))?;
+    for d in &mut merged.devices {
+        d.host.get_or_insert_with(|| first_name.clone());
+    }
+    for (name, p) in iter {
+        if p.meta.arch_id != merged.meta.arch_id || p.meta.gpu.catalog_id != merged.meta.gpu.catalog_id {
+            anyhow::bail!(
+                "{name}: architecture {:?} on {:?} does not match {:?} on {:?}: not the same run",
+                p.meta.arch_id,
+                p.meta.gpu.catalog_id,
+                merged.meta.arch_id,
+                merged.meta.gpu.catalog_id
+            );
+        }
+        for mut d in p.devices {
+            d.host.get_or_insert_with(|| name.clone());
+            merged.devices.push(d);
+        }
+        merged.summary.energy_j += p.summary.energy_j;
+        merged.summary.duration_s = merged.summary.duration_s.max(p.summary.duration_s);
+        if p.status != ProfileStatus::Complete {
+            merged.status = p.status;
+        }
+        if p.calibration.energy_source != merged.calibration.energy_source {
+            merged.calibration.energy_source = EnergySource::Integrated;
+        }
+    }
+    for (i, d) in merged.devices.iter_mut().enumerate() {
+        d.index = i as u32;
+    }
+    merged.meta.n_gpus = merged.devices.len() as u32;
+    let s = &mut merged.summary;
+    s.mean_power_w = if s.duration_s > 0.0 { s.energy_j / s.duration_s } else { 0.0 };
+    merged.id = format!("{}-merged", merged.id);
+    Ok(merged)
+}
+
+/// `wattcast merge`.
+pub fn merge(paths: &[PathBuf], output: &Path) -> anyhow::Result<ExitCode> {
+    let mut parts = Vec::new();
+    for p in paths {
+        let mut ps = crate::profiles::read_profiles(p)?;
+        if ps.len() != 1 {
+            anyhow::bail!("{}: expected one profile, found {}", p.display(), ps.len());
+        }
+        let name = p.file_name().map_or("node".into(), |n| n.to_string_lossy().into_owned());
+        parts.push((name, ps.remove(0)));
+    }
+    let merged = merge_profiles(parts)?;
+    super::write_atomic_bytes(output, &crate::profiles::encode(output, &merged)?)?;
+    eprintln!("wrote {}: {} GPUs, {:.1} kJ", output.display(), merged.devices.len(), merged.summary.energy_j / 1000.0);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,309 @@
+//! `wattcast record` end to end, driven by replays of real recorded traces (the SEAA 2023 runs in
+//! data/profiles), plus `devices`, `validate` and `merge`. No GPU needed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TRACE: &str = "data/profiles/seaa2023/cloud/resnet50-20230308T131133.json.gz";
+const TRACE2: &str = "data/profiles/seaa2023/local-v2/vgg16-20230302T090030.json.gz";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wattcast-rec-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn wattcast(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wattcast")).args(args).current_dir(root()).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn profile(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The trace as stored: (t_ms, power_w) and its trapezoid integral.
+fn trace(path: &str) -> (Vec<u64>, Vec<f64>, f64) {
+    use std::io::Read;
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(root().join(path)).unwrap()).read_to_string(&mut s).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    let smp = &v["devices"][0]["samples"];
+    let t: Vec<u64> = smp["t_ms"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    let p: Vec<f64> = smp["power_w"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let e = t.windows(2).zip(p.windows(2)).map(|(t, p)| (t[1] - t[0]) as f64 / 1000.0 * (p[0] + p[1]) / 2.0).sum();
+    (t, p, e)
+}
+
+#[test]
+fn normal_run_records_the_whole_trace_and_its_energy() {
+    let out_path = tmp("normal").join("run.json");
+    // 4,293 s of trace at 2,000× ≈ 2.1 s; the command outlasts it, so sampling stops and recording waits.
+    let out = wattcast(&[
+        "record",
+        "--replay",
+        TRACE,
+        "--speed",
+        "2000",
+        "--status-s",
+        "0.5",
+        "--arch",
+        "paper-resnet50-128",
+        "--epochs",
+        "150",
+        "-o",
+        out_path.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        "sleep 3; echo trained",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "trained\n", "the command's output passes through unchanged");
+    assert!(text(&out.stderr).contains("[wattcast]"), "status lines on stderr");
+    let p = profile(&out_path);
+    let (t, _, energy) = trace(TRACE);
+    assert_eq!(p["status"], "complete");
+    assert_eq!(p["exit_code"], 0);
+    assert_eq!(p["devices"][0]["samples"]["t_ms"].as_array().unwrap().len(), t.len());
+    let recorded = p["summary"]["energy_j"].as_f64().unwrap();
+    assert!(((recorded - energy) / energy).abs() <= 0.001, "recorded {recorded} J vs trace integral {energy} J");
+    assert_eq!(p["meta"]["gpu"]["catalog_id"], "nvidia-rtx-3090");
+    assert_eq!(p["calibration"]["energy_source"], "integrated");
+    let v = wattcast(&["validate", out_path.to_str().unwrap()]);
+    assert!(v.status.success(), "{}", text(&v.stdout));
+}
+
+#[test]
+fn a_crashing_command_still_leaves_its_profile_and_exit_code() {
+    let out_path = tmp("crash").join("run.json");
+    let out = wattcast(&[
+        "record",
+        "--replay",
+        TRACE,
+        "--speed",
+        "500",
+        "--status-s",
+        "0",
+        "-o",
+        out_path.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        "sleep 0.5; echo boom >&2; exit 3",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("boom"));
+    let p = profile(&out_path);
+    assert_eq!(p["exit_code"], 3);
+    assert!(p["devices"][0]["samples"]["t_ms"].as_array().unwrap().len() > 10);
+}
+
+#[test]
+fn sigint_is_forwarded_and_the_profile_saved_as_interrupted() {
+    let out_path = tmp("sigint").join("run.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_wattcast"))
+        .args([
+            "record",
+            "--replay",
+            TRACE,
+            "--speed",
+            "100",
+            "--status-s",
+            "0",
+            "-o",
+            out_path.to_str().unwrap(),
+            "--",
+            "sleep",
+            "30",
+        ])
+        .current_dir(root())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    // sleep dies of the forwarded SIGINT: 128 + 2.
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("SIGINT received"));
+    let p = profile(&out_path);
+    assert_eq!(p["status"], "interrupted");
+    assert!(p["devices"][0]["samples"]["t_ms"].as_array().unwrap().len() > 50, "samples up to the signal are kept");
+}
+
+#[test]
+fn epochs_from_the_marker_file_and_from_a_regex() {
+    let dir = tmp("epochs");
+    let marker = dir.join("run-marker.json");
+    let out = wattcast(&[
+        "record",
+        "--replay",
+        TRACE,
+        "--speed",
+        "100",
+        "--status-s",
+        "0",
+        "-o",
+        marker.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        "for i in 1 2 3; do sleep 0.4; echo done >> \"$WATTCAST_MARKER\"; done; sleep 0.3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let p = profile(&marker);
+    let epochs = p["epochs"].as_array().unwrap();
+    assert_eq!(epochs.len(), 3);
+    assert!(epochs.windows(2).all(|w| w[0]["end_t_ms"].as_u64() < w[1]["end_t_ms"].as_u64()));
+    assert!(epochs.iter().all(|e| e["energy_j"].as_f64().unwrap() > 0.0));
+    assert_eq!(p["meta"]["completed_epochs"], 3);
+
+    let regex = dir.join("run-regex.json");
+    let out = wattcast(&[
+        "record",
+        "--replay",
+        TRACE,
+        "--speed",
+        "100",
+        "--status-s",
+        "0",
+        "--epoch-regex",
+        r"Epoch \d+/\d+",
+        "-o",
+        regex.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        "for i in 1 2 3 4; do sleep 0.3; echo \"Epoch $i/4\"; done; printf 'no newline'",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Epoch 1/4\nEpoch 2/4\nEpoch 3/4\nEpoch 4/4\nno newline");
+    assert_eq!(profile(&regex)["epochs"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn multi_gpu_replay_gives_one_profile_with_per_gpu_series() {
+    let out_path = tmp("multi").join("run.json");
+    let out = wattcast(&[
+        "record",
+        "--replay",
+        TRACE,
+        "--replay",
+        TRACE2,
+        "--speed",
+        "5000",
+        "--status-s",
+        "0",
+        "-o",
+        out_path.to_str().unwrap(),
+        "--",
+        "sleep",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let p = profile(&out_path);
+    let devices = p["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(p["meta"]["n_gpus"], 2);
+    let sum: f64 = devices.iter().map(|d| d["energy_j"].as_f64().unwrap()).sum();
+    assert!((sum - p["summary"]["energy_j"].as_f64().unwrap()).abs() < 1e-6);
+    let (_, _, e1) = trace(TRACE);
+    let (_, _, e2) = trace(TRACE2);
+    assert!(((sum - e1 - e2) / (e1 + e2)).abs() <= 0.001);
+    // Merging two single-node recordings of the same run: four GPUs.
+    let merged = out_path.with_file_name("merged.json");
+    let m =
+        wattcast(&["merge", out_path.to_str().unwrap(), out_path.to_str().unwrap(), "-o", merged.to_str().unwrap()]);
+    assert!(m.status.success(), "{}", text(&m.stderr));
+    let mp = profile(&merged);
+    assert_eq!(mp["devices"].as_array().unwrap().len(), 4);
+    assert!((mp["summary"]["energy_j"].as_f64().unwrap() - 2.0 * sum).abs() < 1e-6);
+}
+
+#[test]
+fn validate_reports_every_problem_with_its_location() {
+    let dir = tmp("validate");
+    let good = dir.join("good.json");
+    let out = wattcast(&[
+        "record",
+        "--replay",
+        TRACE,
+        "--speed",
+        "1000",
+        "--status-s",
+        "0",
+        "-o",
+        good.to_str().unwrap(),
+        "--",
+        "sleep",
+        "0.5",
+    ]);
+    assert!(out.status.success());
+    assert!(wattcast(&["validate", good.to_str().unwrap()]).status.success());
+    let mut p = profile(&good);
+    p["devices"][0]["samples"]["t_ms"][5] = serde_json::json!(0);
+    p["devices"][0]["samples"]["power_w"][7] = serde_json::json!(-4.0);
+    p["devices"][0]["samples"]["power_w"][8] = serde_json::json!(9999.0);
+    p["summary"]["energy_j"] = serde_json::json!(1.0);
+    p["meta"]["arch_id"] = serde_json::json!("resnet-9000");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, serde_json::to_string(&p).unwrap()).unwrap();
+    let notjson = dir.join("notjson.json");
+    std::fs::write(&notjson, "{ this is not json").unwrap();
+    let out = wattcast(&["validate", good.to_str().unwrap(), bad.to_str().unwrap(), notjson.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out.stdout);
+    for expected in [
+        "good.json: ok",
+        "devices[0].samples.t_ms[5]: time 0 ms does not increase",
+        "devices[0].samples.power_w[7]: -4 W is not within [0, 700]",
+        "devices[0].samples.power_w[8]: 9999 W",
+        "summary.energy_j: 1 J differs",
+        "warning: meta.arch_id: \"resnet-9000\" is not in the architecture catalogue",
+        "notjson.json: 1 error(s)",
+    ] {
+        assert!(t.contains(expected), "missing {expected:?} in:\n{t}");
+    }
+}
+
+#[test]
+fn without_a_driver_devices_and_record_say_what_to_install() {
+    let out = wattcast(&["devices", "--json"]);
+    if out.status.success() {
+        // A machine with an NVIDIA driver: the listing is JSON with one entry per GPU.
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["devices"].is_array());
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("libnvidia-ml.so.1") && text(&out.stderr).contains("Install the NVIDIA driver"));
+    let out = wattcast(&["record", "--idle-s", "0", "-o", "/tmp/never.json", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("libnvidia-ml.so.1"));
+}
+
+#[test]
+fn bad_record_flags_name_the_flag_and_value() {
+    for (args, expected) in [
+        (vec!["--interval-ms", "5"], "--interval-ms"),
+        (vec!["--gpus", "first"], "invalid value \"first\" for --gpus"),
+        (vec!["--epoch-regex", "(unclosed"], "invalid value \"(unclosed\" for --epoch-regex"),
+        (vec!["--replay", "no/such/trace.csv"], "no/such/trace.csv"),
+        (vec!["--replay", TRACE, "--speed", "0"], "speed must be > 0"),
+    ] {
+        let mut full = vec!["record", "--status-s", "0", "-o", "/tmp/never.json"];
+        full.extend(args.iter().copied());
+        full.extend(["--", "true"]);
+        let out = wattcast(&full);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(expected), "{args:?}: {}", text(&out.stderr));
+    }
+}
