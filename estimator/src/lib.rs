@@ -16,12 +16,14 @@ pub mod calibration;
 pub mod catalog;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod fit;
 pub mod fmath;
 pub mod format;
 pub mod methods;
 pub mod profile;
 pub mod query;
+pub mod rank;
 pub mod scenario;
 #[cfg(feature = "schema")]
 pub mod schema;

@@ -168,6 +168,60 @@ test("mobile viewport renders the table without console errors", async () => {
   await context.close();
 });
 
+test("every GPU is ranked by the chosen criterion, and the filters narrow the list", async () => {
+  const { page, context, problems } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-a100-sxm4-80gb&epochs=10&region=FR&price=0.3`);
+  const ranked = async () => page.$$eval("tr[data-rank-gpu]", (rows) => rows.map((r) => ({ gpu: r.dataset.rankGpu, value: Number(r.dataset.value) })));
+  let rows = await ranked();
+  assert.equal(rows.length, 59, "every catalogue GPU with an estimate");
+  assert.ok(rows.every((r, i) => i === 0 || rows[i - 1].value <= r.value), "sorted by consensus, lowest first");
+  // The consensus is the median of the methods that give a number: check one GPU against the CLI.
+  const report = cli(`arch=tv-resnet50&gpu=${rows[0].gpu}&epochs=10&region=FR&price=0.3`);
+  const values = report.rows.map((r) => r.energy_kwh).filter((v) => v !== null).sort((a, b) => a - b);
+  const n = values.length;
+  const median = n % 2 ? values[(n - 1) / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  assert.equal(rows[0].value, median);
+
+  await page.selectOption("#rank-by", "cost");
+  await page.waitForFunction(() => document.querySelector("#ranking-chart title")?.textContent.includes("cost"));
+  await page.selectOption("#rank-vendor", "AMD");
+  await page.waitForFunction(() => [...document.querySelectorAll("tr[data-rank-gpu]")].every((r) => r.dataset.rankGpu.startsWith("amd-")));
+  rows = await ranked();
+  assert.ok(rows.length >= 1 && rows.length <= 5);
+  assert.equal(await page.$$eval("#ranking-chart .bar", (b) => b.length), rows.length);
+  assert.match(await page.textContent('[data-best="energy"]'), /^energy: .+ kWh\)$/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("methods chart, lowest-carbon region, and every export", async () => {
+  const { page, context, problems } = await open(`${root.url}?arch=paper-resnet50-128&gpu=nvidia-rtx-3090&batch=32&samples=23807&epochs=100&precision=fp32&region=PL&price=0.25`);
+  // One bar per method with a number; STEP has calibration profiles of this model on this GPU.
+  const bars = await page.$$eval("#methods-chart .bar", (b) => b.length);
+  assert.equal(bars, 7);
+  assert.match(await page.textContent("#lowest-carbon"), /^Lowest-carbon region for this run on GeForce RTX 3090: .+ kg CO2e instead of .+ kg here\.$/);
+  const exported = {};
+  for (const kind of ["csv", "json", "markdown", "latex", "hf"]) {
+    await page.click(`[data-export="${kind}"]`);
+    await page.waitForSelector(`#export-text[data-kind="${kind}"]`);
+    exported[kind] = await page.inputValue("#export-text");
+  }
+  const query = queryOf(page);
+  const report = cli(query);
+  assert.deepEqual(JSON.parse(exported.json).rows, report.rows, "the JSON export is the CLI's report");
+  const csvLines = exported.csv.trim().split("\n");
+  assert.equal(csvLines.length, 1 + report.rows.length);
+  assert.ok(csvLines[0].startsWith("gpu,method,energy_kwh"));
+  assert.match(exported.markdown, /^Training ResNet50 \(Keras\) backbone .* on 1 × GeForce RTX 3090 for 100 epochs of 23807 samples was estimated at .* kWh/);
+  assert.ok(exported.markdown.includes(report.query), "the statement links to this estimate (its canonical share link)");
+  assert.match(exported.latex, /\\url\{http/);
+  assert.match(exported.hf, /^co2_eq_emissions:\n  emissions: \d+\n  source: "WattCast estimate/);
+  assert.match(exported.hf, /geographical_location: "Poland"/);
+  const href = await page.getAttribute("#export-download", "href");
+  assert.equal(decodeURIComponent(href.replace(/^data:text\/plain;charset=utf-8,/, "")), exported.hf);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 if (process.env.UPDATE_SCREENSHOT) {
   test("refresh the README screenshot", async () => {
     const { page, context } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm,nvidia-a100-sxm4-80gb,nvidia-rtx-4090,nvidia-l4&epochs=90&region=FR&price=0.2`, { viewport: { width: 1280, height: 860 } });

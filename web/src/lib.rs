@@ -4,6 +4,8 @@
 //! estimates with `estimator::estimate`, the same call `wattcast estimate` makes, on the same
 //! embedded data; it only formats the result. No network request is made at run time.
 
+mod chart;
+mod insights;
 mod state;
 mod view;
 
@@ -74,7 +76,12 @@ pub fn App(props: &AppProps) -> Html {
             </header>
             <main class="layout">
                 <view::Inputs catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} dispatch={dispatch.clone()} />
-                <view::Results calibration={view::CalRef(cal)} catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved} report={Some(report)} dispatch={dispatch} />
+                <div class="results-column">
+                    <view::Results calibration={view::CalRef(cal)} catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
+                    <insights::MethodsChart catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
+                    <insights::Exports catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
+                </div>
+                <insights::Ranking catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch} />
             </main>
             <view::Footer catalog={view::CatalogRef(catalog)} />
         </>

@@ -17,6 +17,16 @@ pub struct State {
     pub gpu_filter: String,
     /// Result of the last copy-link attempt, for the status line.
     pub copy_status: Option<String>,
+    /// Ranking criterion (`energy`, `time`, `co2e`, `cost`).
+    pub rank_by: String,
+    /// Ranking filter: vendor (empty = all).
+    pub rank_vendor: String,
+    /// Ranking filter: segment (empty = all).
+    pub rank_segment: String,
+    /// Ranking filter: only GPUs whose memory holds the model.
+    pub rank_fits: bool,
+    /// The export on show: (kind, text).
+    pub export: Option<(String, String)>,
 }
 
 impl State {
@@ -28,7 +38,16 @@ impl State {
         } else {
             ScenarioQuery::parse(search)
         };
-        State { query, gpu_filter: String::new(), copy_status: None }
+        State {
+            query,
+            gpu_filter: String::new(),
+            copy_status: None,
+            rank_by: "energy".into(),
+            rank_vendor: String::new(),
+            rank_segment: String::new(),
+            rank_fits: false,
+            export: None,
+        }
     }
 }
 
@@ -43,6 +62,10 @@ pub enum Action {
     FilterGpus(String),
     /// Report the outcome of a copy.
     Copied(String),
+    /// Change a ranking control: `by`, `vendor`, `segment` or `fits` ("true"/"false").
+    Rank(&'static str, String),
+    /// Show an export (kind, text); `None` hides it.
+    Export(Option<(String, String)>),
 }
 
 impl Reducible for State {
@@ -80,6 +103,19 @@ impl Reducible for State {
                 next.copy_status = Some(status);
                 edited = false;
             }
+            Action::Rank(what, value) => {
+                match what {
+                    "by" => next.rank_by = value,
+                    "vendor" => next.rank_vendor = value,
+                    "segment" => next.rank_segment = value,
+                    _ => next.rank_fits = value == "true",
+                }
+                edited = false;
+            }
+            Action::Export(e) => {
+                next.export = e;
+                edited = false;
+            }
         }
         if edited {
             // The link no longer carries what was reported about the opened one.
@@ -89,6 +125,7 @@ impl Reducible for State {
             next.query.set("v", Some(estimator::scenario::LINK_VERSION.to_string()));
             next.query.set("data", Some(data_version));
             next.copy_status = None;
+            next.export = None;
         }
         Rc::new(next)
     }

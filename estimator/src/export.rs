@@ -1,0 +1,180 @@
+//! Exports of an estimate: CSV and JSON of the table, a statement for a paper (Markdown or LaTeX), and
+//! a Hugging Face model-card `co2_eq_emissions` block. Text only; the shells save or copy it.
+
+use crate::catalog::Catalog;
+use crate::format::human;
+use crate::rank::{consensus, Criterion};
+use crate::scenario::{ArchChoice, Scenario};
+use crate::Report;
+
+/// CSV of every row (RFC 4180 quoting; empty cells for unknown values).
+pub fn csv(report: &Report) -> String {
+    let mut s = String::from(
+        "gpu,method,energy_kwh,low_kwh,high_kwh,duration_h,duration_estimated,co2e_kg,cost,evidence,warnings\n",
+    );
+    let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    let quote = |t: &str| {
+        if t.contains([',', '"', '\n']) {
+            format!("\"{}\"", t.replace('"', "\"\""))
+        } else {
+            t.to_string()
+        }
+    };
+    for r in &report.rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            quote(&r.gpu),
+            r.method.as_str(),
+            num(r.energy_kwh),
+            num(r.low_kwh),
+            num(r.high_kwh),
+            num(r.duration_h),
+            r.duration_estimated,
+            num(r.co2e_kg),
+            num(r.cost),
+            quote(r.evidence.as_deref().unwrap_or("")),
+            quote(&r.warnings.join("; ")),
+        ));
+    }
+    s
+}
+
+/// The headline numbers of the first GPU: consensus energy and emissions with their spread.
+struct Headline {
+    gpu_name: String,
+    energy: crate::rank::Consensus,
+    co2e: Option<crate::rank::Consensus>,
+}
+
+fn headline(report: &Report, scenario: &Scenario, catalog: &Catalog) -> Option<Headline> {
+    let gpu = scenario.gpus.first()?;
+    let rows: Vec<_> = report.rows.iter().filter(|r| &r.gpu == gpu).collect();
+    Some(Headline {
+        gpu_name: catalog.gpu(gpu).map_or(gpu.clone(), |g| g.name.clone()),
+        energy: consensus(&rows, Criterion::Energy)?,
+        co2e: consensus(&rows, Criterion::Co2e),
+    })
+}
+
+fn arch_name(scenario: &Scenario, catalog: &Catalog) -> String {
+    match &scenario.arch {
+        ArchChoice::Catalog { id } => catalog.arch(id).map_or(id.clone(), |a| a.name.clone()),
+        ArchChoice::Custom { gflops, .. } => format!("a custom model ({gflops} forward GFLOPs per sample)"),
+    }
+}
+
+fn region_name(scenario: &Scenario, catalog: &Catalog) -> String {
+    catalog.region(&scenario.region).map_or(scenario.region.clone(), |r| r.name.clone())
+}
+
+/// A sentence for a paper's compute statement, in Markdown.
+pub fn statement_markdown(report: &Report, scenario: &Scenario, catalog: &Catalog, link: &str) -> String {
+    let Some(h) = headline(report, scenario, catalog) else {
+        return "No estimate is available for this scenario.\n".into();
+    };
+    let basis = "estimation methods, including those of del Rey et al. (arXiv 2307.05520)";
+    let co2 = h.co2e.map_or(String::new(), |c| {
+        format!(
+            ", or {} kg CO2e ({}–{}) in {}",
+            human(c.value),
+            human(c.low),
+            human(c.high),
+            region_name(scenario, catalog)
+        )
+    });
+    format!(
+        "Training {} on {} × {} for {} epochs of {} samples was estimated at {} kWh (range {}–{} across {} of {}){co2}, with \
+WattCast (data version {}; [estimate]({link})).\n",
+        arch_name(scenario, catalog),
+        scenario.n_gpus,
+        h.gpu_name,
+        scenario.epochs,
+        scenario.samples,
+        human(h.energy.value),
+        human(h.energy.low),
+        human(h.energy.high),
+        h.energy.n_methods,
+        basis,
+        report.data_version,
+    )
+}
+
+/// The same statement in LaTeX (special characters escaped).
+pub fn statement_latex(report: &Report, scenario: &Scenario, catalog: &Catalog, link: &str) -> String {
+    let md = statement_markdown(report, scenario, catalog, link);
+    let body = md.trim_end().replace(&format!("[estimate]({link})"), "\u{1}");
+    let mut out = String::new();
+    for c in body.chars() {
+        match c {
+            '\u{1}' => out.push_str(&format!("\\url{{{link}}}")),
+            '%' | '$' | '&' | '#' | '_' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '\\' => out.push_str("\\textbackslash{}"),
+            '×' => out.push_str("$\\times$"),
+            '–' => out.push_str("--"),
+            c => out.push(c),
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// A Hugging Face model card's `co2_eq_emissions` block (emissions in grams, as the card format wants).
+pub fn hf_model_card_yaml(report: &Report, scenario: &Scenario, catalog: &Catalog, link: &str) -> String {
+    let Some(h) = headline(report, scenario, catalog) else { return "# no estimate available\n".into() };
+    let grams = h.co2e.map_or("null".to_string(), |c| format!("{}", (c.value * 1000.0).round()));
+    let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    format!(
+        "co2_eq_emissions:\n  emissions: {grams}\n  source: \"{}\"\n  training_type: \"pre-training\"\n  geographical_location: \"{}\"\n  hardware_used: \"{} x {}\"\n",
+        esc(&format!("WattCast estimate (data version {}), consensus of {} methods: {link}", report.data_version, h.energy.n_methods)),
+        esc(&region_name(scenario, catalog)),
+        scenario.n_gpus,
+        esc(&h.gpu_name),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Calibration, Catalog};
+
+    fn fixture() -> (Catalog, Report, Scenario) {
+        let catalog = Catalog::embedded().unwrap();
+        let cal = Calibration::embedded().unwrap();
+        let (r, report) =
+            crate::estimate(&catalog, &cal, "arch=tv-resnet50&gpu=nvidia-a100-sxm4-80gb&hours=10&region=FR&price=0.2");
+        (catalog, report, r.scenario)
+    }
+
+    #[test]
+    fn csv_has_a_row_per_estimate_and_quotes_text() {
+        let (_, report, _) = fixture();
+        let csv = csv(&report);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 1 + report.rows.len());
+        assert!(lines.iter().any(|l| l.starts_with("nvidia-a100-sxm4-80gb,mlco2,4,")), "{csv}");
+        assert!(csv.contains("\"fitted on"), "evidence with commas is quoted");
+    }
+
+    #[test]
+    fn statements_and_model_card() {
+        let (catalog, report, s) = fixture();
+        let link = "https://example.org/?v=1&a=b_c";
+        let md = statement_markdown(&report, &s, &catalog, link);
+        assert!(md.starts_with("Training ResNet-50 (v1.5) on 1 × A100 SXM4 80 GB for 90 epochs"), "{md}");
+        assert!(md.contains("kg CO2e") && md.contains("France") && md.contains(link));
+        let tex = statement_latex(&report, &s, &catalog, link);
+        assert!(tex.contains("\\url{https://example.org/?v=1&a=b_c}") && tex.contains("$\\times$"), "{tex}");
+        assert!(!tex.contains("(v1.5) on 1 × "), "× is escaped");
+        let yaml = hf_model_card_yaml(&report, &s, &catalog, link);
+        assert!(yaml.starts_with("co2_eq_emissions:\n  emissions: "), "{yaml}");
+        assert!(
+            yaml.contains("geographical_location: \"France\"")
+                && yaml.contains("hardware_used: \"1 x A100 SXM4 80 GB\"")
+        );
+    }
+}

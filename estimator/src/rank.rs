@@ -1,0 +1,243 @@
+//! Consensus across methods, and every GPU of the catalogue ranked for one workload.
+//!
+//! The consensus of a GPU is the median of every method that gives a number; its spread is the lowest
+//! and highest of them. (Not the fitted methods alone: far from their calibration data they regress to
+//! the data's mean, and the median of all methods is the more robust summary.) Ranking estimates
+//! every method for every GPU that passes the filters, then sorts by the consensus of a criterion.
+
+use serde::Serialize;
+
+use crate::calibration::Calibration;
+use crate::catalog::{Catalog, Gpu, Segment};
+use crate::methods::{estimate_all, Estimate};
+use crate::scenario::{ArchChoice, Scenario};
+
+/// What to rank by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Criterion {
+    /// Energy, kWh.
+    Energy,
+    /// Duration, h.
+    Time,
+    /// Emissions, kg CO2e.
+    Co2e,
+    /// Cost.
+    Cost,
+}
+
+impl Criterion {
+    /// All, in display order.
+    pub const ALL: [Criterion; 4] = [Criterion::Energy, Criterion::Time, Criterion::Co2e, Criterion::Cost];
+
+    /// Id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Criterion::Energy => "energy",
+            Criterion::Time => "time",
+            Criterion::Co2e => "co2e",
+            Criterion::Cost => "cost",
+        }
+    }
+
+    /// Unit label.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Criterion::Energy => "kWh",
+            Criterion::Time => "h",
+            Criterion::Co2e => "kg CO2e",
+            Criterion::Cost => "cost",
+        }
+    }
+
+    fn of(self, e: &Estimate) -> Option<f64> {
+        match self {
+            Criterion::Energy => e.energy_kwh,
+            Criterion::Time => e.duration_h.filter(|_| e.energy_kwh.is_some()),
+            Criterion::Co2e => e.co2e_kg,
+            Criterion::Cost => e.cost,
+        }
+    }
+}
+
+/// The methods' agreement on one quantity for one GPU.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Consensus {
+    /// Median of the methods used.
+    pub value: f64,
+    /// Lowest of them.
+    pub low: f64,
+    /// Highest of them.
+    pub high: f64,
+    /// How many methods.
+    pub n_methods: usize,
+}
+
+/// Consensus of one quantity over one GPU's estimates.
+pub fn consensus(rows: &[&Estimate], criterion: Criterion) -> Option<Consensus> {
+    let mut values: Vec<f64> = rows.iter().filter_map(|e| criterion.of(e)).filter(|x| x.is_finite()).collect();
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+    Some(Consensus { value: median, low: values[0], high: values[n - 1], n_methods: n })
+}
+
+/// Which GPUs to rank.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Only this vendor (`NVIDIA`, `AMD`, `Google`).
+    pub vendor: Option<String>,
+    /// Only this segment.
+    pub segment: Option<Segment>,
+    /// Only GPUs whose memory holds the model for training (see [`training_memory_gb`]).
+    pub fits_memory: bool,
+}
+
+/// Memory a model needs to train, GB, per GPU: 16 bytes per parameter (weights, gradients and Adam's two
+/// moments in fp32; Rajbhandari et al. 2020, ZeRO) when the parameter count is known. Activations are
+/// not counted, so this is a lower bound.
+pub fn training_memory_gb(scenario: &Scenario, catalog: &Catalog) -> Option<f64> {
+    let params_m = match &scenario.arch {
+        ArchChoice::Catalog { id } => catalog.arch(id)?.params_m,
+        ArchChoice::Custom { params_m, .. } => *params_m,
+    }?;
+    Some(params_m * 1e6 * 16.0 / 1e9)
+}
+
+/// One ranked GPU.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranked {
+    /// GPU id.
+    pub gpu: String,
+    /// Consensus of the ranking criterion.
+    pub consensus: Consensus,
+    /// Consensus of each criterion (for the other columns).
+    pub energy_kwh: Option<Consensus>,
+    /// Duration.
+    pub duration_h: Option<Consensus>,
+    /// Emissions.
+    pub co2e_kg: Option<Consensus>,
+    /// Cost.
+    pub cost: Option<Consensus>,
+}
+
+/// Every GPU passing `filter`, ranked by the consensus of `criterion` (lowest first). GPUs where no
+/// method gives that quantity are left out and counted in the second value.
+pub fn rank(
+    catalog: &Catalog,
+    cal: &Calibration,
+    scenario: &Scenario,
+    criterion: Criterion,
+    filter: &Filter,
+) -> (Vec<Ranked>, usize) {
+    let need = filter.fits_memory.then(|| training_memory_gb(scenario, catalog)).flatten();
+    let gpus: Vec<&Gpu> = catalog
+        .gpus
+        .gpus
+        .iter()
+        .filter(|g| filter.vendor.as_deref().is_none_or(|v| g.vendor.eq_ignore_ascii_case(v)))
+        .filter(|g| filter.segment.is_none_or(|s| g.segment == s))
+        .filter(|g| match (need, g.memory_gb) {
+            (Some(n), Some(m)) => m * f64::from(scenario.n_gpus) >= n,
+            (Some(_), None) => false,
+            (None, _) => true,
+        })
+        .collect();
+    let mut s = scenario.clone();
+    s.gpus = gpus.iter().map(|g| g.id.clone()).collect();
+    let rows = estimate_all(catalog, cal, &s);
+    let mut out = Vec::new();
+    let mut missing = 0;
+    for g in &gpus {
+        let mine: Vec<&Estimate> = rows.iter().filter(|e| e.gpu == g.id).collect();
+        let Some(c) = consensus(&mine, criterion) else {
+            missing += 1;
+            continue;
+        };
+        out.push(Ranked {
+            gpu: g.id.clone(),
+            consensus: c,
+            energy_kwh: consensus(&mine, Criterion::Energy),
+            duration_h: consensus(&mine, Criterion::Time),
+            co2e_kg: consensus(&mine, Criterion::Co2e),
+            cost: consensus(&mine, Criterion::Cost),
+        });
+    }
+    out.sort_by(|a, b| a.consensus.value.total_cmp(&b.consensus.value).then_with(|| a.gpu.cmp(&b.gpu)));
+    (out, missing)
+}
+
+/// The region where this run would emit least: lowest grid intensity × PUE (the user's PUE when set, else
+/// each region's default). Returns the region and the factor to multiply this region's emissions by.
+pub fn lowest_carbon_region<'c>(
+    catalog: &'c Catalog,
+    scenario: &Scenario,
+) -> Option<(&'c crate::catalog::Region, f64)> {
+    let factor = |r: &crate::catalog::Region| {
+        let pue = scenario.pue.or_else(|| catalog.default_pue_for(r).map(|p| p.pue)).unwrap_or(1.0);
+        r.intensity_g_per_kwh * pue
+    };
+    let here = catalog.region(&scenario.region).map(factor)?;
+    let best =
+        catalog.regions.regions.iter().min_by(|a, b| factor(a).total_cmp(&factor(b)).then_with(|| a.id.cmp(&b.id)))?;
+    Some((best, if here > 0.0 { factor(best) / here } else { 1.0 }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::methods::MethodId;
+
+    fn est(method: MethodId, kwh: Option<f64>) -> Estimate {
+        Estimate {
+            gpu: "g".into(),
+            method,
+            energy_kwh: kwh,
+            low_kwh: None,
+            high_kwh: None,
+            duration_h: Some(1.0),
+            duration_estimated: false,
+            co2e_kg: None,
+            cost: None,
+            warnings: vec![],
+            evidence: None,
+        }
+    }
+
+    #[test]
+    fn consensus_is_the_median_of_the_methods_with_a_number() {
+        let rows =
+            [est(MethodId::PrePower, Some(3.0)), est(MethodId::PreEpoch, Some(1.0)), est(MethodId::Mlco2, Some(10.0))];
+        let refs: Vec<&Estimate> = rows.iter().collect();
+        let c = consensus(&refs, Criterion::Energy).unwrap();
+        // Median of {1, 3, 10} = 3, spread 1..10.
+        assert_eq!((c.value, c.low, c.high, c.n_methods), (3.0, 1.0, 10.0, 3));
+        let rows = [est(MethodId::StepPower, None), est(MethodId::Mlco2, Some(10.0)), est(MethodId::Flops, Some(4.0))];
+        let refs: Vec<&Estimate> = rows.iter().collect();
+        let c = consensus(&refs, Criterion::Energy).unwrap();
+        assert_eq!((c.value, c.n_methods), (7.0, 2));
+        assert!(consensus(&refs, Criterion::Cost).is_none(), "no price: no cost consensus");
+    }
+
+    #[test]
+    fn ranking_is_sorted_filtered_and_counts_what_it_leaves_out() {
+        let catalog = Catalog::embedded().unwrap();
+        let cal = Calibration::embedded().unwrap();
+        let q = crate::ScenarioQuery::parse("arch=tv-resnet50&epochs=10&samples=100000&region=FR");
+        let s = crate::resolve(&q, &catalog).scenario;
+        let (all, missing) = rank(&catalog, &cal, &s, Criterion::Energy, &Filter::default());
+        assert_eq!(all.len() + missing, catalog.gpus.gpus.len());
+        assert!(all.windows(2).all(|w| w[0].consensus.value <= w[1].consensus.value));
+        let amd = Filter { vendor: Some("AMD".into()), ..Filter::default() };
+        let (only_amd, _) = rank(&catalog, &cal, &s, Criterion::Energy, &amd);
+        assert!(!only_amd.is_empty() && only_amd.iter().all(|r| r.gpu.starts_with("amd-")));
+        // Llama-2-70B needs 70e9 × 16 B = 1,120 GB: no single GPU holds it.
+        let q = crate::ScenarioQuery::parse("arch=llama-2-70b&n_gpus=1");
+        let big = crate::resolve(&q, &catalog).scenario;
+        let fits = Filter { fits_memory: true, ..Filter::default() };
+        assert!(rank(&catalog, &cal, &big, Criterion::Energy, &fits).0.is_empty());
+    }
+}

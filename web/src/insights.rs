@@ -1,0 +1,235 @@
+//! The parts of the page that look across the estimates: every GPU ranked for the workload, the
+//! methods of one GPU as a chart, the lowest-carbon region, and the exports.
+
+use estimator::catalog::Segment;
+use estimator::format::human;
+use estimator::rank::{self, Criterion, Filter};
+use estimator::{export, Report, Resolved};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::chart::{Bar, BarChart};
+use crate::state::{Action, State};
+use crate::view::{CalRef, CatalogRef};
+
+/// Properties of the parts here.
+#[derive(Properties, PartialEq)]
+pub struct InsightProps {
+    /// Catalogue.
+    pub catalog: CatalogRef,
+    /// Calibration.
+    pub calibration: CalRef,
+    /// Page state.
+    pub state: State,
+    /// Resolved scenario.
+    pub resolved: Resolved,
+    /// Estimates of the selected GPUs.
+    pub report: Report,
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+}
+
+fn select_value(e: &Event) -> String {
+    e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
+}
+
+/// Every GPU of the catalogue ranked by the consensus of the chosen criterion.
+#[component]
+pub fn Ranking(p: &InsightProps) -> Html {
+    let (catalog, cal, state) = (p.catalog.0, p.calibration.0, &p.state);
+    let s = &p.resolved.scenario;
+    let criterion = Criterion::ALL.into_iter().find(|c| c.as_str() == state.rank_by).unwrap_or(Criterion::Energy);
+    let filter = Filter {
+        vendor: (!state.rank_vendor.is_empty()).then(|| state.rank_vendor.clone()),
+        segment: match state.rank_segment.as_str() {
+            "datacenter" => Some(Segment::Datacenter),
+            "workstation" => Some(Segment::Workstation),
+            "consumer" => Some(Segment::Consumer),
+            _ => None,
+        },
+        fits_memory: state.rank_fits,
+    };
+    let (ranked, missing) = rank::rank(catalog, cal, s, criterion, &filter);
+    let need = rank::training_memory_gb(s, catalog);
+    let on = |what: &'static str| {
+        let d = p.dispatch.clone();
+        Callback::from(move |e: Event| d.emit(Action::Rank(what, select_value(&e))))
+    };
+    let on_fits = {
+        let d = p.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let checked = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).is_some_and(|i| i.checked());
+            d.emit(Action::Rank("fits", checked.to_string()))
+        })
+    };
+    let mut vendors: Vec<&str> = catalog.gpus.gpus.iter().map(|g| g.vendor.as_str()).collect();
+    vendors.sort_unstable();
+    vendors.dedup();
+    let name = |id: &str| catalog.gpu(id).map_or(id.to_string(), |g| g.name.clone());
+    let best: Vec<Html> = Criterion::ALL
+        .iter()
+        .filter_map(|c| {
+            let (r, _) = rank::rank(catalog, cal, s, *c, &filter);
+            let top = r.first()?;
+            Some(html! { <li data-best={c.as_str()}>{ format!("{}: {} ({} {})", c.as_str(), name(&top.gpu), human(top.consensus.value), c.unit()) }</li> })
+        })
+        .collect();
+    let bars: Vec<Bar> = ranked
+        .iter()
+        .take(12)
+        .map(|r| Bar {
+            label: name(&r.gpu),
+            value: r.consensus.value,
+            interval: Some((r.consensus.low, r.consensus.high)),
+            accent: s.gpus.contains(&r.gpu),
+        })
+        .collect();
+    let cell = |c: &Option<rank::Consensus>| c.as_ref().map_or("—".to_string(), |c| human(c.value));
+    html! {
+        <section class="ranking" id="ranking" aria-label="GPU ranking">
+            <h2>{ "Every GPU for this workload" }</h2>
+            <div class="controls">
+                <label>{ "Rank by " }
+                    <select id="rank-by" onchange={on("by")}>
+                        { for Criterion::ALL.iter().map(|c| html! { <option value={c.as_str()} selected={*c == criterion}>{ format!("{} ({})", c.as_str(), c.unit()) }</option> }) }
+                    </select>
+                </label>
+                <label>{ "Vendor " }
+                    <select id="rank-vendor" onchange={on("vendor")}>
+                        <option value="" selected={state.rank_vendor.is_empty()}>{ "all" }</option>
+                        { for vendors.iter().map(|v| html! { <option value={v.to_string()} selected={state.rank_vendor == *v}>{ *v }</option> }) }
+                    </select>
+                </label>
+                <label>{ "Segment " }
+                    <select id="rank-segment" onchange={on("segment")}>
+                        { for [("", "all"), ("datacenter", "datacenter"), ("workstation", "workstation"), ("consumer", "consumer")].iter().map(|(v, l)| html! {
+                            <option value={*v} selected={state.rank_segment == *v}>{ *l }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>
+                    <input id="rank-fits" type="checkbox" checked={state.rank_fits} onchange={on_fits} />
+                    { match need {
+                        Some(gb) => format!(" memory ≥ {} GB (16 bytes per parameter)", human(gb / f64::from(s.n_gpus))),
+                        None => " memory holds the model (parameters unknown)".to_string(),
+                    } }
+                </label>
+            </div>
+            <p class="hint">{ format!(
+                "Consensus = median of the methods that give a number; whiskers span them. Check each GPU's warnings above: the fitted methods extrapolate far from their calibration data. {} GPUs ranked{}.",
+                ranked.len(),
+                if missing > 0 { format!(", {missing} without any estimate of {}", criterion.as_str()) } else { String::new() }
+            ) }</p>
+            <ul class="best">{ for best }</ul>
+            <BarChart id="ranking-chart" title={format!("Top GPUs by {}", criterion.as_str())} unit={criterion.unit()} bars={bars} />
+            <div class="table-wrap">
+                <table class="ranked">
+                    <thead><tr>
+                        <th scope="col">{ "#" }</th><th scope="col">{ "GPU" }</th>
+                        <th scope="col">{ "kWh" }</th><th scope="col">{ "hours" }</th><th scope="col">{ "kg CO2e" }</th><th scope="col">{ "cost" }</th>
+                        <th scope="col">{ "methods" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for ranked.iter().enumerate().map(|(i, r)| html! {
+                            <tr data-rank-gpu={r.gpu.clone()} data-value={r.consensus.value.to_string()} key={r.gpu.clone()}
+                                class={classes!(s.gpus.contains(&r.gpu).then_some("selected"))}>
+                                <td>{ i + 1 }</td>
+                                <th scope="row">{ name(&r.gpu) }</th>
+                                <td>{ cell(&r.energy_kwh) }</td>
+                                <td>{ cell(&r.duration_h) }</td>
+                                <td>{ cell(&r.co2e_kg) }</td>
+                                <td>{ cell(&r.cost) }</td>
+                                <td>{ r.consensus.n_methods }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// The first GPU's methods as a bar chart, and the lowest-carbon region for the run.
+#[component]
+pub fn MethodsChart(p: &InsightProps) -> Html {
+    let catalog = p.catalog.0;
+    let s = &p.resolved.scenario;
+    let Some(gpu) = s.gpus.first() else { return Html::default() };
+    let bars: Vec<Bar> = p
+        .report
+        .rows
+        .iter()
+        .filter(|r| &r.gpu == gpu)
+        .filter_map(|r| {
+            Some(Bar {
+                label: r.method.label().to_string(),
+                value: r.energy_kwh?,
+                interval: r.low_kwh.zip(r.high_kwh),
+                accent: r.method.is_paper_method(),
+            })
+        })
+        .collect();
+    let gpu_name = catalog.gpu(gpu).map_or(gpu.clone(), |g| g.name.clone());
+    let rows: Vec<_> = p.report.rows.iter().filter(|r| &r.gpu == gpu).collect();
+    let co2 = rank::consensus(&rows, Criterion::Co2e);
+    let lowest = rank::lowest_carbon_region(catalog, s).zip(co2).map(|((region, factor), c)| {
+        html! {
+            <p class="hint" id="lowest-carbon">{ format!(
+                "Lowest-carbon region for this run on {gpu_name}: {} ({} g CO2e/kWh): {} kg CO2e instead of {} kg here.",
+                region.name, human(region.intensity_g_per_kwh), human(c.value * factor), human(c.value)
+            ) }</p>
+        }
+    });
+    html! {
+        <section class="methods-chart" aria-label="Methods compared">
+            <h3>{ format!("Methods compared on {gpu_name}") }</h3>
+            <BarChart id="methods-chart" title={format!("Energy by method on {gpu_name}")} unit="kWh" bars={bars} />
+            <p class="hint">{ "Green bars: the paper's methods, fitted on measured runs; whiskers: their intervals. TDP-based methods assume the GPU draws its TDP throughout, which real training rarely does (measured: 43–96 % of the power limit on the paper's runs)." }</p>
+            { for lowest }
+        </section>
+    }
+}
+
+/// Export buttons and the text they produce.
+#[component]
+pub fn Exports(p: &InsightProps) -> Html {
+    let (catalog, s) = (p.catalog.0, &p.resolved.scenario);
+    let link = crate::share_url(&p.report.query);
+    let make = |kind: &str| -> String {
+        match kind {
+            "csv" => export::csv(&p.report),
+            "json" => serde_json::to_string_pretty(&p.report).unwrap_or_default(),
+            "markdown" => export::statement_markdown(&p.report, s, catalog, &link),
+            "latex" => export::statement_latex(&p.report, s, catalog, &link),
+            _ => export::hf_model_card_yaml(&p.report, s, catalog, &link),
+        }
+    };
+    let kinds = [
+        ("csv", "CSV"),
+        ("json", "JSON"),
+        ("markdown", "Statement (Markdown)"),
+        ("latex", "Statement (LaTeX)"),
+        ("hf", "Model card YAML"),
+    ];
+    let shown = p.state.export.clone();
+    html! {
+        <section class="exports" aria-label="Exports">
+            <h3>{ "Export" }</h3>
+            <div class="export-buttons">
+                { for kinds.iter().map(|(kind, label)| {
+                    let d = p.dispatch.clone();
+                    let text = make(kind);
+                    let k = kind.to_string();
+                    html! { <button type="button" data-export={*kind} onclick={Callback::from(move |_: MouseEvent| d.emit(Action::Export(Some((k.clone(), text.clone())))))}>{ *label }</button> }
+                }) }
+            </div>
+            if let Some((kind, text)) = shown {
+                <label for="export-text" class="visually-hidden">{ "Exported text" }</label>
+                <textarea id="export-text" data-kind={kind.clone()} readonly=true rows="8" value={text.clone()} />
+                <a id="export-download" download={format!("wattcast-estimate.{}", match kind.as_str() { "markdown" => "md", "latex" => "tex", "hf" => "yaml", k => k })}
+                    href={format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&text)))}>{ "Download" }</a>
+            }
+        </section>
+    }
+}
