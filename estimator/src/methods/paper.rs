@@ -109,6 +109,22 @@ fn duration_h(
     }
 }
 
+/// What both PRE methods start from: the model inputs, the evidence note and the coverage warnings.
+fn prepare(
+    model: &FittedModel,
+    method: &str,
+    scenario: &Scenario,
+    work: &Workload,
+    gpu: &Gpu,
+    catalog: &Catalog,
+    cal: &Calibration,
+) -> (FeatureInput, String, Vec<String>) {
+    let x = features(scenario, work, gpu, catalog);
+    let (ev, seen) = evidence(model, gpu);
+    let warnings = coverage_warnings(model, &x, seen, cal, method);
+    (x, ev, warnings)
+}
+
 /// `pre-power`.
 pub fn pre_power(
     scenario: &Scenario,
@@ -117,9 +133,7 @@ pub fn pre_power(
     catalog: &Catalog,
     cal: &Calibration,
 ) -> (RawEstimate, Option<String>) {
-    let x = features(scenario, work, gpu, catalog);
-    let (ev, seen) = evidence(&cal.power, gpu);
-    let mut warnings = coverage_warnings(&cal.power, &x, seen, cal, "pre-power");
+    let (x, ev, mut warnings) = prepare(&cal.power, "pre-power", scenario, work, gpu, catalog, cal);
     let Some(tdp) = gpu.tdp_w else {
         warnings.push(format!("no TDP is known for {}", gpu.name));
         return (RawEstimate { warnings, ..RawEstimate::default() }, Some(ev));
@@ -158,9 +172,7 @@ pub fn pre_epoch(
     catalog: &Catalog,
     cal: &Calibration,
 ) -> (RawEstimate, Option<String>) {
-    let x = features(scenario, work, gpu, catalog);
-    let (ev, seen) = evidence(&cal.energy, gpu);
-    let mut warnings = coverage_warnings(&cal.energy, &x, seen, cal, "pre-epoch");
+    let (x, ev, mut warnings) = prepare(&cal.energy, "pre-epoch", scenario, work, gpu, catalog, cal);
     let per_sample_j = crate::fmath::exp(cal.energy.predict(&x));
     let e = per_sample_j * scenario.samples as f64 * f64::from(scenario.epochs) / 3.6e6;
     if scenario.n_gpus > 1 {
