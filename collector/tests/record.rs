@@ -45,7 +45,7 @@ fn trace(path: &str) -> (Vec<u64>, Vec<f64>, f64) {
 #[test]
 fn normal_run_records_the_whole_trace_and_its_energy() {
     let out_path = tmp("normal").join("run.json");
-    // 4,293 s of trace at 2,000× ≈ 2.1 s; the command outlasts it, so sampling stops and recording waits.
+    // 4,293 s of trace at 2,000× ≈ 2.1 s; the command (4 s) outlasts it, so sampling stops and recording waits.
     let out = wattcast(&[
         "record",
         "--replay",
