@@ -107,14 +107,12 @@ pub fn training_memory_gb(scenario: &Scenario, catalog: &Catalog) -> Option<f64>
     Some(params_m * 1e6 * 16.0 / 1e9)
 }
 
-/// One ranked GPU.
+/// One GPU's consensus on every criterion.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ranked {
     /// GPU id.
     pub gpu: String,
-    /// Consensus of the ranking criterion.
-    pub consensus: Consensus,
-    /// Consensus of each criterion (for the other columns).
+    /// Energy.
     pub energy_kwh: Option<Consensus>,
     /// Duration.
     pub duration_h: Option<Consensus>,
@@ -124,15 +122,21 @@ pub struct Ranked {
     pub cost: Option<Consensus>,
 }
 
-/// Every GPU passing `filter`, ranked by the consensus of `criterion` (lowest first). GPUs where no
-/// method gives that quantity are left out and counted in the second value.
-pub fn rank(
-    catalog: &Catalog,
-    cal: &Calibration,
-    scenario: &Scenario,
-    criterion: Criterion,
-    filter: &Filter,
-) -> (Vec<Ranked>, usize) {
+impl Ranked {
+    /// The consensus of one criterion.
+    pub fn get(&self, c: Criterion) -> Option<&Consensus> {
+        match c {
+            Criterion::Energy => self.energy_kwh.as_ref(),
+            Criterion::Time => self.duration_h.as_ref(),
+            Criterion::Co2e => self.co2e_kg.as_ref(),
+            Criterion::Cost => self.cost.as_ref(),
+        }
+    }
+}
+
+/// Every GPU passing `filter` with its consensus on every criterion, in catalogue order. Each method runs
+/// once per GPU; ranking by any criterion is then a sort ([`sorted_by`]).
+pub fn rank_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario, filter: &Filter) -> Vec<Ranked> {
     let need = filter.fits_memory.then(|| training_memory_gb(scenario, catalog)).flatten();
     let gpus: Vec<&Gpu> = catalog
         .gpus
@@ -149,25 +153,30 @@ pub fn rank(
     let mut s = scenario.clone();
     s.gpus = gpus.iter().map(|g| g.id.clone()).collect();
     let rows = estimate_all(catalog, cal, &s);
-    let mut out = Vec::new();
-    let mut missing = 0;
-    for g in &gpus {
-        let mine: Vec<&Estimate> = rows.iter().filter(|e| e.gpu == g.id).collect();
-        let Some(c) = consensus(&mine, criterion) else {
-            missing += 1;
-            continue;
-        };
-        out.push(Ranked {
-            gpu: g.id.clone(),
-            consensus: c,
-            energy_kwh: consensus(&mine, Criterion::Energy),
-            duration_h: consensus(&mine, Criterion::Time),
-            co2e_kg: consensus(&mine, Criterion::Co2e),
-            cost: consensus(&mine, Criterion::Cost),
-        });
-    }
-    out.sort_by(|a, b| a.consensus.value.total_cmp(&b.consensus.value).then_with(|| a.gpu.cmp(&b.gpu)));
-    (out, missing)
+    gpus.iter()
+        .map(|g| {
+            let mine: Vec<&Estimate> = rows.iter().filter(|e| e.gpu == g.id).collect();
+            Ranked {
+                gpu: g.id.clone(),
+                energy_kwh: consensus(&mine, Criterion::Energy),
+                duration_h: consensus(&mine, Criterion::Time),
+                co2e_kg: consensus(&mine, Criterion::Co2e),
+                cost: consensus(&mine, Criterion::Cost),
+            }
+        })
+        .collect()
+}
+
+/// The GPUs that have `criterion`, lowest consensus first, and how many lack it.
+pub fn sorted_by(all: &[Ranked], criterion: Criterion) -> (Vec<&Ranked>, usize) {
+    let mut with: Vec<&Ranked> = all.iter().filter(|r| r.get(criterion).is_some()).collect();
+    with.sort_by(|a, b| {
+        let (x, y) =
+            (a.get(criterion).map_or(f64::INFINITY, |c| c.value), b.get(criterion).map_or(f64::INFINITY, |c| c.value));
+        x.total_cmp(&y).then_with(|| a.gpu.cmp(&b.gpu))
+    });
+    let missing = all.len() - with.len();
+    (with, missing)
 }
 
 /// The region where this run would emit least: lowest grid intensity × PUE (the user's PUE when set, else
@@ -228,16 +237,21 @@ mod tests {
         let cal = Calibration::embedded().unwrap();
         let q = crate::ScenarioQuery::parse("arch=tv-resnet50&epochs=10&samples=100000&region=FR");
         let s = crate::resolve(&q, &catalog).scenario;
-        let (all, missing) = rank(&catalog, &cal, &s, Criterion::Energy, &Filter::default());
+        let table = rank_all(&catalog, &cal, &s, &Filter::default());
+        assert_eq!(table.len(), catalog.gpus.gpus.len());
+        let (all, missing) = sorted_by(&table, Criterion::Energy);
         assert_eq!(all.len() + missing, catalog.gpus.gpus.len());
-        assert!(all.windows(2).all(|w| w[0].consensus.value <= w[1].consensus.value));
+        let value = |r: &Ranked| r.get(Criterion::Energy).unwrap().value;
+        assert!(all.windows(2).all(|w| value(w[0]) <= value(w[1])));
+        let (by_cost, no_cost) = sorted_by(&table, Criterion::Cost);
+        assert_eq!((by_cost.len(), no_cost), (0, table.len()), "no price given: nothing to rank by cost");
         let amd = Filter { vendor: Some("AMD".into()), ..Filter::default() };
-        let (only_amd, _) = rank(&catalog, &cal, &s, Criterion::Energy, &amd);
+        let only_amd = rank_all(&catalog, &cal, &s, &amd);
         assert!(!only_amd.is_empty() && only_amd.iter().all(|r| r.gpu.starts_with("amd-")));
         // Llama-2-70B needs 70e9 × 16 B = 1,120 GB: no single GPU holds it.
         let q = crate::ScenarioQuery::parse("arch=llama-2-70b&n_gpus=1");
         let big = crate::resolve(&q, &catalog).scenario;
         let fits = Filter { fits_memory: true, ..Filter::default() };
-        assert!(rank(&catalog, &cal, &big, Criterion::Energy, &fits).0.is_empty());
+        assert!(rank_all(&catalog, &cal, &big, &fits).is_empty());
     }
 }

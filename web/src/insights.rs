@@ -50,7 +50,8 @@ pub fn Ranking(p: &InsightProps) -> Html {
         },
         fits_memory: state.rank_fits,
     };
-    let (ranked, missing) = rank::rank(catalog, cal, s, criterion, &filter);
+    let table = rank::rank_all(catalog, cal, s, &filter);
+    let (ranked, missing) = rank::sorted_by(&table, criterion);
     let need = rank::training_memory_gb(s, catalog);
     let on = |what: &'static str| {
         let d = p.dispatch.clone();
@@ -70,19 +71,23 @@ pub fn Ranking(p: &InsightProps) -> Html {
     let best: Vec<Html> = Criterion::ALL
         .iter()
         .filter_map(|c| {
-            let (r, _) = rank::rank(catalog, cal, s, *c, &filter);
+            let (r, _) = rank::sorted_by(&table, *c);
             let top = r.first()?;
-            Some(html! { <li data-best={c.as_str()}>{ format!("{}: {} ({} {})", c.as_str(), name(&top.gpu), human(top.consensus.value), c.unit()) }</li> })
+            let v = top.get(*c)?.value;
+            Some(html! { <li data-best={c.as_str()}>{ format!("{}: {} ({} {})", c.as_str(), name(&top.gpu), human(v), c.unit()) }</li> })
         })
         .collect();
     let bars: Vec<Bar> = ranked
         .iter()
         .take(12)
-        .map(|r| Bar {
-            label: name(&r.gpu),
-            value: r.consensus.value,
-            interval: Some((r.consensus.low, r.consensus.high)),
-            accent: s.gpus.contains(&r.gpu),
+        .filter_map(|r| {
+            let c = r.get(criterion)?;
+            Some(Bar {
+                label: name(&r.gpu),
+                value: c.value,
+                interval: Some((c.low, c.high)),
+                accent: s.gpus.contains(&r.gpu),
+            })
         })
         .collect();
     let cell = |c: &Option<rank::Consensus>| c.as_ref().map_or("—".to_string(), |c| human(c.value));
@@ -132,7 +137,7 @@ pub fn Ranking(p: &InsightProps) -> Html {
                     </tr></thead>
                     <tbody>
                         { for ranked.iter().enumerate().map(|(i, r)| html! {
-                            <tr data-rank-gpu={r.gpu.clone()} data-value={r.consensus.value.to_string()} key={r.gpu.clone()}
+                            <tr data-rank-gpu={r.gpu.clone()} data-value={r.get(criterion).map(|c| c.value.to_string())} key={r.gpu.clone()}
                                 class={classes!(s.gpus.contains(&r.gpu).then_some("selected"))}>
                                 <td>{ i + 1 }</td>
                                 <th scope="row">{ name(&r.gpu) }</th>
@@ -140,7 +145,7 @@ pub fn Ranking(p: &InsightProps) -> Html {
                                 <td>{ cell(&r.duration_h) }</td>
                                 <td>{ cell(&r.co2e_kg) }</td>
                                 <td>{ cell(&r.cost) }</td>
-                                <td>{ r.consensus.n_methods }</td>
+                                <td>{ r.get(criterion).map_or(0, |c| c.n_methods) }</td>
                             </tr>
                         }) }
                     </tbody>
@@ -194,15 +199,16 @@ pub fn MethodsChart(p: &InsightProps) -> Html {
 /// Export buttons and the text they produce.
 #[component]
 pub fn Exports(p: &InsightProps) -> Html {
-    let (catalog, s) = (p.catalog.0, &p.resolved.scenario);
-    let link = crate::share_url(&p.report.query);
-    let make = |kind: &str| -> String {
+    let catalog = p.catalog.0;
+    // Texts are made on click, not on every render.
+    let make = |kind: &str, report: &Report, s: &estimator::Scenario| -> String {
+        let link = crate::share_url(&report.query);
         match kind {
-            "csv" => export::csv(&p.report),
-            "json" => serde_json::to_string_pretty(&p.report).unwrap_or_default(),
-            "markdown" => export::statement_markdown(&p.report, s, catalog, &link),
-            "latex" => export::statement_latex(&p.report, s, catalog, &link),
-            _ => export::hf_model_card_yaml(&p.report, s, catalog, &link),
+            "csv" => export::csv(report),
+            "json" => serde_json::to_string_pretty(report).unwrap_or_default(),
+            "markdown" => export::statement_markdown(report, s, catalog, &link),
+            "latex" => export::statement_latex(report, s, catalog, &link),
+            _ => export::hf_model_card_yaml(report, s, catalog, &link),
         }
     };
     let kinds = [
@@ -219,9 +225,13 @@ pub fn Exports(p: &InsightProps) -> Html {
             <div class="export-buttons">
                 { for kinds.iter().map(|(kind, label)| {
                     let d = p.dispatch.clone();
-                    let text = make(kind);
+                    let (report, scenario) = (p.report.clone(), p.resolved.scenario.clone());
                     let k = kind.to_string();
-                    html! { <button type="button" data-export={*kind} onclick={Callback::from(move |_: MouseEvent| d.emit(Action::Export(Some((k.clone(), text.clone())))))}>{ *label }</button> }
+                    let onclick = Callback::from(move |_: MouseEvent| {
+                        let text = make(&k, &report, &scenario);
+                        d.emit(Action::Export(Some((k.clone(), text))))
+                    });
+                    html! { <button type="button" data-export={*kind} {onclick}>{ *label }</button> }
                 }) }
             </div>
             if let Some((kind, text)) = shown {

@@ -1,0 +1,59 @@
+// Speed and size of the built site (dist/), measured in Debian's headless Chromium. A report, not a test:
+//   scripts/build && (cd tests/e2e && node bench-site.mjs)
+// Prints a Markdown table: gzipped sizes, navigation to the first rendered estimate, and the time from one
+// input change to the updated table (all selected GPUs × all methods, plus the ranking of every GPU).
+import { readFileSync, readdirSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { startServer } from "../../scripts/static-server.mjs";
+
+const DIST = new URL("../../dist", import.meta.url).pathname;
+const gz = (f) => gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length;
+const files = readdirSync(DIST).filter((f) => !f.startsWith("."));
+const sizes = Object.fromEntries(files.map((f) => [f, gz(f)]));
+const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+
+const { server, url } = await startServer({ root: DIST });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+});
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const loads = [];
+for (let i = 0; i < 5; i++) {
+  const page = await browser.newPage();
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.waitForSelector("td[data-method][data-kwh]");
+  loads.push(Date.now() - t0);
+  await page.close();
+}
+
+const page = await browser.newPage();
+await page.goto(url);
+await page.waitForSelector("td[data-method][data-kwh]");
+const changes = await page.evaluate(async () => {
+  const input = document.querySelector("#in-epochs");
+  const cell = () => document.querySelector("td[data-method='mlco2']").dataset.kwh;
+  const times = [];
+  for (let i = 0; i < 50; i++) {
+    const before = cell();
+    const t0 = performance.now();
+    input.value = String(10 + i);
+    input.dispatchEvent(new InputEvent("input", { bubbles: true }));
+    while (cell() === before) await new Promise((r) => setTimeout(r, 0));
+    times.push(performance.now() - t0);
+  }
+  return times;
+});
+await browser.close();
+server.close();
+
+console.log("| what | measured | target |");
+console.log("| --- | ---: | ---: |");
+console.log(`| web_bg.wasm, gzipped | ${(sizes["web_bg.wasm"] / 1024).toFixed(1)} KB | ≤ 300 KB |`);
+console.log(`| everything in dist/, gzipped | ${(total / 1024).toFixed(1)} KB | ≤ 450 KB |`);
+console.log(`| navigation to the first estimate (median of 5) | ${median(loads)} ms | ≤ 1,000 ms |`);
+console.log(`| one input change → updated table and ranking of all ${59} GPUs × 7 methods (median of 50) | ${median(changes).toFixed(1)} ms | ≤ 16 ms |`);
