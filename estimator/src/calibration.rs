@@ -144,3 +144,36 @@ impl Calibration {
         )
     }
 }
+
+impl Calibration {
+    /// This calibration with one more measured run: the PRE and duration models refitted with it (same
+    /// hyperparameters), and its STEP summary added. The error says what the profile lacks.
+    pub fn with_profile(&self, p: &Profile, catalog: &crate::Catalog) -> Result<Calibration, String> {
+        use crate::fit::Target;
+        let r = crate::fit::run_point(p, catalog).ok_or_else(|| {
+            "the profile needs a catalogue GPU, forward GFLOPs (or a catalogue architecture), training samples and \
+completed epochs to calibrate the regressions"
+                .to_string()
+        })?;
+        let refit = |m: &FittedModel, t: Target| -> Result<FittedModel, String> {
+            let y = t.of(&r).ok_or_else(|| format!("the profile gives no {t:?} target"))?;
+            m.with_point(&r.x, y).ok_or_else(|| "the model could not be refitted".to_string())
+        };
+        let mut out = self.clone();
+        out.power = refit(&self.power, Target::PowerFraction)?;
+        out.energy = refit(&self.energy, Target::LnEnergyPerSample)?;
+        out.duration = refit(&self.duration, Target::LnThroughput)?;
+        for m in [&mut out.power, &mut out.energy, &mut out.duration] {
+            match m.diagnostics.runs_per_gpu.iter_mut().find(|(g, _)| *g == r.gpu_id) {
+                Some(e) => e.1 += 1,
+                None => m.diagnostics.runs_per_gpu.push((r.gpu_id.clone(), 1)),
+            }
+        }
+        if let Some(s) = StepProfile::of(p) {
+            out.summary.step_profiles.push(s);
+        }
+        out.summary.n_profiles += 1;
+        out.summary.n_runs_with_features += 1;
+        Ok(out)
+    }
+}

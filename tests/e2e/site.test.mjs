@@ -3,7 +3,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, cpSync, mkdtempSync } from "node:fs";
+import { mkdirSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -218,6 +219,52 @@ test("methods chart, lowest-carbon region, and every export", async () => {
   assert.match(exported.hf, /geographical_location: "Poland"/);
   const href = await page.getAttribute("#export-download", "href");
   assert.equal(decodeURIComponent(href.replace(/^data:text\/plain;charset=utf-8,/, "")), exported.hf);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("profile explorer: open, validate, draw, refit; bad files are listed, never executed", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wattcast-profiles-"));
+  const seaa = new URL("../../data/profiles/seaa2023/cloud/resnet50-20230308T131133.json.gz", import.meta.url).pathname;
+  const good = JSON.parse(gunzipSync(readFileSync(seaa)).toString());
+  writeFileSync(join(dir, "good.json"), JSON.stringify(good));
+  const { page, context, problems } = await open(`${root.url}?arch=paper-resnet50-128&gpu=nvidia-rtx-3090&batch=32&input=128&samples=23807&epochs=100&precision=fp32`);
+  const evidence = () => page.textContent('td[data-method="step-power"] .evidence');
+  assert.match(await evidence(), /^30 calibration profiles/);
+  const prePower = () => page.getAttribute('td[data-method="pre-power"]', "data-kwh");
+  const before = await prePower();
+
+  await page.setInputFiles("#profile-file", join(dir, "good.json"));
+  await page.waitForSelector("#trace-chart polyline");
+  assert.ok(await page.$("#profile-valid"), "a recorded profile validates");
+  assert.ok(await page.$("#stable-marker"), "the stable point is drawn");
+  assert.match(await page.textContent("#trace-summary"), /stable since .* STEP projection for 150 epochs: .* kJ/);
+  await page.click('[data-action="use-profile"]');
+  await page.waitForSelector("#refit-status");
+  assert.match(await page.textContent("#refit-status"), /PRE refitted with this profile/);
+  assert.match(await evidence(), /^31 calibration profiles/);
+  assert.notEqual(await prePower(), before, "the refit changes the PRE estimate");
+  // The refitted page is no longer the committed calibration: the CLI (which has not seen the profile) differs.
+  assert.notEqual(Number(await prePower()), cli(queryOf(page)).rows.find((r) => r.method === "pre-power").energy_kwh);
+
+  // A hostile, broken profile: problems are listed as text, nothing runs.
+  const bad = structuredClone(good);
+  bad.meta.arch_id = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>';
+  bad.devices[0].samples.t_ms[3] = 0;
+  bad.provenance.source = "javascript:window.__pwned=1";
+  writeFileSync(join(dir, "bad.json"), JSON.stringify(bad));
+  await page.setInputFiles("#profile-file", join(dir, "bad.json"));
+  await page.waitForSelector("#profile-problems");
+  const listed = await page.textContent("#profile-problems");
+  assert.match(listed, /error: devices\[0\]\.samples\.t_ms\[3\]: time 0 ms does not increase/);
+  assert.match(listed, /<script>window.__pwned=1<\/script>" is not in the architecture catalogue/);
+  assert.ok(await page.isDisabled('[data-action="use-profile"]'), "a profile with errors cannot be used");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+
+  writeFileSync(join(dir, "notjson.json"), "{ nope");
+  await page.setInputFiles("#profile-file", join(dir, "notjson.json"));
+  await page.waitForSelector("#profile-error");
+  assert.match(await page.textContent("#profile-error"), /^notjson.json: not JSON/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -5,6 +5,7 @@
 //! embedded data; it only formats the result. No network request is made at run time.
 
 mod chart;
+mod explorer;
 mod insights;
 mod state;
 mod view;
@@ -56,6 +57,8 @@ pub fn App(props: &AppProps) -> Html {
         let state = state.clone();
         Callback::from(move |a: Action| state.dispatch((a, data_version.clone())))
     };
+    // With a profile added by the user, everything estimates with the refitted calibration.
+    let cal: &'static Calibration = state.refit.map_or(cal, |r| r.0);
     let (resolved, report) = estimator::estimate_query(catalog, cal, &state.query);
 
     {
@@ -81,7 +84,8 @@ pub fn App(props: &AppProps) -> Html {
                     <insights::MethodsChart catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                     <insights::Exports catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                 </div>
-                <insights::Ranking catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch} />
+                <insights::Ranking catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />
+                <explorer::Explorer state={(*state).clone()} dispatch={dispatch} />
             </main>
             <view::Footer catalog={view::CatalogRef(catalog)} />
         </>

@@ -27,7 +27,27 @@ pub struct State {
     pub rank_fits: bool,
     /// The export on show: (kind, text).
     pub export: Option<(String, String)>,
+    /// The profile opened in the explorer.
+    pub profile: Option<Opened>,
+    /// The calibration with the opened profile added, once the user asked for it (see `Action::UseProfile`).
+    pub refit: Option<crate::view::CalRef>,
 }
+
+/// A profile file opened in the explorer: read locally, never uploaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    /// File name.
+    pub name: String,
+    /// The profile, or why it could not be read.
+    pub profile: Result<estimator::profile::Profile, String>,
+    /// What `wattcast validate` would report.
+    pub problems: Vec<estimator::profile::Problem>,
+    /// Outcome of "use this profile".
+    pub used: Option<Result<(), String>>,
+}
+
+/// Largest profile the page opens, bytes: larger files are refused before they are read.
+pub const MAX_PROFILE_BYTES: f64 = 20.0 * 1024.0 * 1024.0;
 
 impl State {
     /// The state for a page opened with `search` (the URL's query string, `?` included or not).
@@ -47,6 +67,8 @@ impl State {
             rank_segment: String::new(),
             rank_fits: false,
             export: None,
+            profile: None,
+            refit: None,
         }
     }
 }
@@ -66,6 +88,10 @@ pub enum Action {
     Rank(&'static str, String),
     /// Show an export (kind, text); `None` hides it.
     Export(Option<(String, String)>),
+    /// A profile file was read: (file name, text), or (file name, why it was not read).
+    OpenProfile(String, Result<String, String>),
+    /// Add the opened profile to the calibration and refit.
+    UseProfile,
 }
 
 impl Reducible for State {
@@ -116,6 +142,24 @@ impl Reducible for State {
                 next.export = e;
                 edited = false;
             }
+            Action::OpenProfile(name, text) => {
+                next.profile = Some(open_profile(name, text));
+                next.refit = None;
+                edited = false;
+            }
+            Action::UseProfile => {
+                if let Some(opened) = next.profile.as_mut() {
+                    opened.used = Some(match (&opened.profile, crate::catalog(), crate::calibration()) {
+                        (Ok(p), Ok(catalog), Ok(cal)) => cal.with_profile(p, catalog).map(|c| {
+                            // One refitted calibration per opened profile, kept for the page's lifetime.
+                            next.refit = Some(crate::view::CalRef(Box::leak(Box::new(c))));
+                        }),
+                        (Err(e), _, _) => Err(e.clone()),
+                        _ => Err("the built-in data could not be loaded".into()),
+                    });
+                }
+                edited = false;
+            }
         }
         if edited {
             // The link no longer carries what was reported about the opened one.
@@ -129,4 +173,20 @@ impl Reducible for State {
         }
         Rc::new(next)
     }
+}
+
+/// Parses and validates a profile's text.
+fn open_profile(name: String, text: Result<String, String>) -> Opened {
+    let profile = text.and_then(|t| {
+        let v: serde_json::Value = serde_json::from_str(&t).map_err(|e| format!("not JSON: {e}"))?;
+        if v.get("profiles").is_some() {
+            return Err("this is a bundle of summary-only profiles; open a single profile".into());
+        }
+        serde_json::from_value::<estimator::profile::Profile>(v).map_err(|e| format!("not a WattCast profile: {e}"))
+    });
+    let problems = match (&profile, crate::catalog()) {
+        (Ok(p), Ok(c)) => estimator::profile::validate(p, c),
+        _ => Vec::new(),
+    };
+    Opened { name, profile, problems, used: None }
 }

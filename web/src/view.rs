@@ -26,8 +26,8 @@ impl From<&'static Catalog> for CatalogRef {
     }
 }
 
-/// The calibration, compared by address (one static value).
-#[derive(Clone, Copy)]
+/// The calibration, compared by address (the built-in one, or one refitted with a user's profile).
+#[derive(Clone, Copy, Debug)]
 pub struct CalRef(pub &'static estimator::Calibration);
 
 impl PartialEq for CalRef {

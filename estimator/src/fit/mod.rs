@@ -666,3 +666,75 @@ mod tests {
         assert!(v.is_finite());
     }
 }
+
+impl FittedModel {
+    /// The model refitted with one more run, keeping its hyperparameters and standardisation: the fast
+    /// refit the site does when a user adds a profile. KRR only (its training targets are recovered
+    /// exactly from the fit: y = (K + λI) α + ȳ); `None` for linear kinds or a singular system.
+    pub fn with_point(&self, x: &FeatureInput, y: f64) -> Option<FittedModel> {
+        if self.kind != ModelKind::Krr || !y.is_finite() {
+            return None;
+        }
+        let g = self.gamma?;
+        let m = self.support.len();
+        let targets: Vec<f64> = (0..m)
+            .map(|i| {
+                let k: f64 = self.support.iter().zip(&self.alpha).map(|(s, a)| a * rbf(g, &self.support[i], s)).sum();
+                k + self.lambda * self.alpha[i]
+            })
+            .collect();
+        let z = self.standardise(&x.vector());
+        let mut support = self.support.clone();
+        let mut ys = targets;
+        support.push(z);
+        ys.push(y - self.intercept);
+        let n = support.len();
+        let mut k = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..=i {
+                let v = rbf(g, &support[i], &support[j]);
+                k[i * n + j] = v;
+                k[j * n + i] = v;
+            }
+            k[i * n + i] += self.lambda;
+        }
+        let alpha = linalg::cholesky_solve(&mut k, n, &ys)?;
+        let mut out = self.clone();
+        out.support = support;
+        out.alpha = alpha;
+        out.diagnostics.n_runs += 1;
+        out.diagnostics.n_configs = n;
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod refit_tests {
+    use super::*;
+
+    #[test]
+    fn adding_a_point_keeps_old_predictions_and_learns_the_new_one() {
+        let model = crate::calibration::Calibration::embedded().unwrap().power;
+        let x = FeatureInput {
+            gflops: Some(5.0),
+            batch: Some(64.0),
+            tdp_w: Some(400.0),
+            peak_tflops: Some(312.0),
+            ..FeatureInput::default()
+        };
+        let before = model.predict(&x);
+        let refit = model.with_point(&x, before + 0.2).unwrap();
+        let after = refit.predict(&x);
+        assert!(after > before + 0.1, "{before} → {after}: the new run pulls the prediction towards 0.2 higher");
+        // Far from the new point, predictions barely move (recovered targets are exact).
+        let other = FeatureInput {
+            gflops: Some(0.06),
+            batch: Some(32.0),
+            input_px: Some(128.0),
+            tdp_w: Some(350.0),
+            ..FeatureInput::default()
+        };
+        assert!((refit.predict(&other) - model.predict(&other)).abs() < 0.02);
+        assert_eq!(refit.diagnostics.n_runs, model.diagnostics.n_runs + 1);
+    }
+}

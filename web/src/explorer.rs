@@ -1,0 +1,188 @@
+//! The profile explorer: open a profile from disk (file picker or drag and drop; read locally, never
+//! uploaded), list what `wattcast validate` would say, draw its power trace with the stable point and the
+//! STEP projection, and add it to the calibration ("use this profile") to refit PRE in the browser.
+
+use estimator::format::human;
+use estimator::methods::step::{detect_series, step_power, Stability, StableConfig};
+use estimator::profile::{Profile, Severity};
+use wasm_bindgen::JsCast;
+use web_sys::{File, HtmlInputElement};
+use yew::prelude::*;
+
+use crate::state::{Action, State, MAX_PROFILE_BYTES};
+
+/// Properties of [`Explorer`].
+#[derive(Properties, PartialEq)]
+pub struct ExplorerProps {
+    /// Page state.
+    pub state: State,
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+}
+
+fn read(file: File, dispatch: Callback<Action>) {
+    let name = file.name();
+    if file.size() > MAX_PROFILE_BYTES {
+        dispatch.emit(Action::OpenProfile(
+            name,
+            Err(format!(
+                "the file is {:.0} MB; the page opens profiles up to {:.0} MB (use wattcast validate for larger ones)",
+                file.size() / 1e6,
+                MAX_PROFILE_BYTES / 1e6
+            )),
+        ));
+        return;
+    }
+    if name.ends_with(".gz") {
+        dispatch
+            .emit(Action::OpenProfile(name, Err("gzipped profile: unzip it first (gunzip -k file.json.gz)".into())));
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+        let text =
+            text.map(|v| v.as_string().unwrap_or_default()).map_err(|_| "the file could not be read".to_string());
+        dispatch.emit(Action::OpenProfile(name, text));
+    });
+}
+
+/// The total power of a profile, averaged into at most `n` points.
+fn downsample(t: &[u64], w: &[f64], n: usize) -> Vec<(f64, f64)> {
+    let step = t.len().div_ceil(n.max(1)).max(1);
+    t.chunks(step)
+        .zip(w.chunks(step))
+        .map(|(tc, wc)| (tc[0] as f64 / 1000.0, wc.iter().sum::<f64>() / wc.len() as f64))
+        .collect()
+}
+
+fn trace_chart(p: &Profile) -> Html {
+    let Some((t, w)) = p.total_power() else {
+        return html! { <p class="hint">{ "Summary-only profile: no samples to draw." }</p> };
+    };
+    let (Some(&t_end), true) = (t.last(), !w.is_empty()) else { return Html::default() };
+    // Planned length: planned epochs × mean epoch, else the recorded length.
+    let total_ms = match (p.meta.planned_epochs, p.summary.mean_epoch_s) {
+        (Some(n), Some(e)) if f64::from(n) * e * 1000.0 > t_end as f64 => (f64::from(n) * e * 1000.0) as u64,
+        _ => t_end,
+    };
+    let stable = detect_series(StableConfig::default(), &t, &w, None).last().copied();
+    let proj = step_power(StableConfig::default(), &t, &w, total_ms);
+    let pts = downsample(&t, &w, 600);
+    let (w_max, x_max) = (w.iter().copied().fold(1.0, f64::max) * 1.1, total_ms as f64 / 1000.0);
+    let (width, height) = (600.0, 200.0);
+    let x = |s: f64| s / x_max * width;
+    let y = |p: f64| height - p / w_max * height;
+    let line = pts.iter().map(|(s, p)| format!("{:.1},{:.1}", x(*s), y(*p))).collect::<Vec<_>>().join(" ");
+    let since = match stable {
+        Some(Stability::Stable { since_t_ms, .. }) => Some(since_t_ms as f64 / 1000.0),
+        _ => None,
+    };
+    let recent = proj.as_ref().map(|pr| (pr.energy_j - pr.observed_j) / ((total_ms - t_end) as f64 / 1000.0).max(1e-9));
+    html! {
+        <>
+            <svg id="trace-chart" class="chart trace" role="img" viewBox={format!("0 0 {width} {height}")} width="100%"
+                aria-label="Power over time, with the stable point and the projection">
+                <title>{ "Power over time" }</title>
+                <polyline class="power" points={line} />
+                if let Some(s) = since {
+                    <line id="stable-marker" class="stable" x1={x(s).to_string()} x2={x(s).to_string()} y1="0" y2={height.to_string()} />
+                }
+                if let (Some(r), true) = (recent, total_ms > t_end) {
+                    <line id="projection-line" class="projection" x1={x(t_end as f64 / 1000.0).to_string()} x2={width.to_string()}
+                        y1={y(r).to_string()} y2={y(r).to_string()} />
+                }
+            </svg>
+            <p class="hint" id="trace-summary">{ format!(
+                "{} · peak {} W · {}{}",
+                format_args!("{} samples over {} s", t.len(), human(t_end as f64 / 1000.0)),
+                human(w.iter().copied().fold(0.0, f64::max)),
+                since.map_or("power never settled".to_string(), |s| format!("stable since {} s", human(s))),
+                proj.as_ref().map_or(String::new(), |pr| format!(
+                    " · STEP projection for {}: {} kJ ({}–{})",
+                    p.meta.planned_epochs.map_or("the recorded length".to_string(), |n| format!("{n} epochs")),
+                    human(pr.energy_j / 1000.0), human(pr.low_j / 1000.0), human(pr.high_j / 1000.0)
+                )),
+            ) }</p>
+        </>
+    }
+}
+
+/// The explorer section.
+#[component]
+pub fn Explorer(p: &ExplorerProps) -> Html {
+    let on_pick = {
+        let d = p.dispatch.clone();
+        Callback::from(move |e: Event| {
+            if let Some(f) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|l| l.get(0))
+            {
+                read(f, d.clone());
+            }
+        })
+    };
+    let on_drop = {
+        let d = p.dispatch.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(f) = e.data_transfer().and_then(|dt| dt.files()).and_then(|l| l.get(0)) {
+                read(f, d.clone());
+            }
+        })
+    };
+    let on_over = Callback::from(|e: DragEvent| e.prevent_default());
+    let on_use = {
+        let d = p.dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::UseProfile))
+    };
+    let body = match &p.state.profile {
+        None => Html::default(),
+        Some(o) => match &o.profile {
+            Err(e) => html! { <p role="alert" class="alert" id="profile-error">{ format!("{}: {e}", o.name) }</p> },
+            Ok(prof) => {
+                let errors = o.problems.iter().filter(|x| x.severity == Severity::Error).count();
+                html! {
+                    <div id="profile-view">
+                        <p><strong>{ &o.name }</strong>{ format!(
+                            " · {} on {} × {} · {} kJ in {} s · {:?}",
+                            prof.meta.arch_id.as_deref().unwrap_or("architecture not given"),
+                            prof.meta.n_gpus,
+                            prof.meta.gpu.nvml_name.as_deref().unwrap_or("unknown GPU"),
+                            human(prof.summary.energy_j / 1000.0),
+                            human(prof.summary.duration_s),
+                            prof.status
+                        ) }</p>
+                        if o.problems.is_empty() {
+                            <p class="hint" id="profile-valid">{ "Valid: no problem found." }</p>
+                        } else {
+                            <ul id="profile-problems" class={classes!((errors > 0).then_some("alert"))}>
+                                { for o.problems.iter().map(|x| html! {
+                                    <li>{ format!("{}: {}: {}", if x.severity == Severity::Error { "error" } else { "warning" }, x.location, x.message) }</li>
+                                }) }
+                            </ul>
+                        }
+                        { trace_chart(prof) }
+                        <button type="button" data-action="use-profile" onclick={on_use} disabled={errors > 0}>{ "Use this profile" }</button>
+                        { match &o.used {
+                            Some(Ok(())) => html! { <p role="status" class="hint" id="refit-status">{ "PRE refitted with this profile (same hyperparameters); the estimates above now include it." }</p> },
+                            Some(Err(e)) => html! { <p role="alert" class="alert" id="refit-status">{ format!("Not added: {e}") }</p> },
+                            None => Html::default(),
+                        } }
+                    </div>
+                }
+            }
+        },
+    };
+    html! {
+        <section class="explorer" id="explorer" aria-label="Profile explorer">
+            <h2>{ "Open a calibration profile" }</h2>
+            <div class="dropzone" ondrop={on_drop} ondragover={on_over}>
+                <label for="profile-file">{ "Choose a profile JSON, or drop it here. It is read in your browser and never uploaded." }</label>
+                <input id="profile-file" type="file" accept=".json,application/json" onchange={on_pick} />
+            </div>
+            { body }
+        </section>
+    }
+}
