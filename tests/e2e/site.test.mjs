@@ -200,6 +200,10 @@ test("methods chart, lowest-carbon region, and every export", async () => {
   const bars = await page.$$eval("#methods-chart .bar", (b) => b.length);
   assert.equal(bars, 7);
   assert.match(await page.textContent("#lowest-carbon"), /^Lowest-carbon region for this run on GeForce RTX 3090: .+ kg CO2e instead of .+ kg here\.$/);
+  // Scaling: 1, 2, 4, 8 GPUs; the run gets shorter as GPUs are added.
+  const scaling = await page.$$eval("#scaling tr[data-n-gpus]", (rows) => rows.map((r) => [Number(r.dataset.nGpus), Number(r.cells[2].textContent.replace(/,/g, ""))]));
+  assert.deepEqual(scaling.map((r) => r[0]), [1, 2, 4, 8]);
+  assert.ok(scaling.every((r, i) => i === 0 || r[1] < scaling[i - 1][1]), JSON.stringify(scaling));
   const exported = {};
   for (const kind of ["csv", "json", "markdown", "latex", "hf"]) {
     await page.click(`[data-export="${kind}"]`);

@@ -186,12 +186,36 @@ pub fn MethodsChart(p: &InsightProps) -> Html {
             ) }</p>
         }
     });
+    // The same run on 1, 2, 4 and 8 GPUs of this kind (consensus of the methods; linear scaling assumed by the
+    // fitted methods, as their warnings say).
+    let scaling: Vec<Html> = [1u32, 2, 4, 8]
+        .iter()
+        .filter_map(|&n| {
+            let mut sc = s.clone();
+            sc.gpus = vec![gpu.clone()];
+            sc.n_gpus = n;
+            let rows = estimator::estimate_all(catalog, p.calibration.0, &sc);
+            let refs: Vec<_> = rows.iter().collect();
+            let e = rank::consensus(&refs, Criterion::Energy)?;
+            let h = rank::consensus(&refs, Criterion::Time)?;
+            Some(html! {
+                <tr data-n-gpus={n.to_string()} class={classes!((n == s.n_gpus).then_some("selected"))}>
+                    <td>{ n }</td><td>{ human(e.value) }</td><td>{ human(h.value) }</td>
+                </tr>
+            })
+        })
+        .collect();
     html! {
         <section class="methods-chart" aria-label="Methods compared">
             <h3>{ format!("Methods compared on {gpu_name}") }</h3>
             <BarChart id="methods-chart" title={format!("Energy by method on {gpu_name}")} unit="kWh" bars={bars} />
             <p class="hint">{ "Green bars: the paper's methods, fitted on measured runs; whiskers: their intervals. TDP-based methods assume the GPU draws its TDP throughout, which real training rarely does (measured: 43–96 % of the power limit on the paper's runs)." }</p>
             { for lowest }
+            <table class="ranked scaling" id="scaling">
+                <caption>{ format!("Scaling on {gpu_name} (consensus)") }</caption>
+                <thead><tr><th scope="col">{ "GPUs" }</th><th scope="col">{ "kWh" }</th><th scope="col">{ "hours" }</th></tr></thead>
+                <tbody>{ for scaling }</tbody>
+            </table>
         </section>
     }
 }
