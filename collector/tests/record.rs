@@ -307,3 +307,25 @@ fn bad_record_flags_name_the_flag_and_value() {
         assert!(text(&out.stderr).contains(expected), "{args:?}: {}", text(&out.stderr));
     }
 }
+
+#[test]
+fn an_unwritable_output_keeps_the_profile_elsewhere_and_says_where() {
+    // The parent of the output is a file: neither checkpoints nor the final profile can be written there.
+    let dir = tmp("unwritable");
+    let blocker = dir.join("not-a-dir");
+    std::fs::write(&blocker, b"x").unwrap();
+    let target = blocker.join("run.json");
+    let out = wattcast(&["record", "--replay", TRACE, "--speed", "1000", "--status-s", "0", "--checkpoint-s", "1",
+        "-o", target.to_str().unwrap(), "--", "sleep", "1.5"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot write the checkpoint"), "{err}");
+    let saved = err
+        .lines()
+        .find_map(|l| l.strip_prefix("[wattcast] the profile was saved to ").and_then(|r| r.strip_suffix(" instead")))
+        .unwrap_or_else(|| panic!("no fallback path in: {err}"));
+    let p = profile(Path::new(saved));
+    assert_eq!(p["status"], "complete");
+    assert!(p["devices"][0]["samples"]["t_ms"].as_array().unwrap().len() > 100);
+    std::fs::remove_file(saved).ok();
+}
