@@ -315,8 +315,22 @@ fn an_unwritable_output_keeps_the_profile_elsewhere_and_says_where() {
     let blocker = dir.join("not-a-dir");
     std::fs::write(&blocker, b"x").unwrap();
     let target = blocker.join("run.json");
-    let out = wattcast(&["record", "--replay", TRACE, "--speed", "1000", "--status-s", "0", "--checkpoint-s", "1",
-        "-o", target.to_str().unwrap(), "--", "sleep", "1.5"]);
+    let out = wattcast(&[
+        "record",
+        "--replay",
+        TRACE,
+        "--speed",
+        "1000",
+        "--status-s",
+        "0",
+        "--checkpoint-s",
+        "1",
+        "-o",
+        target.to_str().unwrap(),
+        "--",
+        "sleep",
+        "1.5",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(err.contains("cannot write the checkpoint"), "{err}");
