@@ -168,11 +168,12 @@ mod tests {
         let g = gpu(Some(400.0), Some(100.0), None);
         let s = scenario(Some(10.0));
         let (c, cal) = (crate::Catalog::embedded().unwrap(), crate::calibration::Calibration::embedded().unwrap());
-        let m = estimate_one(MethodId::Mlco2, &g, &s, &work(), &site(), &c, &cal);
+        let pre = crate::methods::paper::PreInputs::new(&s, &work(), &g, &c, &cal);
+        let m = estimate_one(MethodId::Mlco2, &g, &s, &work(), &site(), &pre, &cal);
         // 8 kWh × 1.2 PUE × 500 g/kWh = 4.8 kg; cost 8 × 1.2 × 0.2 = 1.92.
         assert!(close(m.co2e_kg, 4.8));
         assert!(close(m.cost, 1.92));
-        let ga = estimate_one(MethodId::GreenAlgorithms, &g, &s, &work(), &site(), &c, &cal);
+        let ga = estimate_one(MethodId::GreenAlgorithms, &g, &s, &work(), &site(), &pre, &cal);
         // GA already includes PUE: 5.08608 kWh × 500 g/kWh = 2.54304 kg.
         assert!(close(ga.co2e_kg, 2.54304));
     }

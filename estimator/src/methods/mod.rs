@@ -162,26 +162,28 @@ pub fn estimate_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario) -
     let mut out = Vec::with_capacity(scenario.gpus.len() * MethodId::ALL.len());
     for gpu_id in &scenario.gpus {
         let Some(gpu) = catalog.gpu(gpu_id) else { continue };
+        // Both PRE methods share the model inputs and the duration model's prediction: compute them once.
+        let pre = paper::PreInputs::new(scenario, &work, gpu, catalog, cal);
         for method in MethodId::ALL {
-            out.push(estimate_one(method, gpu, scenario, &work, &site, catalog, cal));
+            out.push(estimate_one(method, gpu, scenario, &work, &site, &pre, cal));
         }
     }
     out
 }
 
-/// One method for one GPU.
+/// One method for one GPU (`pre` from [`paper::PreInputs::new`] for this scenario and GPU).
 pub fn estimate_one(
     method: MethodId,
     gpu: &Gpu,
     scenario: &Scenario,
     work: &workload::Workload,
     site: &Site,
-    catalog: &Catalog,
+    pre: &paper::PreInputs,
     cal: &Calibration,
 ) -> Estimate {
     let (raw, evidence) = match method {
-        MethodId::PrePower => paper::pre_power(scenario, work, gpu, catalog, cal),
-        MethodId::PreEpoch => paper::pre_epoch(scenario, work, gpu, catalog, cal),
+        MethodId::PrePower => paper::pre_power(pre, scenario, gpu, cal),
+        MethodId::PreEpoch => paper::pre_epoch(pre, scenario, gpu, cal),
         MethodId::StepPower => paper::step(scenario, gpu, cal, false),
         MethodId::StepEpoch => paper::step(scenario, gpu, cal, true),
         MethodId::Mlco2 => (baselines::mlco2(gpu, scenario, work), None),

@@ -82,63 +82,63 @@ fn coverage_warnings(
     w
 }
 
-/// The duration to use: the user's, or the duration model's (per-GPU throughput × n_gpus).
-fn duration_h(
-    scenario: &Scenario,
-    x: &FeatureInput,
-    cal: &Calibration,
-    warnings: &mut Vec<String>,
-) -> (f64, bool, (f64, f64)) {
-    match scenario.hours {
-        Some(h) => (h, false, (1.0, 1.0)),
-        None => {
-            let per_gpu = crate::fmath::exp(cal.duration.predict(x));
-            let total = scenario.samples as f64 * f64::from(scenario.epochs);
-            let h = total / (per_gpu * f64::from(scenario.n_gpus)) / 3600.0;
-            warnings.push(
-                "duration from the duration model (throughput fitted on measured runs; give \"hours\" to override)"
-                    .into(),
-            );
-            if scenario.n_gpus > 1 {
-                warnings.push("assumes throughput scales linearly with the number of GPUs".into());
+/// The duration the PRE methods use, with the warnings that go with it.
+#[derive(Debug, Clone, PartialEq)]
+struct PreDuration {
+    hours: f64,
+    estimated: bool,
+    /// Factors for the duration's interval (1, 1 when given by the user).
+    factors: (f64, f64),
+    warnings: Vec<String>,
+}
+
+/// What both PRE methods of one GPU share, computed once: the model inputs and the duration (the user's, or
+/// the duration model's per-GPU throughput × n_gpus).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreInputs {
+    x: FeatureInput,
+    duration: PreDuration,
+}
+
+impl PreInputs {
+    /// The inputs of a scenario on one GPU.
+    pub fn new(scenario: &Scenario, work: &Workload, gpu: &Gpu, catalog: &Catalog, cal: &Calibration) -> PreInputs {
+        let x = features(scenario, work, gpu, catalog);
+        let duration = match scenario.hours {
+            Some(h) => PreDuration { hours: h, estimated: false, factors: (1.0, 1.0), warnings: Vec::new() },
+            None => {
+                let per_gpu = crate::fmath::exp(cal.duration.predict(&x));
+                let total = scenario.samples as f64 * f64::from(scenario.epochs);
+                let mut warnings = vec![
+                    "duration from the duration model (throughput fitted on measured runs; give \"hours\" to override)"
+                        .to_string(),
+                ];
+                if scenario.n_gpus > 1 {
+                    warnings.push("assumes throughput scales linearly with the number of GPUs".into());
+                }
+                // Slower than predicted = longer: the duration interval is the inverse of the throughput's.
+                let (lo, hi) = cal.duration.interval_factors();
+                PreDuration {
+                    hours: total / (per_gpu * f64::from(scenario.n_gpus)) / 3600.0,
+                    estimated: true,
+                    factors: (1.0 / hi, 1.0 / lo),
+                    warnings,
+                }
             }
-            // Slower than predicted = longer: the duration interval is the inverse of the throughput's.
-            let (lo, hi) = cal.duration.interval_factors();
-            (h, true, (1.0 / hi, 1.0 / lo))
-        }
+        };
+        PreInputs { x, duration }
     }
 }
 
-/// What both PRE methods start from: the model inputs, the evidence note and the coverage warnings.
-fn prepare(
-    model: &FittedModel,
-    method: &str,
-    scenario: &Scenario,
-    work: &Workload,
-    gpu: &Gpu,
-    catalog: &Catalog,
-    cal: &Calibration,
-) -> (FeatureInput, String, Vec<String>) {
-    let x = features(scenario, work, gpu, catalog);
-    let (ev, seen) = evidence(model, gpu);
-    let warnings = coverage_warnings(model, &x, seen, cal, method);
-    (x, ev, warnings)
-}
-
 /// `pre-power`.
-pub fn pre_power(
-    scenario: &Scenario,
-    work: &Workload,
-    gpu: &Gpu,
-    catalog: &Catalog,
-    cal: &Calibration,
-) -> (RawEstimate, Option<String>) {
-    let (x, ev, mut warnings) = prepare(&cal.power, "pre-power", scenario, work, gpu, catalog, cal);
+pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
+    let (ev, seen) = evidence(&cal.power, gpu);
+    let mut warnings = coverage_warnings(&cal.power, &pre.x, seen, cal, "pre-power");
     let Some(tdp) = gpu.tdp_w else {
         warnings.push(format!("no TDP is known for {}", gpu.name));
         return (RawEstimate { warnings, ..RawEstimate::default() }, Some(ev));
     };
-    let fraction = cal.power.predict(&x);
+    let fraction = cal.power.predict(&pre.x);
     let clamped = fraction.clamp(0.05, 1.2);
     if (clamped - fraction).abs() > 1e-12 {
         warnings.push(format!(
@@ -148,16 +148,17 @@ pub fn pre_power(
         ));
     }
     let power_w = clamped * tdp * f64::from(scenario.n_gpus);
-    let (h, estimated, (dlo, dhi)) = duration_h(scenario, &x, cal, &mut warnings);
+    let d = &pre.duration;
+    warnings.extend(d.warnings.iter().cloned());
     let (plo, phi) = cal.power.interval_factors();
-    let e = power_w * h / 1000.0;
+    let e = power_w * d.hours / 1000.0;
     (
         RawEstimate {
             energy_kwh: Some(e),
-            low_kwh: Some(e * plo * dlo),
-            high_kwh: Some(e * phi * dhi),
-            duration_h: Some(h),
-            duration_estimated: estimated,
+            low_kwh: Some(e * plo * d.factors.0),
+            high_kwh: Some(e * phi * d.factors.1),
+            duration_h: Some(d.hours),
+            duration_estimated: d.estimated,
             warnings,
         },
         Some(ev),
@@ -165,28 +166,24 @@ pub fn pre_power(
 }
 
 /// `pre-epoch` (energy per training sample).
-pub fn pre_epoch(
-    scenario: &Scenario,
-    work: &Workload,
-    gpu: &Gpu,
-    catalog: &Catalog,
-    cal: &Calibration,
-) -> (RawEstimate, Option<String>) {
-    let (x, ev, mut warnings) = prepare(&cal.energy, "pre-epoch", scenario, work, gpu, catalog, cal);
-    let per_sample_j = crate::fmath::exp(cal.energy.predict(&x));
+pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
+    let (ev, seen) = evidence(&cal.energy, gpu);
+    let mut warnings = coverage_warnings(&cal.energy, &pre.x, seen, cal, "pre-epoch");
+    let per_sample_j = crate::fmath::exp(cal.energy.predict(&pre.x));
     let e = per_sample_j * scenario.samples as f64 * f64::from(scenario.epochs) / 3.6e6;
     if scenario.n_gpus > 1 {
         warnings.push("energy per sample measured on single-GPU runs; multi-GPU communication is not included".into());
     }
-    let (h, estimated, _) = duration_h(scenario, &x, cal, &mut warnings);
+    let d = &pre.duration;
+    warnings.extend(d.warnings.iter().cloned());
     let (lo, hi) = cal.energy.interval_factors();
     (
         RawEstimate {
             energy_kwh: Some(e),
             low_kwh: Some(e * lo),
             high_kwh: Some(e * hi),
-            duration_h: Some(h),
-            duration_estimated: estimated,
+            duration_h: Some(d.hours),
+            duration_estimated: d.estimated,
             warnings,
         },
         Some(ev),
