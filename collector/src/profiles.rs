@@ -68,6 +68,11 @@ pub fn load_all(dir: &Path) -> anyhow::Result<Vec<Profile>> {
     Ok(all)
 }
 
+/// Writes a profile (or any data file) atomically, compact JSON, gzipped when the path ends in `.gz`.
+pub fn write<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    crate::commands::write_atomic_bytes(path, &encode(path, value)?)
+}
+
 /// Serialises compactly; gzips (deterministically: no name, mtime 0) when the path ends in `.gz`.
 pub fn encode<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<Vec<u8>> {
     let json = serde_json::to_vec(value)?;

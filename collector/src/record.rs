@@ -364,12 +364,6 @@ fn build(
     }
 }
 
-/// Writes a profile atomically; on failure returns the error (the caller decides where else to put it).
-fn save(profile: &Profile, path: &Path) -> anyhow::Result<()> {
-    let bytes = crate::profiles::encode(path, profile)?;
-    crate::commands::write_atomic_bytes(path, &bytes)
-}
-
 /// The status line: energy so far, mean power, stability and, when the run's length is known, the projection.
 fn status_line(state: &State, planned_epochs: Option<u32>) -> String {
     let e = state.energy_j();
@@ -504,7 +498,7 @@ pub fn record(
         if last_checkpoint.elapsed().as_secs_f64() >= opts.checkpoint_s {
             last_checkpoint = Instant::now();
             let p = build(&state, opts, src, catalog, ProfileStatus::Interrupted, None, idle);
-            if let Err(e) = save(&p, &opts.output) {
+            if let Err(e) = crate::profiles::write(&opts.output, &p) {
                 eprintln!(
                     "[wattcast] cannot write the checkpoint to {}: {e:#}; still recording",
                     opts.output.display()
@@ -528,12 +522,12 @@ pub fn record(
         state.problems.push(format!("interrupted: {why}"));
     }
     let profile = build(&state, opts, src, catalog, status, Some(exit_code), idle);
-    let written_to = match save(&profile, &opts.output) {
+    let written_to = match crate::profiles::write(&opts.output, &profile) {
         Ok(()) => opts.output.clone(),
         Err(e) => {
             let fallback = std::env::temp_dir().join(format!("wattcast-{}.json", std::process::id()));
             eprintln!("[wattcast] cannot write {}: {e:#}", opts.output.display());
-            save(&profile, &fallback)?;
+            crate::profiles::write(&fallback, &profile)?;
             eprintln!("[wattcast] the profile was saved to {} instead", fallback.display());
             anyhow::bail!(
                 "the profile could not be written to {}; it is in {}",

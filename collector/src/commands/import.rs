@@ -8,26 +8,23 @@ use estimator::Catalog;
 
 use super::{to_pretty_json, write_atomic};
 use crate::import::{catalog, regions};
+use crate::profiles::{read_text, write};
 
 /// Data version stamped on generated files unless `--data-version` says otherwise.
 pub const DATA_VERSION: &str = "2026.11.26";
-
-fn read(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
 
 /// Builds the three catalogue files.
 pub fn catalog(from: &Path, out: &Path, data_version: &str) -> anyhow::Result<ExitCode> {
     let facts = from.join("catalog-facts");
     let anchor = from.join("anchor-data");
-    let gpus = catalog::gpus_from_csv(&read(&facts.join("gpus.csv"))?, data_version)?;
-    let archs = catalog::architectures_from_csv(&read(&facts.join("architectures.csv"))?, data_version)?;
+    let gpus = catalog::gpus_from_csv(&read_text(&facts.join("gpus.csv"))?, data_version)?;
+    let archs = catalog::architectures_from_csv(&read_text(&facts.join("architectures.csv"))?, data_version)?;
     let (countries, ga_ci, ga_pue, cc, mlco2) = (
-        read(&anchor.join("carbontracker/carbon-intensities.csv"))?,
-        read(&anchor.join("green-algorithms-tool/CI_aggregated.csv"))?,
-        read(&anchor.join("green-algorithms-tool/defaults_PUE.csv"))?,
-        read(&anchor.join("codecarbon/cloud_impact.csv"))?,
-        read(&anchor.join("mlco2-impact/impact.csv"))?,
+        read_text(&anchor.join("carbontracker/carbon-intensities.csv"))?,
+        read_text(&anchor.join("green-algorithms-tool/CI_aggregated.csv"))?,
+        read_text(&anchor.join("green-algorithms-tool/defaults_PUE.csv"))?,
+        read_text(&anchor.join("codecarbon/cloud_impact.csv"))?,
+        read_text(&anchor.join("mlco2-impact/impact.csv"))?,
     );
     let regions = regions::regions_from_sources(
         &regions::RegionSources {
@@ -69,17 +66,16 @@ pub fn nvidia_smi(
     let catalog = Catalog::embedded()?;
     let mut logs = Vec::new();
     for path in csv {
-        let text = crate::profiles::read_text(path)?;
+        let text = read_text(path)?;
         let log = crate::import::nvidia_smi::parse(&path.display().to_string(), &text)?;
         for (line, why) in &log.skipped {
             eprintln!("note: {} line {line}: skipped ({why})", path.display());
         }
         logs.push((path.display().to_string(), log));
     }
-    let meta = crate::import::meta::resolve(meta_args, &catalog, crate::profiles::read_text)?;
+    let meta = crate::import::meta::resolve(meta_args, &catalog, read_text)?;
     let profile = crate::import::meta::profile_from_logs(&logs, meta, &catalog)?;
-    let bytes = crate::profiles::encode(output, &profile)?;
-    super::write_atomic_bytes(output, &bytes)?;
+    write(output, &profile)?;
     eprintln!(
         "wrote {}: {} GPU(s), {} samples, {:.1} kJ over {:.0} s",
         output.display(),
@@ -94,7 +90,7 @@ pub fn nvidia_smi(
 /// `wattcast import seaa`.
 pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded()?;
-    let table = read(&from.join("processed/dl-training-energy-consumption-dataset.csv"))?;
+    let table = read_text(&from.join("processed/dl-training-energy-consumption-dataset.csv"))?;
     let mut texts = Vec::new();
     for (env_dir, _, _, _) in crate::import::paper::SEAA_ENVS.iter().filter(|e| !e.0.is_empty()) {
         for (arch_dir, _) in crate::import::paper::SEAA_ARCHS {
@@ -106,7 +102,7 @@ pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
                 .collect();
             names.sort();
             for n in names {
-                texts.push((*env_dir, arch_dir, n.clone(), crate::profiles::read_text(&dir.join(&n))?));
+                texts.push((*env_dir, arch_dir, n.clone(), read_text(&dir.join(&n))?));
             }
         }
     }
@@ -130,7 +126,7 @@ pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
             None => rest.to_string(),
         };
         let path = out.join(format!("{rel}.json.gz"));
-        super::write_atomic_bytes(&path, &crate::profiles::encode(&path, p)?)?;
+        write(&path, p)?;
     }
     let bundle = estimator::profile::ProfileBundle {
         schema_version: 1,
@@ -138,7 +134,7 @@ pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
         profiles: result.summary_only.clone(),
     };
     let path = out.join("summary-only.json.gz");
-    super::write_atomic_bytes(&path, &crate::profiles::encode(&path, &bundle)?)?;
+    write(&path, &bundle)?;
     eprintln!(
         "wrote {} traced and {} summary-only profiles to {}",
         result.traced.len(),
@@ -152,13 +148,13 @@ pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
 pub fn zeus(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded()?;
     for (suffix, _, _) in crate::import::paper::ZEUS_GPUS {
-        let text = read(&from.join(format!("summary_power_{suffix}.csv")))?;
+        let text = read_text(&from.join(format!("summary_power_{suffix}.csv")))?;
         let profiles = crate::import::paper::zeus_profiles(suffix, &text, &catalog)?;
         let n = profiles.len();
         let bundle =
             estimator::profile::ProfileBundle { schema_version: 1, id: format!("zeus-nsdi23-{suffix}"), profiles };
         let path = out.join(format!("{suffix}.json.gz"));
-        super::write_atomic_bytes(&path, &crate::profiles::encode(&path, &bundle)?)?;
+        write(&path, &bundle)?;
         eprintln!("wrote {n} summary-only profiles to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -104,7 +104,7 @@ pub fn merge(paths: &[PathBuf], output: &Path) -> anyhow::Result<ExitCode> {
         parts.push((name, ps.remove(0)));
     }
     let merged = merge_profiles(parts)?;
-    super::write_atomic_bytes(output, &crate::profiles::encode(output, &merged)?)?;
+    crate::profiles::write(output, &merged)?;
     eprintln!("wrote {}: {} GPUs, {:.1} kJ", output.display(), merged.devices.len(), merged.summary.energy_j / 1000.0);
     Ok(ExitCode::SUCCESS)
 }
