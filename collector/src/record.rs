@@ -473,11 +473,10 @@ pub fn record(
         if let Some(rx) = &regex_rx {
             ends.extend(rx.try_iter().map(|t| t.saturating_duration_since(start).as_millis() as u64));
         }
-        // Epoch ends are in recording time; a replay's samples are in trace time.
-        let scale =
-            state.total.0.last().map_or(1.0, |t| if now_ms > 0 { *t as f64 / now_ms as f64 } else { 1.0 }).max(1.0);
+        // Epoch ends are stamped on the source's clock (a replay's is faster), and never after the last sample.
+        let last_sample = state.total.0.last().copied().unwrap_or(0);
         for e in ends {
-            state.epoch_ends.push((e as f64 * scale) as u64);
+            state.epoch_ends.push(src.source_time_ms(e).min(last_sample));
         }
         state.epoch_ends.sort_unstable();
         if let Some(sig) = signals.take() {

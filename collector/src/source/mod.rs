@@ -99,6 +99,12 @@ pub trait PowerSource {
     /// every trace sample up to that time (times scaled by the replay speed) from a replay.
     fn read(&mut self, now_ms: u64) -> Result<Vec<Reading>, SourceError>;
 
+    /// The source's clock at `now_ms` of recording time (the times its readings carry): the same for a
+    /// live source, `now × speed` for a replay.
+    fn source_time_ms(&self, now_ms: u64) -> u64 {
+        now_ms
+    }
+
     /// Short description for the profile's provenance.
     fn describe(&self) -> String;
 }

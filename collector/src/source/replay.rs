@@ -86,8 +86,12 @@ impl PowerSource for Replay {
         &self.devices
     }
 
+    fn source_time_ms(&self, now_ms: u64) -> u64 {
+        (now_ms as f64 * self.speed) as u64
+    }
+
     fn read(&mut self, now_ms: u64) -> Result<Vec<Reading>, SourceError> {
-        let trace_now = (now_ms as f64 * self.speed) as u64;
+        let trace_now = self.source_time_ms(now_ms);
         let mut out = Vec::new();
         let mut ended = true;
         for (d, track) in self.tracks.iter_mut().enumerate() {
