@@ -79,7 +79,86 @@ impl StepProfile {
     }
 }
 
+/// One epoch of one workload on one GPU at each power limit it was run at (the Zeus NSDI '23 traces): the
+/// energy-against-time trade-off of capping the power, which the site charts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerLimitCurve {
+    /// Catalogue GPU id.
+    pub gpu_id: String,
+    /// Workload (dataset/model (optimiser)).
+    pub workload: String,
+    /// Batch size.
+    pub batch: u32,
+    /// Power limits, W, ascending.
+    pub power_limit_w: Vec<f64>,
+    /// Time of one epoch at each limit, s (3 significant digits).
+    pub epoch_s: Vec<f64>,
+    /// Energy of one epoch at each limit, J (3 significant digits).
+    pub epoch_energy_j: Vec<f64>,
+}
+
+impl PowerLimitCurve {
+    /// The curves in a set of profiles: runs with a catalogue GPU, a workload, a batch size, a power limit and
+    /// completed epochs, grouped by (GPU, workload, batch); groups with fewer than two limits are left out.
+    /// Sorted by GPU, workload and batch.
+    pub fn of_profiles(profiles: &[Profile]) -> Vec<PowerLimitCurve> {
+        /// (GPU, workload, batch) → (power limit W, s per epoch, J per epoch) of each run.
+        type Groups = std::collections::BTreeMap<(String, String, u32), Vec<(f64, f64, f64)>>;
+        let mut groups = Groups::new();
+        for p in profiles {
+            let m = &p.meta;
+            let (Some(gpu), Some(work), Some(batch), Some(limit), Some(epochs)) =
+                (&m.gpu.catalog_id, &m.workload, m.batch, m.gpu.power_limit_w, m.completed_epochs)
+            else {
+                continue;
+            };
+            let (s, j) = (p.summary.duration_s, p.summary.energy_j);
+            if epochs == 0 || !(s > 0.0 && j > 0.0 && limit > 0.0) {
+                continue;
+            }
+            let n = f64::from(epochs);
+            groups.entry((gpu.clone(), work.clone(), batch)).or_default().push((limit, s / n, j / n));
+        }
+        groups
+            .into_iter()
+            .filter_map(|((gpu_id, workload, batch), mut pts)| {
+                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                pts.dedup_by(|a, b| a.0 == b.0);
+                (pts.len() >= 2).then(|| PowerLimitCurve {
+                    gpu_id,
+                    workload,
+                    batch,
+                    power_limit_w: pts.iter().map(|p| p.0).collect(),
+                    epoch_s: pts.iter().map(|p| round_sig(p.1, 3)).collect(),
+                    epoch_energy_j: pts.iter().map(|p| round_sig(p.2, 3)).collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// The limit with the least energy per epoch, and its energy and time relative to the highest limit
+    /// (`(index, energy ratio, time ratio)`).
+    pub fn best_energy(&self) -> Option<(usize, f64, f64)> {
+        let top = self.power_limit_w.len().checked_sub(1)?;
+        let (i, _) = self.epoch_energy_j.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1))?;
+        Some((i, self.epoch_energy_j[i] / self.epoch_energy_j[top], self.epoch_s[i] / self.epoch_s[top]))
+    }
+}
+
+/// `x` rounded to `digits` significant digits.
+fn round_sig(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let decimals = digits - 1 - crate::fmath::log10(x.abs()).floor() as i32;
+    round(x, decimals)
+}
+
 fn round(x: f64, decimals: i32) -> f64 {
+    if decimals < 0 {
+        let f = 10f64.powi(-decimals);
+        return (x / f).round() * f;
+    }
     let f = 10f64.powi(decimals);
     (x * f).round() / f
 }
@@ -101,6 +180,9 @@ pub struct CalibrationSummary {
     pub accuracy: Vec<EvalResult>,
     /// Leave-one-GPU-out detail.
     pub leave_gpu_out: Vec<HeldOutGpu>,
+    /// Energy against time over power limits, where the data has several limits of one workload.
+    #[serde(default)]
+    pub power_limits: Vec<PowerLimitCurve>,
 }
 
 /// The fitted models and the summary, as the estimator uses them.
@@ -114,35 +196,66 @@ pub struct Calibration {
     pub duration: FittedModel,
     /// The summary.
     pub summary: CalibrationSummary,
+    /// Whether the three models share one kernel (same support, standardisation and width), so one kernel
+    /// row per input serves all three predictions and one factorisation all three refits.
+    shared_kernel: bool,
 }
 
 impl Calibration {
-    /// Parses the four generated files.
-    pub fn from_json(power: &str, energy: &str, duration: &str, summary: &str) -> Result<Self, crate::DataError> {
-        let parse = |file: &'static str, text: &str| -> Result<serde_json::Value, crate::DataError> {
-            serde_json::from_str(text).map_err(|e| crate::DataError::Json { file, message: e.to_string() })
-        };
-        let typed = |file: &'static str, v: serde_json::Value| -> Result<FittedModel, crate::DataError> {
-            serde_json::from_value(v).map_err(|e| crate::DataError::Json { file, message: e.to_string() })
-        };
-        Ok(Calibration {
-            power: typed("models/pre-power.json", parse("models/pre-power.json", power)?)?,
-            energy: typed("models/pre-epoch.json", parse("models/pre-epoch.json", energy)?)?,
-            duration: typed("models/duration.json", parse("models/duration.json", duration)?)?,
-            summary: serde_json::from_str(summary)
-                .map_err(|e| crate::DataError::Json { file: "calibration.json", message: e.to_string() })?,
-        })
+    /// The calibration of three fitted models and a summary.
+    pub fn new(power: FittedModel, energy: FittedModel, duration: FittedModel, summary: CalibrationSummary) -> Self {
+        let shared_kernel = power.shares_kernel_with(&energy) && power.shares_kernel_with(&duration);
+        Calibration { power, energy, duration, summary, shared_kernel }
     }
 
-    /// The calibration compiled into this build.
-    pub fn embedded() -> Result<Self, crate::DataError> {
-        Self::from_json(
-            include_str!("../../data/models/pre-power.json"),
-            include_str!("../../data/models/pre-epoch.json"),
-            include_str!("../../data/models/duration.json"),
-            include_str!("../../data/calibration.json"),
-        )
+    /// Whether one kernel row serves the three models (see [`FittedModel::shares_kernel_with`]).
+    pub fn shares_kernel(&self) -> bool {
+        self.shared_kernel
     }
+
+    /// Parses the four generated files.
+    pub fn from_json(power: &str, energy: &str, duration: &str, summary: &str) -> Result<Self, crate::DataError> {
+        let [power, energy, duration] = parse_models(power, energy, duration)?;
+        Ok(Calibration::new(power, energy, duration, parse_summary(summary)?))
+    }
+
+    /// The calibration compiled into this build (see `build.rs` for how the models are embedded).
+    pub fn embedded() -> Result<Self, crate::DataError> {
+        mod embedded {
+            include!(concat!(env!("OUT_DIR"), "/embedded_models.rs"));
+        }
+        let [power, mut energy, mut duration] = parse_models(
+            include_str!(concat!(env!("OUT_DIR"), "/pre-power.json")),
+            include_str!(concat!(env!("OUT_DIR"), "/pre-epoch.json")),
+            include_str!(concat!(env!("OUT_DIR"), "/duration.json")),
+        )?;
+        for (model, shares) in [&mut energy, &mut duration].into_iter().zip(embedded::SHARES_SUPPORT) {
+            if shares {
+                model.support.clone_from(&power.support);
+            }
+        }
+        Ok(Calibration::new(
+            power,
+            energy,
+            duration,
+            parse_summary(include_str!(concat!(env!("OUT_DIR"), "/calibration.json")))?,
+        ))
+    }
+}
+
+fn parse_models(power: &str, energy: &str, duration: &str) -> Result<[FittedModel; 3], crate::DataError> {
+    let parse = |file: &'static str, text: &str| -> Result<FittedModel, crate::DataError> {
+        serde_json::from_str(text).map_err(|e| crate::DataError::Json { file, message: e.to_string() })
+    };
+    Ok([
+        parse("models/pre-power.json", power)?,
+        parse("models/pre-epoch.json", energy)?,
+        parse("models/duration.json", duration)?,
+    ])
+}
+
+fn parse_summary(text: &str) -> Result<CalibrationSummary, crate::DataError> {
+    serde_json::from_str(text).map_err(|e| crate::DataError::Json { file: "calibration.json", message: e.to_string() })
 }
 
 impl Calibration {
@@ -155,14 +268,17 @@ impl Calibration {
 completed epochs to calibrate the regressions"
                 .to_string()
         })?;
-        let refit = |m: &FittedModel, t: Target| -> Result<FittedModel, String> {
-            let y = t.of(&r).ok_or_else(|| format!("the profile gives no {t:?} target"))?;
-            m.with_point(&r.x, y).ok_or_else(|| "the model could not be refitted".to_string())
+        let target = |t: Target| t.of(&r).ok_or_else(|| format!("the profile gives no {t:?} target"));
+        let ys = [target(Target::PowerFraction)?, target(Target::LnEnergyPerSample)?, target(Target::LnThroughput)?];
+        let models = [&self.power, &self.energy, &self.duration];
+        let refitted: Option<Vec<FittedModel>> = if self.shared_kernel {
+            crate::fit::refit_shared(&models, &r.x, &ys)
+        } else {
+            models.iter().zip(ys).map(|(m, y)| m.with_point(&r.x, y)).collect()
         };
-        let mut out = self.clone();
-        out.power = refit(&self.power, Target::PowerFraction)?;
-        out.energy = refit(&self.energy, Target::LnEnergyPerSample)?;
-        out.duration = refit(&self.duration, Target::LnThroughput)?;
+        let [power, energy, duration]: [FittedModel; 3] =
+            refitted.and_then(|v| v.try_into().ok()).ok_or_else(|| "the model could not be refitted".to_string())?;
+        let mut out = Calibration::new(power, energy, duration, self.summary.clone());
         for m in [&mut out.power, &mut out.energy, &mut out.duration] {
             match m.diagnostics.runs_per_gpu.iter_mut().find(|(g, _)| *g == r.gpu_id) {
                 Some(e) => e.1 += 1,
@@ -175,5 +291,75 @@ completed epochs to calibrate the regressions"
         out.summary.n_profiles += 1;
         out.summary.n_runs_with_features += 1;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::FeatureInput;
+
+    fn committed() -> Calibration {
+        Calibration::from_json(
+            include_str!("../../data/models/pre-power.json"),
+            include_str!("../../data/models/pre-epoch.json"),
+            include_str!("../../data/models/duration.json"),
+            include_str!("../../data/calibration.json"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn significant_digits() {
+        for (x, want) in [(979.543, 980.0), (11.27667, 11.3), (12_345.0, 12_300.0), (0.0012345, 0.00123), (0.0, 0.0)] {
+            assert_eq!(round_sig(x, 3), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn the_embedded_power_limit_curves_have_a_point_per_limit() {
+        let cal = committed();
+        assert!(cal.summary.power_limits.len() > 100, "the Zeus traces give a curve per GPU, workload and batch");
+        for c in &cal.summary.power_limits {
+            assert!(c.power_limit_w.len() >= 2 && c.power_limit_w.windows(2).all(|w| w[0] < w[1]), "{c:?}");
+            assert_eq!(c.epoch_s.len(), c.power_limit_w.len());
+            assert_eq!(c.epoch_energy_j.len(), c.power_limit_w.len());
+            let (i, e, t) = c.best_energy().unwrap();
+            assert!(i < c.power_limit_w.len() && e <= 1.0 && t > 0.0, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn the_embedded_models_equal_the_committed_files() {
+        // build.rs leaves shared support vectors out of the embedded copies; parsing puts them back.
+        let embedded = Calibration::embedded().unwrap();
+        assert_eq!(embedded, committed());
+        assert!(embedded.shares_kernel(), "wattcast fit fits the three models on the same configurations");
+    }
+
+    #[test]
+    fn a_shared_kernel_row_predicts_the_same_bits() {
+        let cal = committed();
+        let x = FeatureInput { gflops: Some(4.1), batch: Some(64.0), tdp_w: Some(300.0), ..FeatureInput::default() };
+        let row = cal.power.kernel_row(&x).unwrap();
+        for m in [&cal.power, &cal.energy, &cal.duration] {
+            assert_eq!(m.predict_row(&row).to_bits(), m.predict(&x).to_bits());
+        }
+    }
+
+    #[test]
+    fn a_shared_refit_equals_three_separate_refits() {
+        let cal = committed();
+        let x = FeatureInput { gflops: Some(4.1), batch: Some(64.0), tdp_w: Some(300.0), ..FeatureInput::default() };
+        let ys = [0.7, -9.0, 6.5];
+        let models = [&cal.power, &cal.energy, &cal.duration];
+        let shared = crate::fit::refit_shared(&models, &x, &ys).unwrap();
+        for ((m, y), s) in models.iter().zip(ys).zip(&shared) {
+            assert_eq!(*s, m.with_point(&x, y).unwrap());
+        }
+        // A model with another kernel width cannot share.
+        let mut other = cal.energy.clone();
+        other.gamma = Some(1.0);
+        assert!(crate::fit::refit_shared(&[&cal.power, &other], &x, &[0.7, -9.0]).is_none());
     }
 }

@@ -311,12 +311,12 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// The catalogue compiled into this build (`data/*.json` at build time).
+    /// The catalogue compiled into this build (`data/*.json` at build time, minified by `build.rs`).
     pub fn embedded() -> Result<Self, DataError> {
         Self::from_json(
-            include_str!("../../data/gpus.json"),
-            include_str!("../../data/architectures.json"),
-            include_str!("../../data/regions.json"),
+            include_str!(concat!(env!("OUT_DIR"), "/gpus.json")),
+            include_str!(concat!(env!("OUT_DIR"), "/architectures.json")),
+            include_str!(concat!(env!("OUT_DIR"), "/regions.json")),
         )
     }
 
@@ -470,6 +470,18 @@ mod tests {
             assert_eq!(c.gpu_by_nvml_name(name).map(|g| g.id.as_str()), Some(id), "{name}");
         }
         assert!(c.gpu_by_nvml_name("NVIDIA Imaginary 9000").is_none());
+    }
+
+    #[test]
+    fn the_embedded_catalogue_equals_the_committed_files() {
+        // build.rs minifies the embedded copies; nothing else may change.
+        let committed = Catalog::from_json(
+            include_str!("../../data/gpus.json"),
+            include_str!("../../data/architectures.json"),
+            include_str!("../../data/regions.json"),
+        )
+        .unwrap();
+        assert_eq!(Catalog::embedded().unwrap(), committed);
     }
 
     #[test]

@@ -354,7 +354,7 @@ pub fn validate(p: &Profile, catalog: &crate::catalog::Catalog) -> Vec<Problem> 
         error(&mut out, "schema_version".into(), format!("{} is not supported (this build reads 1)", p.schema_version));
     }
     if p.status != ProfileStatus::SummaryOnly && p.devices.is_empty() {
-        error(&mut out, "devices".into(), format!("a {:?} profile needs samples", p.status).to_lowercase());
+        error(&mut out, "devices".into(), format!("a {:?} profile needs samples", p.status).to_ascii_lowercase());
     }
     let mut total = 0.0;
     for (d, dev) in p.devices.iter().enumerate() {

@@ -34,19 +34,32 @@ for (let i = 0; i < 5; i++) {
 const page = await browser.newPage();
 await page.goto(url);
 await page.waitForSelector("td[data-method][data-kwh]");
+const gpus = await page.locator("tr[data-rank-gpu]").count();
+// One input change, 50 times, 100 ms apart: the time from the input event to the DOM holding the new
+// numbers (every estimate recomputed, Yew's patch applied; a MutationObserver sees it), and to the next
+// frame painted after it (style, layout and paint included).
 const changes = await page.evaluate(async () => {
   const input = document.querySelector("#in-epochs");
   const cell = () => document.querySelector("td[data-method='mlco2']").dataset.kwh;
-  const times = [];
+  const painted = () => new Promise((r) => requestAnimationFrame(() => { const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0); }));
+  const dom = [], frame = [];
   for (let i = 0; i < 50; i++) {
     const before = cell();
+    let t1;
+    const updated = new Promise((res) => {
+      const o = new MutationObserver(() => { if (cell() !== before) { t1 = performance.now(); o.disconnect(); res(); } });
+      o.observe(document.body, { subtree: true, attributes: true, childList: true, characterData: true });
+    });
     const t0 = performance.now();
     input.value = String(10 + i);
     input.dispatchEvent(new InputEvent("input", { bubbles: true }));
-    while (cell() === before) await new Promise((r) => setTimeout(r, 0));
-    times.push(performance.now() - t0);
+    await updated;
+    await painted();
+    dom.push(t1 - t0);
+    frame.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return times;
+  return { dom, frame };
 });
 // Refit: open a traced profile and time "use this profile" until the page says it is done.
 const { gunzipSync } = await import("node:zlib");
@@ -61,10 +74,14 @@ for (let i = 0; i < 3; i++) {
   await p.waitForSelector("td[data-method][data-kwh]");
   await p.setInputFiles("#profile-file", profile);
   await p.waitForSelector('[data-action="use-profile"]');
-  const t0 = Date.now();
-  await p.click('[data-action="use-profile"]');
-  await p.waitForSelector("#refit-status");
-  refits.push(Date.now() - t0);
+  // Timed in the page (click() to the status appearing, seen by a MutationObserver), without the
+  // automation round trips of Playwright's click.
+  refits.push(await p.evaluate(() => new Promise((res) => {
+    const t0 = performance.now();
+    const o = new MutationObserver(() => { if (document.querySelector("#refit-status")) { o.disconnect(); res(Math.round(performance.now() - t0)); } });
+    o.observe(document.body, { subtree: true, childList: true });
+    document.querySelector('[data-action="use-profile"]').click();
+  })));
   await p.close();
 }
 await browser.close();
@@ -76,4 +93,5 @@ console.log(`| web_bg.wasm, gzipped | ${(sizes["web_bg.wasm"] / 1024).toFixed(1)
 console.log(`| everything in dist/, gzipped | ${(total / 1024).toFixed(1)} KB | ≤ 450 KB |`);
 console.log(`| navigation to the first estimate (median of 5) | ${median(loads)} ms | ≤ 1,000 ms |`);
 console.log(`| in-browser PRE refit with one added profile, click to updated page (median of 3) | ${median(refits)} ms | ≤ 1,000 ms |`);
-console.log(`| one input change → updated table and ranking of all ${59} GPUs × 7 methods (median of 50) | ${median(changes).toFixed(1)} ms | ≤ 16 ms |`);
+console.log(`| one input change → every estimate recomputed and the page updated (table, charts, ranking of all ${gpus} GPUs × 7 methods; median of 50) | ${median(changes.dom).toFixed(1)} ms | ≤ 16 ms |`);
+console.log(`| the same, to the next painted frame (style, layout and paint included; median of 50) | ${median(changes.frame).toFixed(1)} ms | — |`);

@@ -273,10 +273,79 @@ test("profile explorer: open, validate, draw, refit; bad files are listed, never
   await context.close();
 });
 
-if (process.env.UPDATE_SCREENSHOT) {
-  test("refresh the README screenshot", async () => {
-    const { page, context } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm,nvidia-a100-sxm4-80gb,nvidia-rtx-4090,nvidia-l4&epochs=90&region=FR&price=0.2`, { viewport: { width: 1280, height: 860 } });
-    await page.screenshot({ path: new URL("../../docs/screenshot.png", import.meta.url).pathname });
-    await context.close();
-  });
-}
+test("power limits: energy against time from the Zeus curves, following the compared GPU", async () => {
+  const { page, context, problems } = await open(`${root.url}?gpu=nvidia-v100-pcie-16gb,nvidia-h100-sxm`);
+  const curves = JSON.parse(readFileSync(new URL("../../data/calibration.json", import.meta.url))).power_limits;
+  const chart = async () => page.$$eval("#power-limit-chart g.limit", (gs) => gs.map((g) => ({
+    w: Number(g.dataset.limitW), s: Number(g.dataset.epochS), j: Number(g.dataset.energyJ), best: g.classList.contains("best"),
+  })));
+  // The compared V100 has curves: the page shows one of them, point for point.
+  let shown = await chart();
+  const v100 = curves.filter((c) => c.gpu_id === "nvidia-v100-pcie-16gb");
+  const match = (pts) => curves.findIndex((c) => c.power_limit_w.length === pts.length
+    && c.power_limit_w.every((w, i) => w === pts[i].w && c.epoch_s[i] === pts[i].s && c.epoch_energy_j[i] === pts[i].j));
+  let i = match(shown);
+  assert.ok(i >= 0 && curves[i].gpu_id === "nvidia-v100-pcie-16gb", "the chart is a V100 curve");
+  assert.ok(v100.length > 10);
+  // The marked point is the least energy, and the summary states its saving against the highest limit.
+  const least = Math.min(...shown.map((p) => p.j));
+  assert.deepEqual(shown.filter((p) => p.best).map((p) => p.j), [least]);
+  const top = shown[shown.length - 1];
+  const pct = Math.round((least / top.j - 1) * 100);
+  assert.match(await page.textContent("#power-limit-summary"), new RegExp(`${pct >= 0 ? "\\+" : "-"}${Math.abs(pct)} % energy`));
+  // Picking another curve redraws the chart with its points.
+  const other = curves.findIndex((c) => c.gpu_id === "nvidia-a40" && c.workload.startsWith("imagenet"));
+  await page.selectOption("#power-curve", String(other));
+  await page.waitForFunction((n) => document.querySelectorAll("#power-limit-chart g.limit").length === n, curves[other].power_limit_w.length);
+  shown = await chart();
+  assert.equal(match(shown), other);
+  await page.locator("#power-limits").screenshot({ path: join(ARTIFACTS, "power-limits.png") });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the built-in calibration profiles can be browsed per GPU", async () => {
+  const { page, context, problems } = await open(`${root.url}?gpu=nvidia-rtx-3090`);
+  const all = JSON.parse(readFileSync(new URL("../../data/calibration.json", import.meta.url))).step_profiles;
+  const ids = () => page.$$eval("#builtin-profiles tr[data-profile]", (rs) => rs.map((r) => r.dataset.profile));
+  assert.deepEqual(await ids(), all.filter((p) => p.gpu_id === "nvidia-rtx-3090").map((p) => p.id), "the compared GPU's profiles");
+  const kwh = await page.$eval("#builtin-profiles tr[data-profile] td[data-kwh]", (td) => Number(td.dataset.kwh));
+  assert.equal(kwh, all.find((p) => p.gpu_id === "nvidia-rtx-3090").energy_j / 3.6e6);
+  await page.selectOption("#builtin-gpu", "nvidia-rtx-3070");
+  await page.waitForFunction(() => document.querySelector("#builtin-profiles tr[data-profile]")?.dataset.profile.length > 0
+    && document.querySelector("#builtin-gpu").value === "nvidia-rtx-3070");
+  assert.deepEqual(await ids(), all.filter((p) => p.gpu_id === "nvidia-rtx-3070").map((p) => p.id));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// The README's screenshot: refreshed with UPDATE_SCREENSHOT=1, and otherwise checked to still look like the
+// page (decoded and compared in Chromium: no image library needed).
+const README_SHOT = new URL("../../docs/screenshot.png", import.meta.url).pathname;
+test("the README screenshot is current", async () => {
+  const { page, context } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm,nvidia-a100-sxm4-80gb,nvidia-rtx-4090,nvidia-l4&epochs=90&region=FR&price=0.2`, { viewport: { width: 1280, height: 860 } });
+  const fresh = await page.screenshot();
+  await context.close();
+  if (process.env.UPDATE_SCREENSHOT) {
+    writeFileSync(README_SHOT, fresh);
+    return;
+  }
+  const cmp = await browser.newPage();
+  const diff = await cmp.evaluate(async ([a, b]) => {
+    const load = (b64) => new Promise((res, rej) => { const i = new Image(); i.onload = () => res(i); i.onerror = rej; i.src = `data:image/png;base64,${b64}`; });
+    const pixels = (img) => { const c = document.createElement("canvas"); c.width = img.width; c.height = img.height; const x = c.getContext("2d"); x.drawImage(img, 0, 0); return x.getImageData(0, 0, img.width, img.height).data; };
+    const [x, y] = await Promise.all([load(a), load(b)]);
+    if (x.width !== y.width || x.height !== y.height) return { size: [x.width, x.height, y.width, y.height] };
+    const [p, q] = [pixels(x), pixels(y)];
+    let differ = 0;
+    for (let i = 0; i < p.length; i += 4) {
+      if (Math.max(Math.abs(p[i] - q[i]), Math.abs(p[i + 1] - q[i + 1]), Math.abs(p[i + 2] - q[i + 2])) > 48) differ++;
+    }
+    return { fraction: differ / (p.length / 4) };
+  }, [readFileSync(README_SHOT).toString("base64"), fresh.toString("base64")]);
+  await cmp.close();
+  writeFileSync(join(ARTIFACTS, "readme-screenshot-now.png"), fresh);
+  assert.ok(!diff.size, `docs/screenshot.png is ${diff.size?.slice(0, 2)} but the page is ${diff.size?.slice(2)}: refresh it with UPDATE_SCREENSHOT=1 node --test`);
+  console.log(`README screenshot: ${(diff.fraction * 100).toFixed(2)} % of pixels differ`);
+  assert.ok(diff.fraction < 0.02, `${(diff.fraction * 100).toFixed(1)} % of docs/screenshot.png differs from the page now (artifacts/readme-screenshot-now.png): refresh it with UPDATE_SCREENSHOT=1 node --test`);
+});

@@ -1,6 +1,7 @@
 //! The profile explorer: open a profile from disk (file picker or drag and drop; read locally, never
 //! uploaded), list what `wattcast validate` would say, draw its power trace with the stable point and the
-//! STEP projection, and add it to the calibration ("use this profile") to refit PRE in the browser.
+//! STEP projection, and add it to the calibration ("use this profile") to refit PRE in the browser. Also the
+//! list of the built-in traced profiles.
 
 use estimator::format::human;
 use estimator::methods::step::{detect_series, step_power, Stability, StableConfig};
@@ -10,6 +11,7 @@ use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
 use crate::state::{Action, State, MAX_PROFILE_BYTES};
+use crate::view::{CalRef, CatalogRef};
 
 /// Properties of [`Explorer`].
 #[derive(Properties, PartialEq)]
@@ -192,6 +194,84 @@ pub fn Explorer(p: &ExplorerProps) -> Html {
                 </ol>
                 <p class="hint">{ "Profiles are shared under CC BY 4.0. Calibration data: SEAA 2023 runs of arXiv 2307.05520 (del Rey, Martínez-Fernández, Cruz, Franch; CC BY 4.0) and the Zeus NSDI '23 power traces (You, Chung, Chowdhury; Apache-2.0)." }</p>
             </details>
+        </section>
+    }
+}
+
+/// Properties of [`BuiltinProfiles`].
+#[derive(Properties, PartialEq)]
+pub struct BuiltinProps {
+    /// Catalogue.
+    pub catalog: CatalogRef,
+    /// Calibration (its traced-profile summaries).
+    pub calibration: CalRef,
+    /// The GPUs being compared (resolved ids).
+    pub gpus: Vec<String>,
+    /// The GPU picked in the list (empty = the first compared GPU with profiles).
+    pub browse_gpu: AttrValue,
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+}
+
+/// The traced profiles built into the page (those STEP projects from), per GPU: what each run was, how long
+/// it took, what it used, and when its power settled.
+#[component]
+pub fn BuiltinProfiles(p: &BuiltinProps) -> Html {
+    let all = &p.calibration.0.summary.step_profiles;
+    let mut gpus: Vec<&str> = all.iter().map(|s| s.gpu_id.as_str()).collect();
+    gpus.sort_unstable();
+    gpus.dedup();
+    let Some(gpu) = Some(p.browse_gpu.as_str())
+        .filter(|g| gpus.contains(g))
+        .or_else(|| p.gpus.iter().map(String::as_str).find(|g| gpus.contains(g)))
+        .or(gpus.first().copied())
+    else {
+        return Html::default();
+    };
+    let name = |id: &str| p.catalog.0.gpu(id).map_or(id.to_string(), |g| g.name.clone());
+    let onchange = {
+        let d = p.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+            d.emit(Action::BrowseGpu(v.unwrap_or_default()));
+        })
+    };
+    let rows: Vec<_> = all.iter().filter(|s| s.gpu_id == gpu).collect();
+    html! {
+        <section class="explorer builtin" id="builtin-profiles" aria-label="Built-in profiles">
+            <h2>{ "Built-in calibration profiles" }</h2>
+            <p class="hint">{ format!(
+                "{} traced runs on {} GPUs calibrate STEP; the full 1 Hz traces are in data/profiles/ of the repository (open one above to see it).",
+                all.len(), gpus.len()
+            ) }</p>
+            <label>{ "GPU " }
+                <select id="builtin-gpu" {onchange}>
+                    { for gpus.iter().map(|g| html! { <option value={g.to_string()} selected={*g == gpu}>{ format!("{} ({})", name(g), all.iter().filter(|s| s.gpu_id == *g).count()) }</option> }) }
+                </select>
+            </label>
+            <div class="table-wrap">
+                <table class="ranked">
+                    <thead><tr>
+                        <th scope="col">{ "profile" }</th><th scope="col">{ "architecture" }</th><th scope="col">{ "batch" }</th>
+                        <th scope="col">{ "epochs" }</th><th scope="col">{ "hours" }</th><th scope="col">{ "kWh" }</th>
+                        <th scope="col">{ "stable after, s" }</th><th scope="col">{ "stable power, W" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for rows.iter().map(|s| html! {
+                            <tr data-profile={s.id.clone()} key={s.id.clone()}>
+                                <td>{ &s.id }</td>
+                                <td>{ &s.arch_id }</td>
+                                <td>{ s.batch.map_or("—".into(), |b| b.to_string()) }</td>
+                                <td>{ s.epochs.map_or("—".into(), |e| e.to_string()) }</td>
+                                <td>{ human(s.duration_s / 3600.0) }</td>
+                                <td data-kwh={(s.energy_j / 3.6e6).to_string()}>{ human(s.energy_j / 3.6e6) }</td>
+                                <td>{ human(s.stable_since_s) }</td>
+                                <td>{ human(s.stable_power_w) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
 }

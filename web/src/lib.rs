@@ -7,6 +7,7 @@
 mod chart;
 mod explorer;
 mod insights;
+mod limits;
 mod state;
 mod view;
 
@@ -53,13 +54,15 @@ pub fn App(props: &AppProps) -> Html {
     let search = props.search.clone();
     let state = use_reducer(move || State::from_search(&search, catalog));
     let data_version = catalog.data_version().to_string();
+    // One callback for the page's lifetime, so that parts whose other inputs did not change skip rendering.
     let dispatch = {
-        let state = state.clone();
-        Callback::from(move |a: Action| state.dispatch((a, data_version.clone())))
+        let d = state.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |a: Action| d.dispatch((a, data_version.clone()))))).clone()
     };
     // With a profile added by the user, everything estimates with the refitted calibration.
     let cal: &'static Calibration = state.refit.map_or(cal, |r| r.0);
     let (resolved, report) = estimator::estimate_query(catalog, cal, &state.query);
+    let resolved_gpus = resolved.scenario.gpus.clone();
 
     {
         let query = state.query.to_query_string();
@@ -82,10 +85,12 @@ pub fn App(props: &AppProps) -> Html {
                 <div class="results-column">
                     <view::Results calibration={view::CalRef(cal)} catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
                     <insights::MethodsChart catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
+                    <limits::PowerLimits catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} gpus={resolved.scenario.gpus.clone()} dispatch={dispatch.clone()} />
                     <insights::Exports catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <insights::Ranking catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />
-                <explorer::Explorer state={(*state).clone()} dispatch={dispatch} />
+                <explorer::Explorer state={(*state).clone()} dispatch={dispatch.clone()} />
+                <explorer::BuiltinProfiles catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} gpus={resolved_gpus} browse_gpu={AttrValue::from(state.browse_gpu.clone())} {dispatch} />
             </main>
             <view::Footer catalog={view::CatalogRef(catalog)} />
         </>

@@ -130,7 +130,7 @@ pub fn Inputs(p: &PartProps) -> Html {
     };
 
     let selected: Vec<&str> = s.gpus.iter().map(String::as_str).collect();
-    let filter = state.gpu_filter.to_lowercase();
+    let filter = state.gpu_filter.to_ascii_lowercase();
     // Selected GPUs first (in comparison order), then the rest in catalogue order.
     let ordered = selected
         .iter()
@@ -139,9 +139,9 @@ pub fn Inputs(p: &PartProps) -> Html {
     let gpu_items = ordered
         .filter(|g| {
             filter.is_empty()
-                || g.name.to_lowercase().contains(&filter)
+                || g.name.to_ascii_lowercase().contains(&filter)
                 || g.id.contains(&filter)
-                || g.vendor.to_lowercase().contains(&filter)
+                || g.vendor.to_ascii_lowercase().contains(&filter)
         })
         .map(|g| {
             let checked = selected.contains(&g.id.as_str());
@@ -164,36 +164,6 @@ pub fn Inputs(p: &PartProps) -> Html {
         Callback::from(move |e: InputEvent| dispatch.emit(Action::FilterGpus(input_value(&e))))
     };
 
-    let region_groups = [
-        ("World and countries", None::<&str>),
-        ("Amazon Web Services", Some("aws")),
-        ("Google Cloud", Some("gcp")),
-        ("Microsoft Azure", Some("azure")),
-    ];
-    let regions = region_groups
-        .iter()
-        .map(|(label, provider)| {
-            let mut items: Vec<_> = catalog
-                .regions
-                .regions
-                .iter()
-                .filter(|r| match provider {
-                    None => r.kind != RegionKind::Cloud,
-                    Some(p) => r.provider.as_deref() == Some(*p),
-                })
-                .collect();
-            items.sort_by(|a, b| (a.kind != RegionKind::World, &a.name).cmp(&(b.kind != RegionKind::World, &b.name)));
-            html! {
-                <optgroup label={*label}>
-                    { for items.into_iter().map(|r| html! {
-                        <option value={r.id.clone()} selected={r.id == s.region}>
-                            { format!("{} — {} g/kWh", r.name, human(r.intensity_g_per_kwh)) }
-                        </option>
-                    }) }
-                </optgroup>
-            }
-        })
-        .collect::<Html>();
     let site = estimator::Site::of(s, catalog);
     let pue_hint =
         format!("default {} ({})", site.pue, if site.pue_source == "user" { "set" } else { &site.pue_source });
@@ -211,12 +181,7 @@ pub fn Inputs(p: &PartProps) -> Html {
                 <label for="in-arch">{ "Architecture" }</label>
                 <input id="in-arch" list="arch-options" type="search" autocomplete="off" placeholder="type to search, or “custom”"
                     value={arch_value} oninput={on_arch_input} onchange={on_change(dispatch, "arch")} />
-                <datalist id="arch-options">
-                    <option value="custom">{ "Custom: enter params and GFLOPs" }</option>
-                    { for catalog.archs.architectures.iter().map(|a| html! {
-                        <option value={a.id.clone()}>{ format!("{} ({})", a.name, a.family) }</option>
-                    }) }
-                </datalist>
+                <ArchOptions catalog={CatalogRef(catalog)} />
                 if let Some(info) = arch_info { <p class="hint" id="arch-info">{ info }</p> }
             </div>
             if custom {
@@ -253,7 +218,9 @@ pub fn Inputs(p: &PartProps) -> Html {
             </div>
             <div class="field">
                 <label for="in-region">{ "Region (grid carbon intensity)" }</label>
-                <select id="in-region" onchange={on_change(dispatch, "region")}>{ regions }</select>
+                <select id="in-region" onchange={on_change(dispatch, "region")}>
+                    <RegionOptions catalog={CatalogRef(catalog)} selected={AttrValue::from(s.region.clone())} />
+                </select>
             </div>
             <div class="row">
                 { field(state, resolved, dispatch, "pue", "PUE", &pue_hint) }
@@ -506,5 +473,72 @@ pub fn Methods(p: &MethodsProps) -> Html {
                 cal.summary.n_profiles, cal.summary.n_runs_with_features, cal.summary.step_profiles.len()
             ) }</p>
         </details>
+    }
+}
+
+/// Properties of [`RegionOptions`].
+#[derive(Properties, PartialEq)]
+pub struct RegionOptionsProps {
+    /// Catalogue.
+    pub catalog: CatalogRef,
+    /// The selected region id.
+    pub selected: AttrValue,
+}
+
+/// The region picker's 280-odd options, grouped by provider. A component of its own so that it renders
+/// only when the region changes, not on every keystroke elsewhere in the form.
+#[component]
+pub fn RegionOptions(p: &RegionOptionsProps) -> Html {
+    let groups = [
+        ("World and countries", None::<&str>),
+        ("Amazon Web Services", Some("aws")),
+        ("Google Cloud", Some("gcp")),
+        ("Microsoft Azure", Some("azure")),
+    ];
+    groups
+        .iter()
+        .map(|(label, provider)| {
+            let mut items: Vec<_> = p
+                .catalog
+                .0
+                .regions
+                .regions
+                .iter()
+                .filter(|r| match provider {
+                    None => r.kind != RegionKind::Cloud,
+                    Some(p) => r.provider.as_deref() == Some(*p),
+                })
+                .collect();
+            items.sort_by(|a, b| (a.kind != RegionKind::World, &a.name).cmp(&(b.kind != RegionKind::World, &b.name)));
+            html! {
+                <optgroup label={*label}>
+                    { for items.into_iter().map(|r| html! {
+                        <option value={r.id.clone()} selected={*r.id == *p.selected}>
+                            { format!("{} — {} g/kWh", r.name, human(r.intensity_g_per_kwh)) }
+                        </option>
+                    }) }
+                </optgroup>
+            }
+        })
+        .collect()
+}
+
+/// Properties of [`ArchOptions`].
+#[derive(Properties, PartialEq)]
+pub struct ArchOptionsProps {
+    /// Catalogue.
+    pub catalog: CatalogRef,
+}
+
+/// The architecture search's suggestions (rendered once: they depend on the catalogue only).
+#[component]
+pub fn ArchOptions(p: &ArchOptionsProps) -> Html {
+    html! {
+        <datalist id="arch-options">
+            <option value="custom">{ "Custom: enter params and GFLOPs" }</option>
+            { for p.catalog.0.archs.architectures.iter().map(|a| html! {
+                <option value={a.id.clone()}>{ format!("{} ({})", a.name, a.family) }</option>
+            }) }
+        </datalist>
     }
 }

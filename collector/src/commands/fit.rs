@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use estimator::calibration::{CalibrationSummary, StepProfile, CALIBRATION_SCHEMA_VERSION};
+use estimator::calibration::{CalibrationSummary, PowerLimitCurve, StepProfile, CALIBRATION_SCHEMA_VERSION};
 use estimator::eval::{evaluate, EvalReport};
 use estimator::fit::{fit, run_point, FitResult, Target};
 use estimator::profile::Profile;
@@ -57,6 +57,7 @@ pub fn outputs(f: &Fitted) -> anyhow::Result<Vec<(String, String)>> {
         step_profiles: f.profiles.iter().filter_map(StepProfile::of).collect(),
         accuracy: f.report.results.clone(),
         leave_gpu_out: f.report.leave_gpu_out.clone(),
+        power_limits: PowerLimitCurve::of_profiles(&f.profiles),
     };
     Ok(vec![
         ("models/pre-power.json".into(), to_compact_json(&f.power.best)?),

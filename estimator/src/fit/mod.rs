@@ -668,44 +668,99 @@ mod tests {
 }
 
 impl FittedModel {
+    /// Whether `other` is KRR over the same support vectors, standardisation and kernel width: then one
+    /// kernel row ([`FittedModel::kernel_row`]) and one refit ([`refit_shared`]) serve both. `wattcast fit`
+    /// fits all three models on the same configurations, so the embedded ones share.
+    pub fn shares_kernel_with(&self, other: &FittedModel) -> bool {
+        self.kind == ModelKind::Krr
+            && other.kind == ModelKind::Krr
+            && self.gamma.is_some()
+            && self.gamma == other.gamma
+            && self.mean == other.mean
+            && self.scale == other.scale
+            && self.support == other.support
+    }
+
+    /// The RBF kernel between the inputs and every support vector (`krr` only; `None` otherwise).
+    pub fn kernel_row(&self, x: &FeatureInput) -> Option<Vec<f64>> {
+        let g = self.gamma.filter(|_| self.kind == ModelKind::Krr)?;
+        let z = self.standardise(&x.vector());
+        Some(self.support.iter().map(|s| rbf(g, s, &z)).collect())
+    }
+
+    /// The prediction from a kernel row this model shares (see [`FittedModel::shares_kernel_with`]); the
+    /// same bits as [`FittedModel::predict`].
+    pub fn predict_row(&self, row: &[f64]) -> f64 {
+        self.intercept + row.iter().zip(&self.alpha).map(|(k, a)| a * k).sum::<f64>()
+    }
+
     /// The model refitted with one more run, keeping its hyperparameters and standardisation: the fast
     /// refit the site does when a user adds a profile. KRR only (its training targets are recovered
     /// exactly from the fit: y = (K + λI) α + ȳ); `None` for linear kinds or a singular system.
     pub fn with_point(&self, x: &FeatureInput, y: f64) -> Option<FittedModel> {
-        if self.kind != ModelKind::Krr || !y.is_finite() {
-            return None;
-        }
-        let g = self.gamma?;
-        let m = self.support.len();
-        let targets: Vec<f64> = (0..m)
-            .map(|i| {
-                let k: f64 = self.support.iter().zip(&self.alpha).map(|(s, a)| a * rbf(g, &self.support[i], s)).sum();
-                k + self.lambda * self.alpha[i]
-            })
-            .collect();
-        let z = self.standardise(&x.vector());
-        let mut support = self.support.clone();
-        let mut ys = targets;
-        support.push(z);
-        ys.push(y - self.intercept);
-        let n = support.len();
-        let mut k = vec![0.0; n * n];
-        for i in 0..n {
-            for j in 0..=i {
-                let v = rbf(g, &support[i], &support[j]);
-                k[i * n + j] = v;
-                k[j * n + i] = v;
-            }
-            k[i * n + i] += self.lambda;
-        }
-        let alpha = linalg::cholesky_solve(&mut k, n, &ys)?;
-        let mut out = self.clone();
-        out.support = support;
-        out.alpha = alpha;
-        out.diagnostics.n_runs += 1;
-        out.diagnostics.n_configs = n;
-        Some(out)
+        refit_shared(&[self], x, &[y])?.pop()
     }
+}
+
+/// Several KRR models that share one kernel (see [`FittedModel::shares_kernel_with`]), each refitted with
+/// one more run (`ys[i]` is model `i`'s target): one kernel matrix and one factorisation serve them all,
+/// with the same bits as refitting each alone. `None` when a model is not KRR, does not share the first
+/// one's kernel and regularisation, a target is not finite, or the system is singular.
+pub fn refit_shared(models: &[&FittedModel], x: &FeatureInput, ys: &[f64]) -> Option<Vec<FittedModel>> {
+    let first = *models.first()?;
+    if models.len() != ys.len()
+        || ys.iter().any(|y| !y.is_finite())
+        || models.iter().any(|m| !first.shares_kernel_with(m) || m.lambda != first.lambda)
+    {
+        return None;
+    }
+    let g = first.gamma?;
+    let m = first.support.len();
+    let n = m + 1;
+    let mut support = first.support.clone();
+    support.push(first.standardise(&x.vector()));
+    // The kernel of the old support vectors, then the new one's row.
+    let mut k = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let v = rbf(g, &support[i], &support[j]);
+            k[i * n + j] = v;
+            k[j * n + i] = v;
+        }
+    }
+    // Each model's training targets, recovered from its fit: (K + λI) α.
+    let rhs: Vec<Vec<f64>> = models
+        .iter()
+        .zip(ys)
+        .map(|(model, y)| {
+            let mut t: Vec<f64> = (0..m)
+                .map(|i| {
+                    let row = &k[i * n..i * n + m];
+                    row.iter().zip(&model.alpha).map(|(kv, a)| a * kv).sum::<f64>() + model.lambda * model.alpha[i]
+                })
+                .collect();
+            t.push(y - model.intercept);
+            t
+        })
+        .collect();
+    for i in 0..n {
+        k[i * n + i] += first.lambda;
+    }
+    linalg::cholesky(&mut k, n)?;
+    Some(
+        models
+            .iter()
+            .zip(rhs)
+            .map(|(model, b)| {
+                let mut out = (*model).clone();
+                out.support = support.clone();
+                out.alpha = linalg::solve_factored(&k, n, &b);
+                out.diagnostics.n_runs += 1;
+                out.diagnostics.n_configs = n;
+                out
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

@@ -97,6 +97,8 @@ struct PreDuration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreInputs {
     x: FeatureInput,
+    /// The kernel row the three models share, when they do (one set of exponentials instead of three).
+    row: Option<Vec<f64>>,
     duration: PreDuration,
 }
 
@@ -104,10 +106,11 @@ impl PreInputs {
     /// The inputs of a scenario on one GPU.
     pub fn new(scenario: &Scenario, work: &Workload, gpu: &Gpu, catalog: &Catalog, cal: &Calibration) -> PreInputs {
         let x = features(scenario, work, gpu, catalog);
+        let row = if cal.shares_kernel() { cal.power.kernel_row(&x) } else { None };
         let duration = match scenario.hours {
             Some(h) => PreDuration { hours: h, estimated: false, factors: (1.0, 1.0), warnings: Vec::new() },
             None => {
-                let per_gpu = crate::fmath::exp(cal.duration.predict(&x));
+                let per_gpu = crate::fmath::exp(predict(&cal.duration, &x, row.as_deref()));
                 let total = scenario.samples as f64 * f64::from(scenario.epochs);
                 let mut warnings = vec![
                     "duration from the duration model (throughput fitted on measured runs; give \"hours\" to override)"
@@ -126,8 +129,17 @@ impl PreInputs {
                 }
             }
         };
-        PreInputs { x, duration }
+        PreInputs { x, row, duration }
     }
+
+    /// One model's prediction for these inputs (from the shared kernel row when there is one).
+    fn predict(&self, m: &FittedModel) -> f64 {
+        predict(m, &self.x, self.row.as_deref())
+    }
+}
+
+fn predict(m: &FittedModel, x: &FeatureInput, row: Option<&[f64]>) -> f64 {
+    row.map_or_else(|| m.predict(x), |r| m.predict_row(r))
 }
 
 /// `pre-power`.
@@ -138,7 +150,7 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
         warnings.push(format!("no TDP is known for {}", gpu.name));
         return (RawEstimate { warnings, ..RawEstimate::default() }, Some(ev));
     };
-    let fraction = cal.power.predict(&pre.x);
+    let fraction = pre.predict(&cal.power);
     let clamped = fraction.clamp(0.05, 1.2);
     if (clamped - fraction).abs() > 1e-12 {
         warnings.push(format!(
@@ -169,7 +181,7 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
 pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
     let (ev, seen) = evidence(&cal.energy, gpu);
     let mut warnings = coverage_warnings(&cal.energy, &pre.x, seen, cal, "pre-epoch");
-    let per_sample_j = crate::fmath::exp(cal.energy.predict(&pre.x));
+    let per_sample_j = crate::fmath::exp(pre.predict(&cal.energy));
     let e = per_sample_j * scenario.samples as f64 * f64::from(scenario.epochs) / 3.6e6;
     if scenario.n_gpus > 1 {
         warnings.push("energy per sample measured on single-GPU runs; multi-GPU communication is not included".into());
