@@ -1,16 +1,10 @@
 //! `wattcast`: the command-line shell over the estimator. Parsing lives in `cli`, each command in
 //! `commands`, the importers in `import`. Exit codes: 0 success, 1 failure, 2 bad input.
 
-mod cli;
-mod commands;
-mod import;
-mod profiles;
-mod record;
-mod source;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use collector::{cli, commands, import};
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -67,6 +67,9 @@ impl Signals {
         let term = Arc::new(AtomicUsize::new(0));
         signal_hook::flag::register_usize(signal_hook::consts::SIGINT, int.clone(), 1)?;
         signal_hook::flag::register_usize(signal_hook::consts::SIGTERM, term.clone(), 1)?;
+        // A file-size limit (`ulimit -f`) must fail the write (EFBIG, handled like a full disk), not kill the
+        // recorder with SIGXFSZ and lose what it holds.
+        signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(std::sync::atomic::AtomicBool::new(false)))?;
         Ok(Signals { int, term })
     }
 
@@ -446,6 +449,8 @@ pub fn record(
     let mut sampling = true;
     let mut interrupted: Option<String> = None;
     let mut last_checkpoint = Instant::now();
+    // The last checkpoint written to the output: (samples, ms recorded).
+    let mut checkpointed: Option<(usize, u64)> = None;
     let mut last_status = Instant::now();
     let exit_status;
     loop {
@@ -497,11 +502,12 @@ pub fn record(
         if last_checkpoint.elapsed().as_secs_f64() >= opts.checkpoint_s {
             last_checkpoint = Instant::now();
             let p = build(&state, opts, src, catalog, ProfileStatus::Interrupted, None, idle);
-            if let Err(e) = crate::profiles::write(&opts.output, &p) {
-                eprintln!(
+            match crate::profiles::write(&opts.output, &p) {
+                Ok(()) => checkpointed = Some((state.total.0.len(), state.total.0.last().copied().unwrap_or(0))),
+                Err(e) => eprintln!(
                     "[wattcast] cannot write the checkpoint to {}: {e:#}; still recording",
                     opts.output.display()
-                );
+                ),
             }
         }
         if opts.status_s > 0.0 && last_status.elapsed().as_secs_f64() >= opts.status_s {
@@ -526,7 +532,21 @@ pub fn record(
         Err(e) => {
             let fallback = std::env::temp_dir().join(format!("wattcast-{}.json", std::process::id()));
             eprintln!("[wattcast] cannot write {}: {e:#}", opts.output.display());
-            crate::profiles::write(&fallback, &profile)?;
+            if let Err(e2) = crate::profiles::write(&fallback, &profile) {
+                let kept = match checkpointed {
+                    Some((n, ms)) => format!(
+                        "the last checkpoint, {n} samples up to {:.1} s, is in {}",
+                        ms as f64 / 1000.0,
+                        opts.output.display()
+                    ),
+                    None => "no checkpoint could be written either".to_string(),
+                };
+                anyhow::bail!(
+                    "the profile could not be written to {} nor to {} ({e2:#}); {kept}",
+                    opts.output.display(),
+                    fallback.display()
+                );
+            }
             eprintln!("[wattcast] the profile was saved to {} instead", fallback.display());
             anyhow::bail!(
                 "the profile could not be written to {}; it is in {}",

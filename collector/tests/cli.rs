@@ -121,3 +121,17 @@ fn import_nvidia_smi_writes_a_profile_and_names_bad_flags() {
     assert!(text(&out.stderr).contains("invalid value \"fp8\" for --precision"), "{}", text(&out.stderr));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_profile_over_the_size_limit_is_refused_by_name_without_reading_it_all() {
+    // A sparse 300 MiB file: nothing is written to disk, and the reader stops at the 256 MiB limit.
+    let dir = std::env::temp_dir().join(format!("wattcast-cli-{}-big", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("big.json");
+    std::fs::File::create(&big).unwrap().set_len(300 * 1024 * 1024).unwrap();
+    let out = wattcast(&["validate", big.to_str().unwrap()]);
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("error: (file): ") && report.contains("big.json is larger than 256 MiB"), "{report}");
+    std::fs::remove_dir_all(&dir).ok();
+}

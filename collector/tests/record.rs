@@ -21,6 +21,24 @@ fn wattcast(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wattcast")).args(args).current_dir(root()).output().unwrap()
 }
 
+/// `wattcast record --replay TRACE --speed SPEED --status-s 0 [EXTRA…] -o OUT -- COMMAND…`.
+fn record_args(speed: &str, out: &Path, extra: &[&str], command: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> =
+        ["record", "--replay", TRACE, "--speed", speed, "--status-s", "0"].map(String::from).into();
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a.extend(["-o".to_string(), out.to_str().unwrap().to_string(), "--".to_string()]);
+    a.extend(command.iter().map(|s| s.to_string()));
+    a
+}
+
+fn record(speed: &str, out: &Path, extra: &[&str], command: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wattcast"))
+        .args(record_args(speed, out, extra, command))
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -84,21 +102,7 @@ fn normal_run_records_the_whole_trace_and_its_energy() {
 #[test]
 fn a_crashing_command_still_leaves_its_profile_and_exit_code() {
     let out_path = tmp("crash").join("run.json");
-    let out = wattcast(&[
-        "record",
-        "--replay",
-        TRACE,
-        "--speed",
-        "500",
-        "--status-s",
-        "0",
-        "-o",
-        out_path.to_str().unwrap(),
-        "--",
-        "sh",
-        "-c",
-        "sleep 0.5; echo boom >&2; exit 3",
-    ]);
+    let out = record("500", &out_path, &[], &["sh", "-c", "sleep 0.5; echo boom >&2; exit 3"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("boom"));
     let p = profile(&out_path);
@@ -315,22 +319,7 @@ fn an_unwritable_output_keeps_the_profile_elsewhere_and_says_where() {
     let blocker = dir.join("not-a-dir");
     std::fs::write(&blocker, b"x").unwrap();
     let target = blocker.join("run.json");
-    let out = wattcast(&[
-        "record",
-        "--replay",
-        TRACE,
-        "--speed",
-        "1000",
-        "--status-s",
-        "0",
-        "--checkpoint-s",
-        "1",
-        "-o",
-        target.to_str().unwrap(),
-        "--",
-        "sleep",
-        "1.5",
-    ]);
+    let out = record("1000", &target, &["--checkpoint-s", "1"], &["sleep", "1.5"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(err.contains("cannot write the checkpoint"), "{err}");
@@ -342,4 +331,38 @@ fn an_unwritable_output_keeps_the_profile_elsewhere_and_says_where() {
     assert_eq!(p["status"], "complete");
     assert!(p["devices"][0]["samples"]["t_ms"].as_array().unwrap().len() > 100);
     std::fs::remove_file(saved).ok();
+}
+
+#[test]
+fn a_command_killed_by_a_signal_keeps_its_profile_and_says_which_signal() {
+    let out_path = tmp("sigkill").join("run.json");
+    let out = record("500", &out_path, &[], &["sh", "-c", "sleep 0.5; kill -9 $$"]);
+    assert_eq!(out.status.code(), Some(137), "128 + SIGKILL: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("command exit code 137 (killed by SIGKILL)"), "{}", text(&out.stderr));
+    let p = profile(&out_path);
+    assert_eq!(p["exit_code"], 137);
+    assert!(p["devices"][0]["samples"]["t_ms"].as_array().unwrap().len() > 10, "the samples up to the kill are kept");
+}
+
+#[test]
+fn a_full_disk_keeps_the_last_checkpoint_and_says_where_it_is() {
+    // A file-size limit makes every write past 8 kB fail (EFBIG, as a full disk would): the first
+    // checkpoint fits, the final profile and its fallback do not. The recorder must not die of SIGXFSZ.
+    let out_path = tmp("full").join("run.json");
+    let out = Command::new("prlimit")
+        .args(["--fsize=8000", "--", env!("CARGO_BIN_EXE_wattcast")])
+        .args(record_args("100", &out_path, &["--checkpoint-s", "1"], &["sleep", "4"]))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write the checkpoint"), "later checkpoints fail: {err}");
+    let kept = err.split("the last checkpoint, ").nth(1).unwrap_or_else(|| panic!("no checkpoint named in: {err}"));
+    let n: usize = kept.split(' ').next().unwrap().parse().unwrap();
+    assert!(kept.contains(out_path.to_str().unwrap()), "{err}");
+    // The checkpoint on disk is a valid profile holding the samples the message says.
+    let p = profile(&out_path);
+    assert_eq!(p["status"], "interrupted");
+    assert_eq!(p["devices"][0]["samples"]["t_ms"].as_array().unwrap().len(), n);
 }

@@ -70,3 +70,34 @@ pub fn estimate_query(catalog: &Catalog, cal: &Calibration, query: &ScenarioQuer
     };
     (resolved, report)
 }
+
+impl Report {
+    /// What is wrong with the numbers, if anything: every number shown must be finite and not negative,
+    /// and an interval must hold its estimate. Empty for every report the estimator makes; the fuzz targets
+    /// and property tests assert it.
+    pub fn invariant_violations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in &self.rows {
+            let named = [
+                ("energy_kwh", r.energy_kwh),
+                ("low_kwh", r.low_kwh),
+                ("high_kwh", r.high_kwh),
+                ("duration_h", r.duration_h),
+                ("co2e_kg", r.co2e_kg),
+                ("cost", r.cost),
+            ];
+            for (field, v) in named {
+                if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0) {
+                    out.push(format!("{} {}: {field} = {v}", r.gpu, r.method.as_str()));
+                }
+            }
+            if let (Some(lo), Some(e), Some(hi)) = (r.low_kwh, r.energy_kwh, r.high_kwh) {
+                // Relative slack: the interval is the estimate times factors, rounded once more.
+                if lo > e * (1.0 + 1e-12) || e > hi * (1.0 + 1e-12) {
+                    out.push(format!("{} {}: interval {lo}–{hi} does not hold {e}", r.gpu, r.method.as_str()));
+                }
+            }
+        }
+        out
+    }
+}

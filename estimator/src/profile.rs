@@ -309,15 +309,18 @@ pub struct ProfileBundle {
 
 impl Profile {
     /// The power of all devices summed at the first device's sample times (devices are sampled together).
+    /// Only the samples every device has both a time and a power for: a profile whose columns differ in
+    /// length (which [`validate`] reports as an error) still gives two series of one length.
     pub fn total_power(&self) -> Option<(Vec<u64>, Vec<f64>)> {
         let first = self.devices.first()?;
-        let mut power = first.samples.power_w.clone();
+        let n = self.devices.iter().map(|d| d.samples.t_ms.len().min(d.samples.power_w.len())).min()?;
+        let mut power = first.samples.power_w[..n].to_vec();
         for d in &self.devices[1..] {
             for (p, q) in power.iter_mut().zip(&d.samples.power_w) {
                 *p += q;
             }
         }
-        Some((first.samples.t_ms.clone(), power))
+        Some((first.samples.t_ms[..n].to_vec(), power))
     }
 }
 
@@ -392,15 +395,20 @@ pub fn validate(p: &Profile, catalog: &crate::catalog::Catalog) -> Vec<Problem> 
                 format!("time {} ms does not increase after {} ms", s.t_ms[i + 1], s.t_ms[i]),
             );
         }
-        let limit = dev.gpu.power_limit_w.or(p.meta.gpu.power_limit_w);
+        // The recorded power limit, else the catalogue GPU's TDP: a 1 MW sample is an error either way.
+        let limit = dev.gpu.power_limit_w.or(p.meta.gpu.power_limit_w).or_else(|| {
+            let id = dev.gpu.catalog_id.as_ref().or(p.meta.gpu.catalog_id.as_ref())?;
+            catalog.gpu(id)?.tdp_w
+        });
         let mut bad = 0;
         for (i, w) in s.power_w.iter().enumerate() {
             let ok = w.is_finite() && *w >= 0.0 && limit.is_none_or(|l| *w <= 2.0 * l);
             if !ok {
                 bad += 1;
                 if bad <= 5 {
-                    let range =
-                        limit.map_or("≥ 0".to_string(), |l| format!("within [0, {}] (2 × the {l} W limit)", 2.0 * l));
+                    let range = limit.map_or("≥ 0".to_string(), |l| {
+                        format!("within [0, {}] (2 × the {l} W limit or TDP)", 2.0 * l)
+                    });
                     error(&mut out, at(&format!("power_w[{i}]")), format!("{w} W is not {range}"));
                 }
             }

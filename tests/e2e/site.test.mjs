@@ -273,6 +273,62 @@ test("profile explorer: open, validate, draw, refit; bad files are listed, never
   await context.close();
 });
 
+test("a 50 MB file is refused at once and the page stays usable", async () => {
+  const { page, context, problems } = await open(root.url);
+  // Built in the page (no 50 MB over the automation channel) and handed to the file input as a user would.
+  const ms = await page.evaluate(() => {
+    const input = document.querySelector("#profile-file");
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(50 * 1024 * 1024).fill(32)], "huge.json", { type: "application/json" }));
+    input.files = dt.files;
+    const t0 = performance.now();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    return new Promise((res) => {
+      const o = new MutationObserver(() => { if (document.querySelector("#profile-error")) { o.disconnect(); res(performance.now() - t0); } });
+      o.observe(document.body, { subtree: true, childList: true });
+    });
+  });
+  const msg = await page.textContent("#profile-error");
+  assert.match(msg, /^huge\.json: the file is 50\.0 MiB; the page opens profiles up to 20 MiB/, msg);
+  console.log(`50 MB file refused in ${ms.toFixed(1)} ms`);
+  // Still usable: an edit recomputes the table.
+  const before = await page.getAttribute("td[data-method='mlco2']", "data-kwh");
+  await page.fill("#in-epochs", "7");
+  await page.waitForFunction((b) => document.querySelector("td[data-method='mlco2']").dataset.kwh !== b, before);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("security: a CSP with no external origin, no inline or eval'd script, link values rendered as text", async () => {
+  const html = readFileSync(join(DIST, "index.html"), "utf8");
+  const csp = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1];
+  assert.ok(csp, "index.html has a CSP meta tag");
+  const directives = Object.fromEntries(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  assert.deepEqual(directives["default-src"], ["'none'"]);
+  assert.deepEqual(directives["script-src"], ["'self'", "'wasm-unsafe-eval'"], "no 'unsafe-inline', no 'unsafe-eval', no hosts");
+  for (const [k, v] of Object.entries(directives)) {
+    assert.ok(v.every((s) => s.startsWith("'") || s === "data:"), `${k} names no origin: ${v}`);
+  }
+  const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+  assert.ok(scripts.length > 0 && scripts.every(([, attrs, body]) => /\ssrc=/.test(attrs) && body.trim() === ""), "no inline script");
+  for (const f of ["boot.js", "web.js"]) {
+    assert.doesNotMatch(readFileSync(join(DIST, f), "utf8"), /\beval\s*\(|new\s+Function\s*\(/, `${f} evaluates no strings`);
+  }
+  // Hostile link values: shown as text in the error list, never parsed as markup, nothing runs.
+  const hostile = `<img src=x onerror="window.__pwned=1">`;
+  const { page, context, problems } = await open(`${root.url}?arch=${encodeURIComponent(hostile)}&region=${encodeURIComponent('"><script>window.__pwned=2</script>')}&gpu=${encodeURIComponent("javascript:alert(1)")}`);
+  let dialogs = 0;
+  page.on("dialog", (d) => { dialogs++; d.dismiss(); });
+  await page.waitForSelector("[role=alert]");
+  const alertText = await page.textContent("[role=alert]");
+  assert.ok(alertText.includes(hostile), alertText);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.locator("img[src=x], script:not([src])").count(), 0);
+  assert.equal(dialogs, 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("power limits: energy against time from the Zeus curves, following the compared GPU", async () => {
   const { page, context, problems } = await open(`${root.url}?gpu=nvidia-v100-pcie-16gb,nvidia-h100-sxm`);
   const curves = JSON.parse(readFileSync(new URL("../../data/calibration.json", import.meta.url))).power_limits;

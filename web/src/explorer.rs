@@ -28,9 +28,9 @@ fn read(file: File, dispatch: Callback<Action>) {
         dispatch.emit(Action::OpenProfile(
             name,
             Err(format!(
-                "the file is {:.0} MB; the page opens profiles up to {:.0} MB (use wattcast validate for larger ones)",
-                file.size() / 1e6,
-                MAX_PROFILE_BYTES / 1e6
+                "the file is {:.1} MiB; the page opens profiles up to {:.0} MiB (use wattcast validate for larger ones)",
+                file.size() / 1_048_576.0,
+                MAX_PROFILE_BYTES / 1_048_576.0
             )),
         ));
         return;

@@ -107,7 +107,7 @@ pub fn run(args: &RecordArgs) -> anyhow::Result<ExitCode> {
     }
     let p = &outcome.profile;
     eprintln!(
-        "[wattcast] wrote {} ({:?}): {} GPU(s), {} samples, {:.1} kJ over {:.0} s ({}), {} epochs marked; command exit code {}",
+        "[wattcast] wrote {} ({:?}): {} GPU(s), {} samples, {:.1} kJ over {:.0} s ({}), {} epochs marked; command exit code {}{}",
         outcome.written_to.display(),
         p.status,
         p.devices.len(),
@@ -119,7 +119,12 @@ pub fn run(args: &RecordArgs) -> anyhow::Result<ExitCode> {
             None => format!("{:?}", p.calibration.energy_source).to_lowercase(),
         },
         p.epochs.len(),
-        outcome.exit_code
+        outcome.exit_code,
+        // Exit codes above 128 are the shell's convention for "killed by signal code − 128".
+        match outcome.exit_code.checked_sub(128).map(nix::sys::signal::Signal::try_from) {
+            Some(Ok(sig)) if outcome.exit_code > 128 => format!(" (killed by {sig})"),
+            _ => String::new(),
+        }
     );
     Ok(ExitCode::from(outcome.exit_code.clamp(0, 255) as u8))
 }

@@ -78,15 +78,20 @@ pub fn timestamp_ms(cell: &str) -> Option<i64> {
     let (date, time) = cell.split_once([' ', 'T'])?;
     let mut d = date.split(['/', '-']).map(|s| s.parse::<i64>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+    // Years outside 1900–9999 are not a log's (and would overflow the arithmetic below).
+    if d.next().is_some() || !(1900..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
         return None;
     }
     let mut t = time.split(':');
-    let (hh, mm, ss) = (t.next()?.parse::<i64>().ok()?, t.next()?.parse::<i64>().ok()?, t.next()?);
+    let field = |s: &str| s.parse::<u16>().ok().map(i64::from);
+    let (hh, mm, ss) = (field(t.next()?)?, field(t.next()?)?, t.next()?);
     let (s, frac) = ss.split_once('.').unwrap_or((ss, "0"));
-    let s = s.parse::<i64>().ok()?;
+    let s = field(s)?;
     let frac_ms = {
         let digits: String = frac.chars().take(3).collect();
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let n = digits.parse::<i64>().ok()?;
         n * 10_i64.pow(3 - digits.len() as u32)
     };
@@ -232,6 +237,29 @@ mod tests {
         assert_eq!(timestamp_ms("2023-03-08 00:00:01.5"), Some(1_678_233_601_500));
         assert_eq!(timestamp_ms("2023-13-08 00:00:01"), None);
         assert_eq!(timestamp_ms("yesterday"), None);
+    }
+
+    /// fuzz target `nvidia_smi`, crash 75048dca: a date with an 11-digit year overflowed the millisecond
+    /// arithmetic; negative hours and signed fractions were taken as times too.
+    #[test]
+    fn fuzz_out_of_range_timestamps_are_unreadable_rows() {
+        for bad in [
+            "99999999999/05/01 10:00:01.500",
+            "2024/05/01 -1:00:00.000",
+            "2024/05/01 10:-5:00",
+            "2024/05/01 10:00:01.-50",
+            "2024/05/01 10:00:01.",
+            "0001/01/01 00:00:00",
+        ] {
+            assert_eq!(timestamp_ms(bad), None, "{bad}");
+        }
+        let log = parse(
+            "f.csv",
+            "timestamp, power.draw [W]\n99999999999/05/01 10:00:01.500, 70 W\n2024/05/01 10:00:02, 71 W\n",
+        )
+        .unwrap();
+        assert_eq!(log.skipped.len(), 1, "the bad row is skipped and reported: {:?}", log.skipped);
+        assert_eq!(log.devices[0].samples.power_w, [71.0]);
     }
 
     #[test]
