@@ -2,7 +2,7 @@
 //   scripts/build && (cd tests/e2e && node bench-site.mjs)
 // Prints a Markdown table: gzipped sizes, navigation to the first rendered estimate, and the time from one
 // input change to the updated table (all selected GPUs × all methods, plus the ranking of every GPU).
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -10,7 +10,7 @@ import { startServer } from "../../scripts/static-server.mjs";
 
 const DIST = new URL("../../dist", import.meta.url).pathname;
 const gz = (f) => gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length;
-const files = readdirSync(DIST).filter((f) => !f.startsWith("."));
+const files = readdirSync(DIST, { recursive: true }).filter((f) => !f.startsWith(".") && statSync(join(DIST, f)).isFile());
 const sizes = Object.fromEntries(files.map((f) => [f, gz(f)]));
 const total = Object.values(sizes).reduce((a, b) => a + b, 0);
 

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -238,7 +238,14 @@ test("profile explorer: open, validate, draw, refit; bad files are listed, never
   const prePower = () => page.getAttribute('td[data-method="pre-power"]', "data-kwh");
   const before = await prePower();
 
+  // The repository's .json.gz profiles open as they are (unzipped in the browser).
+  await page.setInputFiles("#profile-file", seaa);
+  await page.waitForSelector("#trace-chart polyline");
+  assert.equal(await page.textContent("#profile-view strong"), "resnet50-20230308T131133.json.gz");
+  assert.ok(await page.$("#profile-valid"), "the gzipped profile validates");
+
   await page.setInputFiles("#profile-file", join(dir, "good.json"));
+  await page.waitForFunction(() => document.querySelector("#profile-view strong")?.textContent === "good.json");
   await page.waitForSelector("#trace-chart polyline");
   assert.ok(await page.$("#profile-valid"), "a recorded profile validates");
   assert.ok(await page.$("#stable-marker"), "the stable point is drawn");
@@ -273,7 +280,7 @@ test("profile explorer: open, validate, draw, refit; bad files are listed, never
   await context.close();
 });
 
-test("a 50 MB file is refused at once and the page stays usable", async () => {
+test("a 50 MB file and a gzip bomb are refused at once and the page stays usable", async () => {
   const { page, context, problems } = await open(root.url);
   // Built in the page (no 50 MB over the automation channel) and handed to the file input as a user would.
   const ms = await page.evaluate(() => {
@@ -291,6 +298,17 @@ test("a 50 MB file is refused at once and the page stays usable", async () => {
   const msg = await page.textContent("#profile-error");
   assert.match(msg, /^huge\.json: the file is 50\.0 MiB; the page opens profiles up to 20 MiB/, msg);
   console.log(`50 MB file refused in ${ms.toFixed(1)} ms`);
+  // A gzip bomb (a small .json.gz that inflates past the limit) is stopped while unzipping.
+  await page.evaluate(async () => {
+    const gz = await new Response(new Blob([new Uint8Array(30 * 1024 * 1024).fill(32)]).stream().pipeThrough(new CompressionStream("gzip"))).blob();
+    const dt = new DataTransfer();
+    dt.items.add(new File([gz], "bomb.json.gz"));
+    const input = document.querySelector("#profile-file");
+    input.files = dt.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  await page.waitForFunction(() => document.querySelector("#profile-error")?.textContent.startsWith("bomb.json.gz"));
+  assert.match(await page.textContent("#profile-error"), /^bomb\.json\.gz: the file could not be unzipped: it is more than 20 MiB once unzipped/);
   // Still usable: an edit recomputes the table.
   const before = await page.getAttribute("td[data-method='mlco2']", "data-kwh");
   await page.fill("#in-epochs", "7");
@@ -311,7 +329,9 @@ test("security: a CSP with no external origin, no inline or eval'd script, link 
   }
   const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
   assert.ok(scripts.length > 0 && scripts.every(([, attrs, body]) => /\ssrc=/.test(attrs) && body.trim() === ""), "no inline script");
-  for (const f of ["boot.js", "web.js"]) {
+  const snippets = readdirSync(join(DIST, "snippets"), { recursive: true }).filter((f) => f.endsWith(".js")).map((f) => join("snippets", f));
+  assert.ok(snippets.length > 0, "the gunzip snippet is bundled");
+  for (const f of ["boot.js", "web.js", ...snippets]) {
     assert.doesNotMatch(readFileSync(join(DIST, f), "utf8"), /\beval\s*\(|new\s+Function\s*\(/, `${f} evaluates no strings`);
   }
   // Hostile link values: shown as text in the error list, never parsed as markup, nothing runs.
@@ -373,6 +393,12 @@ test("the built-in calibration profiles can be browsed per GPU", async () => {
   assert.deepEqual(await ids(), all.filter((p) => p.gpu_id === "nvidia-rtx-3070").map((p) => p.id));
   assert.deepEqual(problems, []);
   await context.close();
+  // Comparing GPUs without built-in profiles: no table until a GPU is picked.
+  const other = await open(root.url);
+  assert.equal(await other.page.locator("#builtin-profiles tr[data-profile]").count(), 0);
+  await other.page.selectOption("#builtin-gpu", "nvidia-rtx-3090");
+  await other.page.waitForSelector("#builtin-profiles tr[data-profile]");
+  await other.context.close();
 });
 
 // The README's screenshot: refreshed with UPDATE_SCREENSHOT=1, and otherwise checked to still look like the

@@ -35,17 +35,26 @@ fn read(file: File, dispatch: Callback<Action>) {
         ));
         return;
     }
-    if name.ends_with(".gz") {
-        dispatch
-            .emit(Action::OpenProfile(name, Err("gzipped profile: unzip it first (gunzip -k file.json.gz)".into())));
-        return;
-    }
     wasm_bindgen_futures::spawn_local(async move {
-        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-        let text =
-            text.map(|v| v.as_string().unwrap_or_default()).map_err(|_| "the file could not be read".to_string());
-        dispatch.emit(Action::OpenProfile(name, text));
+        let text = if name.ends_with(".gz") {
+            wasm_bindgen_futures::JsFuture::from(gunzip_text(&file, MAX_PROFILE_BYTES)).await.map_err(|e| {
+                let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
+                format!("the file could not be unzipped: {}", why.unwrap_or_else(|| "not gzip".into()))
+            })
+        } else {
+            wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .map_err(|_| "the file could not be read".to_string())
+        };
+        dispatch.emit(Action::OpenProfile(name, text.map(|v| v.as_string().unwrap_or_default())));
     });
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/gunzip.js")]
+extern "C" {
+    /// `.json.gz` → text, refusing more than `limit` bytes once unzipped (see `gunzip.js`).
+    #[wasm_bindgen(js_name = gunzipText)]
+    fn gunzip_text(file: &File, limit: f64) -> js_sys::Promise;
 }
 
 /// The total power of a profile, averaged into at most `n` points.
@@ -181,8 +190,8 @@ pub fn Explorer(p: &ExplorerProps) -> Html {
         <section class="explorer" id="explorer" aria-label="Profile explorer">
             <h2>{ "Open a calibration profile" }</h2>
             <div class="dropzone" ondrop={on_drop} ondragover={on_over}>
-                <label for="profile-file">{ "Choose a profile JSON, or drop it here. It is read in your browser and never uploaded." }</label>
-                <input id="profile-file" type="file" accept=".json,application/json" onchange={on_pick} />
+                <label for="profile-file">{ "Choose a profile (.json or .json.gz), or drop it here. It is read in your browser and never uploaded." }</label>
+                <input id="profile-file" type="file" accept=".json,.gz,application/json,application/gzip" onchange={on_pick} />
             </div>
             { body }
             <details class="contribute">
@@ -221,13 +230,15 @@ pub fn BuiltinProfiles(p: &BuiltinProps) -> Html {
     let mut gpus: Vec<&str> = all.iter().map(|s| s.gpu_id.as_str()).collect();
     gpus.sort_unstable();
     gpus.dedup();
-    let Some(gpu) = Some(p.browse_gpu.as_str())
+    if gpus.is_empty() {
+        return Html::default();
+    }
+    // The picked GPU, else the first compared one with profiles; else none until the user picks (the page then
+    // opens without drawing a long table nobody asked for).
+    let gpu = Some(p.browse_gpu.as_str())
         .filter(|g| gpus.contains(g))
         .or_else(|| p.gpus.iter().map(String::as_str).find(|g| gpus.contains(g)))
-        .or(gpus.first().copied())
-    else {
-        return Html::default();
-    };
+        .unwrap_or_default();
     let name = |id: &str| p.catalog.0.gpu(id).map_or(id.to_string(), |g| g.name.clone());
     let onchange = {
         let d = p.dispatch.clone();
@@ -246,9 +257,11 @@ pub fn BuiltinProfiles(p: &BuiltinProps) -> Html {
             ) }</p>
             <label>{ "GPU " }
                 <select id="builtin-gpu" {onchange}>
+                    <option value="" selected={gpu.is_empty()} disabled=true>{ "choose a GPU" }</option>
                     { for gpus.iter().map(|g| html! { <option value={g.to_string()} selected={*g == gpu}>{ format!("{} ({})", name(g), all.iter().filter(|s| s.gpu_id == *g).count()) }</option> }) }
                 </select>
             </label>
+            if !rows.is_empty() {
             <div class="table-wrap">
                 <table class="ranked">
                     <thead><tr>
@@ -272,6 +285,7 @@ pub fn BuiltinProfiles(p: &BuiltinProps) -> Html {
                     </tbody>
                 </table>
             </div>
+            }
         </section>
     }
 }
