@@ -85,7 +85,7 @@ pub fn App(props: &AppProps) -> Html {
                 <div class="results-column">
                     <view::Results calibration={view::CalRef(cal)} catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
                     <insights::MethodsChart catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
-                    <limits::PowerLimits catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} gpus={resolved.scenario.gpus.clone()} dispatch={dispatch.clone()} />
+                    <limits::PowerLimits catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} pick={state.power_curve} gpus={resolved.scenario.gpus.clone()} dispatch={dispatch.clone()} />
                     <insights::Exports catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <insights::Ranking catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::state::{Action, State};
+use crate::state::Action;
 use crate::view::{CalRef, CatalogRef};
 
 /// Properties of [`PowerLimits`].
@@ -17,8 +17,9 @@ pub struct PowerLimitsProps {
     pub catalog: CatalogRef,
     /// Calibration (holds the curves).
     pub calibration: CalRef,
-    /// Page state (the selected GPUs, the chosen curve).
-    pub state: State,
+    /// The curve the user picked, if any (only this much of the page state: the section renders again only when
+    /// it or the compared GPUs change).
+    pub pick: Option<usize>,
     /// The GPUs being compared (resolved ids).
     pub gpus: Vec<String>,
     /// Where actions go.
@@ -47,7 +48,7 @@ pub fn chosen(curves: &[PowerLimitCurve], pick: Option<usize>, gpus: &[String]) 
 #[component]
 pub fn PowerLimits(p: &PowerLimitsProps) -> Html {
     let curves = &p.calibration.0.summary.power_limits;
-    let Some(i) = chosen(curves, p.state.power_curve, &p.gpus) else { return Html::default() };
+    let Some(i) = chosen(curves, p.pick, &p.gpus) else { return Html::default() };
     let c = &curves[i];
     let catalog = p.catalog.0;
     let gpu_name = |id: &str| catalog.gpu(id).map_or(id.to_string(), |g| g.name.clone());
