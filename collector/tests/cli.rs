@@ -6,6 +6,13 @@ fn wattcast(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wattcast")).args(args).output().expect("runs")
 }
 
+/// A fresh folder for one test's files.
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("wattcast-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -87,8 +94,7 @@ fn import_without_sources_names_the_missing_file() {
 
 #[test]
 fn import_nvidia_smi_writes_a_profile_and_names_bad_flags() {
-    let dir = std::env::temp_dir().join(format!("wattcast-smi-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tmp("smi");
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/h100-smi.csv");
     let out_path = dir.join("p.json");
     let out = wattcast(&[
@@ -125,8 +131,7 @@ fn import_nvidia_smi_writes_a_profile_and_names_bad_flags() {
 #[test]
 fn a_profile_over_the_size_limit_is_refused_by_name_without_reading_it_all() {
     // A sparse 300 MiB file: nothing is written to disk, and the reader stops at the 256 MiB limit.
-    let dir = std::env::temp_dir().join(format!("wattcast-cli-{}-big", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tmp("big");
     let big = dir.join("big.json");
     std::fs::File::create(&big).unwrap().set_len(300 * 1024 * 1024).unwrap();
     let out = wattcast(&["validate", big.to_str().unwrap()]);

@@ -114,20 +114,7 @@ fn a_crashing_command_still_leaves_its_profile_and_exit_code() {
 fn sigint_is_forwarded_and_the_profile_saved_as_interrupted() {
     let out_path = tmp("sigint").join("run.json");
     let child = Command::new(env!("CARGO_BIN_EXE_wattcast"))
-        .args([
-            "record",
-            "--replay",
-            TRACE,
-            "--speed",
-            "100",
-            "--status-s",
-            "0",
-            "-o",
-            out_path.to_str().unwrap(),
-            "--",
-            "sleep",
-            "30",
-        ])
+        .args(record_args("100", &out_path, &[], &["sleep", "30"]))
         .current_dir(root())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -147,21 +134,12 @@ fn sigint_is_forwarded_and_the_profile_saved_as_interrupted() {
 fn epochs_from_the_marker_file_and_from_a_regex() {
     let dir = tmp("epochs");
     let marker = dir.join("run-marker.json");
-    let out = wattcast(&[
-        "record",
-        "--replay",
-        TRACE,
-        "--speed",
+    let out = record(
         "100",
-        "--status-s",
-        "0",
-        "-o",
-        marker.to_str().unwrap(),
-        "--",
-        "sh",
-        "-c",
-        "for i in 1 2 3; do sleep 0.4; echo done >> \"$WATTCAST_MARKER\"; done; sleep 0.3",
-    ]);
+        &marker,
+        &[],
+        &["sh", "-c", "for i in 1 2 3; do sleep 0.4; echo done >> \"$WATTCAST_MARKER\"; done; sleep 0.3"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let p = profile(&marker);
     let epochs = p["epochs"].as_array().unwrap();
@@ -171,23 +149,12 @@ fn epochs_from_the_marker_file_and_from_a_regex() {
     assert_eq!(p["meta"]["completed_epochs"], 3);
 
     let regex = dir.join("run-regex.json");
-    let out = wattcast(&[
-        "record",
-        "--replay",
-        TRACE,
-        "--speed",
+    let out = record(
         "100",
-        "--status-s",
-        "0",
-        "--epoch-regex",
-        r"Epoch \d+/\d+",
-        "-o",
-        regex.to_str().unwrap(),
-        "--",
-        "sh",
-        "-c",
-        "for i in 1 2 3 4; do sleep 0.3; echo \"Epoch $i/4\"; done; printf 'no newline'",
-    ]);
+        &regex,
+        &["--epoch-regex", r"Epoch \d+/\d+"],
+        &["sh", "-c", "for i in 1 2 3 4; do sleep 0.3; echo \"Epoch $i/4\"; done; printf 'no newline'"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "Epoch 1/4\nEpoch 2/4\nEpoch 3/4\nEpoch 4/4\nno newline");
     assert_eq!(profile(&regex)["epochs"].as_array().unwrap().len(), 4);

@@ -2,11 +2,14 @@
 //! unknown ids, duplicate keys, deeply nested and duplicated JSON in profiles. Each is refused (or ignored
 //! with a notice) with a message naming the key and the value, and nothing panics.
 
-use estimator::profile::Profile;
-use estimator::{Calibration, Catalog};
+mod common;
 
-fn data() -> (Catalog, Calibration) {
-    (Catalog::embedded().unwrap(), Calibration::embedded().unwrap())
+use common::data;
+use estimator::profile::Profile;
+
+/// The test profile with these power values at 0, 1 and 2 s.
+fn profile_with_power(power: &str) -> String {
+    common::minimal_profile(&format!(r#"{{"t_ms":[0,1000,2000],"power_w":[{power}]}}"#))
 }
 
 #[test]
@@ -37,12 +40,12 @@ fn absurd_link_values_are_refused_naming_key_and_value() {
         ("precision", "fp3"),
         ("v", "99"),
     ] {
-        let (resolved, report) = estimator::estimate(&catalog, &cal, &format!("{key}={value}"));
+        let (resolved, report) = estimator::estimate(catalog, cal, &format!("{key}={value}"));
         let named = report.errors.iter().any(|e| e.contains(&format!("\"{key}\"")) && e.contains(value));
         assert!(named, "{key}={value}: no error naming both: {:?}", report.errors);
         assert!(report.invariant_violations().is_empty(), "{key}={value}");
         // The refused key took its default: the canonical link has no error left.
-        let again = estimator::estimate(&catalog, &cal, &report.query).0;
+        let again = estimator::estimate(catalog, cal, &report.query).0;
         assert!(again.errors.is_empty(), "{key}={value} → {}: {:?}", report.query, again.errors);
         drop(resolved);
     }
@@ -54,8 +57,7 @@ fn a_custom_architecture_with_absurd_size_is_refused() {
     for (key, value) in
         [("params_m", "1e12"), ("params_m", "-1"), ("gflops", "1e15"), ("gflops", "NaN"), ("gflops", "0")]
     {
-        let (_, report) =
-            estimator::estimate(&catalog, &cal, &format!("arch=custom&params_m=10&gflops=2&{key}={value}"));
+        let (_, report) = estimator::estimate(catalog, cal, &format!("arch=custom&params_m=10&gflops=2&{key}={value}"));
         assert!(
             report.errors.iter().any(|e| e.contains(key) && e.contains(value)),
             "{key}={value}: {:?}",
@@ -69,45 +71,39 @@ fn a_custom_architecture_with_absurd_size_is_refused() {
 fn an_over_long_link_is_ignored_with_a_notice() {
     let (catalog, cal) = data();
     let long = format!("epochs=3&junk={}", "x".repeat(estimator::query::MAX_QUERY_BYTES));
-    let (resolved, report) = estimator::estimate(&catalog, &cal, &long);
+    let (resolved, report) = estimator::estimate(catalog, cal, &long);
     assert!(report.notices.iter().any(|n| n.contains("longer than 4096 bytes")), "{:?}", report.notices);
-    assert_eq!(resolved.scenario, estimator::Scenario::default_for(&catalog), "nothing of it is used");
+    assert_eq!(resolved.scenario, estimator::Scenario::default_for(catalog), "nothing of it is used");
 }
 
 #[test]
 fn duplicate_link_keys_keep_the_last_and_say_so() {
     let (catalog, cal) = data();
-    let (resolved, report) = estimator::estimate(&catalog, &cal, "epochs=3&epochs=5&gpu=nvidia-l4");
+    let (resolved, report) = estimator::estimate(catalog, cal, "epochs=3&epochs=5&gpu=nvidia-l4");
     assert_eq!(resolved.scenario.epochs, 5);
     assert!(report.notices.iter().any(|n| n.contains("epochs")), "{:?}", report.notices);
 }
 
-const PROFILE: &str = r#"{"schema_version":1,"id":"limits","status":"complete","meta":{"gpu":{"catalog_id":"nvidia-rtx-3090"},"n_gpus":1},
-"calibration":{"energy_source":"integrated","capabilities":{"energy_counter":false,"power":true,"utilisation":false,"memory":false,"temperature":false,"sm_clock":false}},
-"devices":[{"index":0,"gpu":{"catalog_id":"nvidia-rtx-3090"},"samples":{"t_ms":[0,1000,2000],"power_w":[POWER]},"energy_j":200.0}],
-"epochs":[],"summary":{"energy_j":200.0,"duration_s":2.0,"mean_power_w":100.0},"provenance":{"source":"test","licence":"CC-BY-4.0","citation":"-"}}"#;
-
 #[test]
 fn a_profile_with_duplicate_keys_is_refused_naming_the_key() {
-    let dup =
-        PROFILE.replace("POWER", "100,100,100").replacen(r#""id":"limits","#, r#""id":"limits","id":"other","#, 1);
+    let dup = profile_with_power("100,100,100").replacen(r#""id":"test","#, r#""id":"test","id":"other","#, 1);
     let e = serde_json::from_str::<Profile>(&dup).unwrap_err().to_string();
     assert!(e.contains("duplicate field `id`"), "{e}");
 }
 
 #[test]
 fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
-    let deep = PROFILE.replace("POWER", &format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+    let deep = profile_with_power(&format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
     let e = serde_json::from_str::<Profile>(&deep).unwrap_err().to_string();
     assert!(e.contains("recursion limit exceeded") || e.contains("invalid type"), "{e}");
 }
 
 #[test]
 fn a_one_megawatt_gpu_and_non_physical_power_are_validation_errors() {
-    let catalog = Catalog::embedded().unwrap();
+    let catalog = &data().0;
     for power in ["100,1000000,100", "100,-5,100"] {
-        let p: Profile = serde_json::from_str(&PROFILE.replace("POWER", power)).unwrap();
-        let problems = estimator::profile::validate(&p, &catalog);
+        let p: Profile = serde_json::from_str(&profile_with_power(power)).unwrap();
+        let problems = estimator::profile::validate(&p, catalog);
         assert!(
             problems
                 .iter()
@@ -117,6 +113,6 @@ fn a_one_megawatt_gpu_and_non_physical_power_are_validation_errors() {
     }
     // NaN and infinity are not JSON: the parser refuses them.
     for power in ["100,NaN,100", "100,Infinity,100", "100,1e400,100"] {
-        assert!(serde_json::from_str::<Profile>(&PROFILE.replace("POWER", power)).is_err(), "{power}");
+        assert!(serde_json::from_str::<Profile>(&profile_with_power(power)).is_err(), "{power}");
     }
 }

@@ -3,13 +3,11 @@
 //! infinite or negative. (Link encode → decode identity: `scenario.rs`; a replayed record equals the trace's
 //! integral: `collector/tests/record.rs`.)
 
-use estimator::{Calibration, Catalog, MethodId};
-use proptest::prelude::*;
+mod common;
 
-fn data() -> &'static (Catalog, Calibration) {
-    static DATA: std::sync::OnceLock<(Catalog, Calibration)> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| (Catalog::embedded().unwrap(), Calibration::embedded().unwrap()))
-}
+use common::data;
+use estimator::MethodId;
+use proptest::prelude::*;
 
 /// A random valid link: catalogue architecture and GPU by index, counts within their ranges.
 fn link(arch: usize, gpu: usize, epochs: u32, samples: u64, n_gpus: u32, hours: Option<f64>) -> String {
