@@ -3,8 +3,6 @@
 //! parses estimates without breaking the report's invariants.
 #![no_main]
 
-use std::sync::OnceLock;
-
 use estimator::{Calibration, Catalog};
 use libfuzzer_sys::fuzz_target;
 
@@ -27,18 +25,13 @@ const NAMES: [&str; 7] = [
     "calibration.json",
 ];
 
-fn shipped() -> &'static (Catalog, Calibration) {
-    static DATA: OnceLock<(Catalog, Calibration)> = OnceLock::new();
-    DATA.get_or_init(|| (Catalog::embedded().unwrap(), Calibration::embedded().unwrap()))
-}
-
 fuzz_target!(|bytes: &[u8]| {
     let Some((which, rest)) = bytes.split_first() else { return };
     let which = usize::from(*which) % 7;
     let mut files = FILES;
     let text = String::from_utf8_lossy(rest);
     files[which] = &text;
-    let (catalog, cal) = shipped();
+    let (catalog, cal) = wattcast_fuzz::shipped();
     let query = "gpu=nvidia-rtx-3090,nvidia-a40,nvidia-h100-sxm&arch=tv-resnet50";
     let report = if which < 3 {
         match Catalog::from_json(files[0], files[1], files[2]) {

@@ -3,16 +3,9 @@
 //! estimates without panicking, and no number is NaN, infinite or negative.
 #![no_main]
 
-use std::sync::OnceLock;
-
 use arbitrary::Arbitrary;
-use estimator::{Calibration, Catalog, ScenarioQuery};
+use estimator::ScenarioQuery;
 use libfuzzer_sys::fuzz_target;
-
-fn data() -> &'static (Catalog, Calibration) {
-    static DATA: OnceLock<(Catalog, Calibration)> = OnceLock::new();
-    DATA.get_or_init(|| (Catalog::embedded().unwrap(), Calibration::embedded().unwrap()))
-}
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -34,7 +27,7 @@ struct Input {
 }
 
 fuzz_target!(|x: Input| {
-    let (catalog, cal) = data();
+    let (catalog, cal) = wattcast_fuzz::shipped();
     let mut q = ScenarioQuery::default();
     let num = |v: Option<f64>| v.map(|v| v.to_string());
     match (x.custom, x.arch) {

@@ -2,18 +2,11 @@
 //! resolves to encodes to a link that decodes to the same scenario, and its estimates hold the invariants.
 #![no_main]
 
-use std::sync::OnceLock;
-
-use estimator::{Calibration, Catalog, ScenarioQuery};
+use estimator::ScenarioQuery;
 use libfuzzer_sys::fuzz_target;
 
-fn data() -> &'static (Catalog, Calibration) {
-    static DATA: OnceLock<(Catalog, Calibration)> = OnceLock::new();
-    DATA.get_or_init(|| (Catalog::embedded().unwrap(), Calibration::embedded().unwrap()))
-}
-
 fuzz_target!(|bytes: &[u8]| {
-    let (catalog, cal) = data();
+    let (catalog, cal) = wattcast_fuzz::shipped();
     let text = String::from_utf8_lossy(bytes);
     let (resolved, report) = estimator::estimate(catalog, cal, &text);
     let again = estimator::resolve(&ScenarioQuery::parse(&report.query), catalog);

@@ -2,22 +2,14 @@
 //! that validates, sums its power, runs the stable-point detector and summarises for STEP without panicking.
 #![no_main]
 
-use std::sync::OnceLock;
-
 use estimator::calibration::StepProfile;
 use estimator::methods::step::{detect_series, StableConfig};
 use estimator::profile::{validate, Profile};
-use estimator::Catalog;
 use libfuzzer_sys::fuzz_target;
-
-fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::embedded().unwrap())
-}
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(p) = serde_json::from_slice::<Profile>(bytes) else { return };
-    let problems = validate(&p, catalog());
+    let problems = validate(&p, &wattcast_fuzz::shipped().0);
     for pr in &problems {
         assert!(!pr.location.is_empty() && !pr.message.is_empty(), "{pr:?}");
     }

@@ -62,7 +62,8 @@ pub fn PowerLimits(p: &PowerLimitsProps) -> Html {
         })
     };
     let compared = p.gpus.iter().any(|g| curves.iter().any(|c| c.gpu_id == *g));
-    let summary = c.best_energy().map(|(b, e, t)| {
+    let best = c.best_energy();
+    let summary = best.map(|(b, e, t)| {
         let top = c.power_limit_w.len() - 1;
         format!(
             "Least energy at {} W: {} kJ per epoch, {:+.0} % energy and {:+.0} % time against the highest limit ({} W).",
@@ -87,7 +88,7 @@ pub fn PowerLimits(p: &PowerLimitsProps) -> Html {
                     <CurveOptions catalog={p.catalog} calibration={p.calibration} selected={i} />
                 </select>
             </label>
-            { curve_chart(c, &gpu_name(&c.gpu_id)) }
+            { curve_chart(c, &gpu_name(&c.gpu_id), best.map(|b| b.0)) }
             if let Some(s) = summary { <p class="hint" id="power-limit-summary">{ s }</p> }
         </section>
     }
@@ -121,9 +122,9 @@ fn CurveOptions(p: &CurveOptionsProps) -> Html {
         .collect()
 }
 
-/// Energy (y) against time (x) of one epoch, a point per power limit joined in limit order; the point with
-/// the least energy is marked.
-fn curve_chart(c: &PowerLimitCurve, gpu_name: &str) -> Html {
+/// Energy (y) against time (x) of one epoch, a point per power limit joined in limit order; point `best`
+/// (the least energy) is marked.
+fn curve_chart(c: &PowerLimitCurve, gpu_name: &str, best: Option<usize>) -> Html {
     let (width, height, pad) = (600.0, 240.0, 44.0);
     let span = |v: &[f64]| {
         let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
@@ -134,7 +135,6 @@ fn curve_chart(c: &PowerLimitCurve, gpu_name: &str) -> Html {
     let (y0, y1) = span(&c.epoch_energy_j);
     let x = |s: f64| pad + (s - x0) / (x1 - x0) * (width - 2.0 * pad);
     let y = |j: f64| height - pad - (j - y0) / (y1 - y0) * (height - 2.0 * pad);
-    let best = c.best_energy().map(|b| b.0);
     let labelled = std::cell::RefCell::new(Vec::<(f64, f64)>::new());
     let line = c
         .epoch_s
