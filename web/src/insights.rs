@@ -37,7 +37,7 @@ fn select_value(e: &Event) -> String {
 /// Every GPU of the catalogue ranked by the consensus of the chosen criterion.
 #[component]
 pub fn Ranking(p: &InsightProps) -> Html {
-    let (catalog, cal, state) = (p.catalog.0, p.calibration.0, &p.state);
+    let (catalog, state) = (p.catalog.0, &p.state);
     let s = &p.resolved.scenario;
     let criterion = Criterion::ALL.into_iter().find(|c| c.as_str() == state.rank_by).unwrap_or(Criterion::Energy);
     let filter = Filter {
@@ -50,7 +50,9 @@ pub fn Ranking(p: &InsightProps) -> Html {
         },
         fits_memory: state.rank_fits,
     };
-    let table = rank::rank_all(catalog, cal, s, &filter);
+    // Only when the scenario, the filter or the calibration changed: not on every keystroke in the GPU
+    // picker's filter box, a ranking criterion, an export or an opened profile.
+    let table = use_memo((s.clone(), filter, p.calibration), move |(s, f, c)| rank::rank_all(catalog, c.0, s, f));
     let (ranked, missing) = rank::sorted_by(&table, criterion);
     let need = rank::training_memory_gb(s, catalog);
     let on = |what: &'static str| {
