@@ -48,6 +48,8 @@ pub struct Options {
 pub struct Outcome {
     /// The exit code to return (the command's, or 128 + signal).
     pub exit_code: i32,
+    /// The signal that killed the command, if one did.
+    pub killed_by: Option<nix::sys::signal::Signal>,
     /// Where the profile was written.
     pub written_to: PathBuf,
     /// The profile.
@@ -555,7 +557,8 @@ pub fn record(
             );
         }
     };
-    Ok(Outcome { exit_code, written_to, profile })
+    let killed_by = exit_status.signal().and_then(|s| nix::sys::signal::Signal::try_from(s).ok());
+    Ok(Outcome { exit_code, killed_by, written_to, profile })
 }
 
 #[cfg(test)]

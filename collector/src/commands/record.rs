@@ -120,11 +120,7 @@ pub fn run(args: &RecordArgs) -> anyhow::Result<ExitCode> {
         },
         p.epochs.len(),
         outcome.exit_code,
-        // Exit codes above 128 are the shell's convention for "killed by signal code − 128".
-        match outcome.exit_code.checked_sub(128).map(nix::sys::signal::Signal::try_from) {
-            Some(Ok(sig)) if outcome.exit_code > 128 => format!(" (killed by {sig})"),
-            _ => String::new(),
-        }
+        outcome.killed_by.map_or(String::new(), |sig| format!(" (killed by {sig})"))
     );
     Ok(ExitCode::from(outcome.exit_code.clamp(0, 255) as u8))
 }
