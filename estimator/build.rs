@@ -48,6 +48,10 @@ fn main() {
         fs::write(Path::new(&out).join(file), minify(&text)).expect("write OUT_DIR");
     }
     let dir = data.join("models");
+    let backbone = dir.join("backbone.json");
+    println!("cargo:rerun-if-changed={}", backbone.display());
+    let text = fs::read_to_string(&backbone).unwrap_or_else(|e| panic!("{}: {e}", backbone.display()));
+    fs::write(Path::new(&out).join("backbone.json"), minify(&text)).expect("write OUT_DIR");
     let texts: Vec<String> = MODELS
         .iter()
         .map(|m| {

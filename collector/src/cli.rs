@@ -62,6 +62,9 @@ pub enum Command {
         /// Folder of profiles.
         #[arg(long, default_value = "data/profiles")]
         profiles: PathBuf,
+        /// The measured throughput benchmarks (`wattcast import benchmarks`).
+        #[arg(long, default_value = "data/benchmarks/throughput.json")]
+        benchmarks: PathBuf,
         /// Data folder to write into.
         #[arg(long, default_value = "data")]
         out: PathBuf,
@@ -71,6 +74,9 @@ pub enum Command {
         /// Folder of profiles.
         #[arg(long, default_value = "data/profiles")]
         profiles: PathBuf,
+        /// The measured throughput benchmarks (`wattcast import benchmarks`).
+        #[arg(long, default_value = "data/benchmarks/throughput.json")]
+        benchmarks: PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -122,11 +128,26 @@ pub enum ImportCommand {
         #[arg(long, default_value = "data/profiles/zeus")]
         out: PathBuf,
     },
+    /// Maintainers: build data/benchmarks/throughput.json from Lambda's, NeuSight's and MLPerf's tables.
+    Benchmarks {
+        /// The folder holding `lambda/`, `neusight/` and `mlperf/`.
+        #[arg(long, default_value = "../shared/bench-data")]
+        from: PathBuf,
+        /// Output file.
+        #[arg(long, default_value = "data/benchmarks/throughput.json")]
+        out: PathBuf,
+        /// Data version to stamp on the file.
+        #[arg(long, default_value = crate::commands::import::DATA_VERSION)]
+        data_version: String,
+    },
     /// Build data/gpus.json, data/architectures.json and data/regions.json.
     Catalog {
         /// The folder holding `catalog-facts/` and `anchor-data/`.
         #[arg(long, default_value = "../shared")]
         from: PathBuf,
+        /// The project's own table of GPU specs that `gpus.csv` leaves empty (each row with its source).
+        #[arg(long, default_value = "collector/facts/gpu-tensor-peaks.csv")]
+        supplement: PathBuf,
         /// Output folder.
         #[arg(long, default_value = "data")]
         out: PathBuf,

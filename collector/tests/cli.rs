@@ -28,17 +28,26 @@ fn estimate_json_has_the_documented_shape() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["data_version"].is_string());
     let rows = v["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 2 * 7);
+    assert_eq!(rows.len(), 2 * 8);
     for key in ["gpu", "method", "energy_kwh", "low_kwh", "high_kwh", "duration_h", "co2e_kg", "cost", "warnings"] {
         assert!(rows.iter().all(|r| r.get(key).is_some()), "missing {key}");
     }
-    let methods: Vec<&str> = rows[..7].iter().map(|r| r["method"].as_str().unwrap()).collect();
-    assert_eq!(methods, ["pre-power", "pre-epoch", "step-power", "step-epoch", "mlco2", "green-algorithms", "flops"]);
+    let methods: Vec<&str> = rows[..8].iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(
+        methods,
+        ["headline", "pre-power", "pre-epoch", "step-power", "step-epoch", "mlco2", "green-algorithms", "flops"]
+    );
+    // Each GPU's headline row, and only it, says so.
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.get("headline").is_some(), i % 8 == 0, "{r}");
+    }
+    assert_eq!(rows[0]["headline"], true);
+    assert!(rows[0]["evidence"].as_str().unwrap().contains("power limit"));
     // 400 W × 10 h (ML CO2 Impact) for the A100.
-    let mlco2 = &rows[4];
+    let mlco2 = &rows[5];
     assert_eq!((mlco2["gpu"].as_str(), mlco2["energy_kwh"].as_f64()), (Some("nvidia-a100-sxm4-80gb"), Some(4.0)));
     // The paper's methods carry an interval and their evidence.
-    let pre = &rows[0];
+    let pre = &rows[1];
     assert!(pre["low_kwh"].as_f64().unwrap() < pre["energy_kwh"].as_f64().unwrap());
     assert!(pre["high_kwh"].as_f64().unwrap() > pre["energy_kwh"].as_f64().unwrap());
     assert!(pre["evidence"].as_str().unwrap().contains("measured runs"));

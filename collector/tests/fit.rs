@@ -22,7 +22,9 @@ fn committed_models_calibration_and_accuracy_report_equal_a_fresh_fit() {
         s.spawn(|| run(&["fit", "--out", &d]));
         s.spawn(|| run(&["eval", "--markdown", &md]));
     });
-    for name in ["models/pre-power.json", "models/pre-epoch.json", "models/duration.json", "calibration.json"] {
+    for name in
+        ["models/pre-power.json", "models/pre-epoch.json", "models/duration.json", "models/backbone.json", "calibration.json"]
+    {
         let fresh = std::fs::read(dir.join(name)).unwrap();
         let committed = std::fs::read(root().join("data").join(name)).unwrap();
         assert!(fresh == committed, "data/{name} differs from a fresh `wattcast fit`: run it and commit the result");
@@ -73,4 +75,34 @@ fn accuracy_targets_hold_on_the_committed_data() {
     // The baseline overestimates, as the paper found (TDP × hours MAPE 60.7 % on its runs).
     let r = result(&cal, "mlco2", "all");
     assert!(f(&r, "bias_pct") > 30.0, "mlco2: {r}");
+}
+
+/// Issue 11's targets that hold, as measured (docs/accuracy.md); the ones that do not are in the note and
+/// in docs/methods.md, not here.
+#[test]
+fn held_out_throughput_and_power_targets_hold_on_the_committed_data() {
+    let cal: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("data/calibration.json")).unwrap()).unwrap();
+    let f = |r: &serde_json::Value, k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+    // Throughput with the GPU held out, over ≥ 25 GPUs of the benchmark rows.
+    let r = result(&cal, "throughput", "leave-gpu-out");
+    assert!(r["n_gpus"].as_u64().unwrap() >= 25, "{r}");
+    assert!(f(&r, "mape_pct") <= 16.0, "throughput leave-gpu-out: {r}");
+    // Picking a GPU by time: rank correlation and regret.
+    assert!(f(&r, "spearman_median") >= 0.9 && f(&r, "top1_regret_median_pct") <= 5.0, "{r}");
+    // 80 % intervals cover 70–90 % of held-out rows.
+    for p in ["leave-gpu-out", "leave-pair-out", "leave-both-out"] {
+        let r = result(&cal, "throughput", p);
+        let c = f(&r, "coverage_80_pct");
+        assert!((70.0..=90.0).contains(&c), "throughput {p}: coverage {c}");
+    }
+    for p in ["leave-gpu-out", "leave-pair-out", "leave-both-out"] {
+        let r = result(&cal, "power-fraction", p);
+        assert!(f(&r, "mape_pct") <= 30.0, "power-fraction {p}: {r}");
+        let c = f(&r, "coverage_80_pct");
+        assert!((70.0..=90.0).contains(&c), "power-fraction {p}: coverage {c}");
+    }
+    // With the measured duration, the headline's energy error is its power error: ≤ 25 % with a GPU held out.
+    let r = result(&cal, "headline", "leave-gpu-out");
+    assert!(f(&r, "mape_pct") <= 25.0, "headline leave-gpu-out: {r}");
 }

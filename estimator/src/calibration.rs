@@ -196,6 +196,8 @@ pub struct Calibration {
     pub duration: FittedModel,
     /// The summary.
     pub summary: CalibrationSummary,
+    /// The time × power backbone (throughput, power fraction, held-out bands), when loaded.
+    pub backbone: Option<crate::backbone::Backbone>,
     /// Whether the three models share one kernel (same support, standardisation and width), so one kernel
     /// row per input serves all three predictions and one factorisation all three refits.
     shared_kernel: bool,
@@ -205,7 +207,7 @@ impl Calibration {
     /// The calibration of three fitted models and a summary.
     pub fn new(power: FittedModel, energy: FittedModel, duration: FittedModel, summary: CalibrationSummary) -> Self {
         let shared_kernel = power.shares_kernel_with(&energy) && power.shares_kernel_with(&duration);
-        Calibration { power, energy, duration, summary, shared_kernel }
+        Calibration { power, energy, duration, summary, backbone: None, shared_kernel }
     }
 
     /// Whether one kernel row serves the three models (see [`FittedModel::shares_kernel_with`]).
@@ -234,12 +236,15 @@ impl Calibration {
                 model.support.clone_from(&power.support);
             }
         }
-        Ok(Calibration::new(
+        let mut cal = Calibration::new(
             power,
             energy,
             duration,
             parse_summary(include_str!(concat!(env!("OUT_DIR"), "/calibration.json")))?,
-        ))
+        );
+        cal.backbone =
+            Some(crate::backbone::Backbone::from_json(include_str!(concat!(env!("OUT_DIR"), "/backbone.json")))?);
+        Ok(cal)
     }
 }
 
@@ -279,6 +284,7 @@ completed epochs to calibrate the regressions"
         let [power, energy, duration]: [FittedModel; 3] =
             refitted.and_then(|v| v.try_into().ok()).ok_or_else(|| "the model could not be refitted".to_string())?;
         let mut out = Calibration::new(power, energy, duration, self.summary.clone());
+        out.backbone.clone_from(&self.backbone);
         for m in [&mut out.power, &mut out.energy, &mut out.duration] {
             match m.diagnostics.runs_per_gpu.iter_mut().find(|(g, _)| *g == r.gpu_id) {
                 Some(e) => e.1 += 1,
@@ -300,13 +306,16 @@ mod tests {
     use crate::fit::FeatureInput;
 
     fn committed() -> Calibration {
-        Calibration::from_json(
+        let mut cal = Calibration::from_json(
             include_str!("../../data/models/pre-power.json"),
             include_str!("../../data/models/pre-epoch.json"),
             include_str!("../../data/models/duration.json"),
             include_str!("../../data/calibration.json"),
         )
-        .unwrap()
+        .unwrap();
+        cal.backbone =
+            Some(crate::backbone::Backbone::from_json(include_str!("../../data/models/backbone.json")).unwrap());
+        cal
     }
 
     #[test]

@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::fit::backbone::{composed_coverage, coverage_pct, HeldOut, Origin, ProtocolRun};
+use crate::fit::mixed::Holdout;
 use crate::fit::{cross_predict, folds, gpu_folds, FitResult, FittedModel, RunPoint, Target, FOLDS, SEED};
 use crate::methods::step::{step_epoch, step_power, StableConfig};
 use crate::methods::workload::{FLOPS_UTILISATION, TRAINING_FLOPS_FACTOR};
@@ -43,6 +45,20 @@ pub struct EvalResult {
     /// STEP only: scored runs within ±5 %.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_within_5pct: Option<usize>,
+    /// Distinct GPUs among the scored rows (backbone protocols).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_gpus: Option<usize>,
+    /// Share of scored rows inside their 80 % interval, computed without their own group, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage_80_pct: Option<f64>,
+    /// Picking a GPU: median over workloads measured on ≥ 3 GPUs of the Spearman correlation between
+    /// predicted and measured (energy, or time for `throughput`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spearman_median: Option<f64>,
+    /// Picking a GPU: median over those workloads of (measured value of the GPU ranked first ÷ the lowest
+    /// measured − 1), %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top1_regret_median_pct: Option<f64>,
 }
 
 /// Leave-one-GPU-out detail: one GPU held out.
@@ -116,7 +132,126 @@ fn summarise(
         mlco2_rmse_kj: finite(rmse(&mut base.iter().map(|(p, t)| (p - t) * (p - t)))),
         n_not_stable: None,
         n_within_5pct: None,
+        n_gpus: None,
+        coverage_80_pct: None,
+        spearman_median: None,
+        top1_regret_median_pct: None,
     }
+}
+
+/// The protocol id of a backbone holdout (with `-predicted-duration` added where it applies).
+pub fn holdout_id(h: Holdout) -> &'static str {
+    match h {
+        Holdout::Workload => "leave-workload-out",
+        Holdout::Gpu => "leave-gpu-out",
+        Holdout::Both => "leave-both-out",
+        Holdout::Pair => "leave-pair-out",
+    }
+}
+
+/// Spearman rank correlation (average ranks for ties); `None` under 3 values or with a constant side.
+pub fn spearman(a: &[f64], b: &[f64]) -> Option<f64> {
+    fn ranks(v: &[f64]) -> Vec<f64> {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0.0; v.len()];
+        let mut i = 0;
+        while i < idx.len() {
+            let mut j = i;
+            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+                j += 1;
+            }
+            for k in i..=j {
+                r[idx[k]] = (i + j) as f64 / 2.0;
+            }
+            i = j + 1;
+        }
+        r
+    }
+    if a.len() < 3 || a.len() != b.len() {
+        return None;
+    }
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = a.len() as f64;
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = ra.iter().map(|x| (x - ma) * (x - ma)).sum();
+    let vb: f64 = rb.iter().map(|y| (y - mb) * (y - mb)).sum();
+    (va > 0.0 && vb > 0.0).then(|| cov / (va * vb).sqrt())
+}
+
+/// Picking a GPU: per group (a workload), the GPUs' (predicted, measured) costs; median Spearman and median
+/// top-1 regret over the groups with ≥ 3 GPUs.
+pub fn picking(groups: &std::collections::BTreeMap<String, Vec<(f64, f64)>>) -> (Option<f64>, Option<f64>) {
+    let mut rho = Vec::new();
+    let mut regret = Vec::new();
+    for v in groups.values().filter(|v| v.len() >= 3) {
+        let (p, m): (Vec<f64>, Vec<f64>) = v.iter().copied().unzip();
+        if let Some(r) = spearman(&p, &m) {
+            rho.push(r);
+        }
+        let first = v.iter().min_by(|a, b| a.0.total_cmp(&b.0)).map(|x| x.1);
+        let best = m.iter().copied().fold(f64::INFINITY, f64::min);
+        if let Some(f) = first {
+            regret.push((f / best - 1.0) * 100.0);
+        }
+    }
+    let med = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| crate::fit::quantile(&v, 0.5))
+    };
+    (med(rho), med(regret))
+}
+
+/// One backbone quantity under one protocol: percentage errors, bias, coverage and GPU picking.
+fn backbone_row(method: &str, protocol: &str, rows: &[HeldOut], holdout: Holdout, cost: fn(&HeldOut) -> (f64, f64), energy: bool) -> EvalResult {
+    let scored: Scored = rows
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (i.to_string(), h.predicted, h.measured))
+        .collect();
+    let mut r = summarise(method, protocol, &scored, &std::collections::HashMap::new());
+    if !energy {
+        r.rmse_kj = None;
+    }
+    r.mlco2_rmse_kj = None;
+    r.n_gpus = Some(rows.iter().map(|h| h.gpu.as_str()).collect::<std::collections::BTreeSet<_>>().len());
+    r.coverage_80_pct = coverage_pct(rows, holdout);
+    if holdout == Holdout::Gpu {
+        let mut groups: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+        for h in rows {
+            groups.entry(h.config.clone()).or_default().push(cost(h));
+        }
+        (r.spearman_median, r.top1_regret_median_pct) = picking(&groups);
+    }
+    r
+}
+
+/// The backbone's rows: `throughput` on the benchmark rows (time ranking for picking), `power-fraction` on
+/// the profiles, `headline` energy on the profiles at the default limit with the measured and with the
+/// predicted duration.
+pub fn backbone_results(runs: &[(Holdout, ProtocolRun)]) -> Vec<EvalResult> {
+    let mut out = Vec::new();
+    for (h, run) in runs {
+        let protocol = holdout_id(*h);
+        let bench: Vec<HeldOut> = run.throughput.iter().filter(|x| matches!(x.origin, Origin::Bench(_))).cloned().collect();
+        // Faster is cheaper: rank by time (1 ÷ throughput).
+        out.push(backbone_row("throughput", protocol, &bench, *h, |x| (1.0 / x.predicted, 1.0 / x.measured), false));
+        out.push(backbone_row("power-fraction", protocol, &run.power, *h, |x| (x.predicted, x.measured), false));
+        out.push(backbone_row("headline", protocol, &run.energy_measured_duration, *h, |x| (x.predicted, x.measured), true));
+        let mut e = backbone_row(
+            "headline",
+            &format!("{protocol}-predicted-duration"),
+            &run.energy_predicted_duration,
+            *h,
+            |x| (x.predicted, x.measured),
+            true,
+        );
+        // The interval shown is composed from the power and throughput bands: check that one.
+        e.coverage_80_pct = composed_coverage(&run.energy_predicted_duration, &run.power, &bench, *h);
+        out.push(e);
+    }
+    out
 }
 
 /// `None` for NaN and infinities (no runs scored): unknown is not zero.

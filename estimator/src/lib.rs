@@ -12,6 +12,8 @@
 //! assert_eq!(mlco2.energy_kwh, Some(4.0)); // 400 W × 10 h
 //! ```
 
+pub mod backbone;
+pub mod bench;
 pub mod calibration;
 pub mod catalog;
 pub mod error;

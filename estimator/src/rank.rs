@@ -1,15 +1,16 @@
-//! Consensus across methods, and every GPU of the catalogue ranked for one workload.
+//! Every GPU of the catalogue ranked for one workload, by its headline estimate.
 //!
-//! The consensus of a GPU is the median of every method that gives a number; its spread is the lowest
-//! and highest of them. (Not the fitted methods alone: far from their calibration data they regress to
-//! the data's mean, and the median of all methods is the more robust summary.) Ranking estimates
-//! every method for every GPU that passes the filters, then sorts by the consensus of a criterion.
+//! A GPU's value on a criterion is its headline estimate (`MethodId::Headline`, device energy before
+//! PUE) with the headline's 80 % interval; where the headline cannot be made (a spec is missing), the
+//! median of the other methods on one basis (device energy: Green Algorithms, which includes PUE, is left
+//! out), flagged by `n_methods > 1`. Ranking estimates every method for every GPU that passes the
+//! filters, then sorts by a criterion.
 
 use serde::Serialize;
 
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu, Segment};
-use crate::methods::{estimate_all, Estimate};
+use crate::methods::{estimate_all, Estimate, MethodId};
 use crate::scenario::{ArchChoice, Scenario};
 
 /// What to rank by.
@@ -60,17 +61,41 @@ impl Criterion {
     }
 }
 
-/// The methods' agreement on one quantity for one GPU.
+/// One GPU's value on one quantity: the headline with its interval (`n_methods` 1), or the median and
+/// range of the other methods where the headline has no number.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Consensus {
-    /// Median of the methods used.
+    /// The headline value (or the median of the methods used).
     pub value: f64,
-    /// Lowest of them.
+    /// Low end of the interval (or the lowest method).
     pub low: f64,
-    /// Highest of them.
+    /// High end (or the highest method).
     pub high: f64,
-    /// How many methods.
+    /// How many methods: 1 for the headline.
     pub n_methods: usize,
+}
+
+/// The headline's value on a criterion, with its 80 % interval (the energy interval's factors carried
+/// over to CO2e and cost, which scale with energy; time has no interval here). Falls back to
+/// [`consensus`] over the methods on the device-energy basis when the headline has no number.
+pub fn headline_value(rows: &[&Estimate], criterion: Criterion) -> Option<Consensus> {
+    let h = rows.iter().find(|e| e.method == MethodId::Headline);
+    if let Some(h) = h {
+        if let Some(v) = criterion.of(h) {
+            let (lo, hi) = match (h.energy_kwh, h.low_kwh, h.high_kwh, criterion) {
+                (_, _, _, Criterion::Time) => (1.0, 1.0),
+                (Some(e), Some(l), Some(u), _) if e > 0.0 => (l / e, u / e),
+                _ => (1.0, 1.0),
+            };
+            return Some(Consensus { value: v, low: v * lo, high: v * hi, n_methods: 1 });
+        }
+    }
+    let others: Vec<&Estimate> = rows
+        .iter()
+        .copied()
+        .filter(|e| e.method != MethodId::Headline && !e.method.includes_pue())
+        .collect();
+    consensus(&others, criterion)
 }
 
 /// Consensus of one quantity over one GPU's estimates.
@@ -158,10 +183,10 @@ pub fn rank_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario, filte
             let mine: Vec<&Estimate> = rows.iter().filter(|e| e.gpu == g.id).collect();
             Ranked {
                 gpu: g.id.clone(),
-                energy_kwh: consensus(&mine, Criterion::Energy),
-                duration_h: consensus(&mine, Criterion::Time),
-                co2e_kg: consensus(&mine, Criterion::Co2e),
-                cost: consensus(&mine, Criterion::Cost),
+                energy_kwh: headline_value(&mine, Criterion::Energy),
+                duration_h: headline_value(&mine, Criterion::Time),
+                co2e_kg: headline_value(&mine, Criterion::Co2e),
+                cost: headline_value(&mine, Criterion::Cost),
             }
         })
         .collect()
@@ -213,7 +238,27 @@ mod tests {
             cost: None,
             warnings: vec![],
             evidence: None,
+            headline: method == MethodId::Headline,
         }
+    }
+
+    #[test]
+    fn ranking_uses_the_headline_and_its_interval() {
+        let mut h = est(MethodId::Headline, Some(4.0));
+        (h.low_kwh, h.high_kwh, h.co2e_kg) = (Some(2.0), Some(8.0), Some(1.0));
+        let rows = [h, est(MethodId::Mlco2, Some(10.0)), est(MethodId::PreEpoch, Some(1.0))];
+        let refs: Vec<&Estimate> = rows.iter().collect();
+        let e = headline_value(&refs, Criterion::Energy).unwrap();
+        assert_eq!((e.value, e.low, e.high, e.n_methods), (4.0, 2.0, 8.0, 1));
+        // CO2e scales with energy: the same factors (0.5, 2).
+        let c = headline_value(&refs, Criterion::Co2e).unwrap();
+        assert_eq!((c.value, c.low, c.high), (1.0, 0.5, 2.0));
+        // Without a headline number: the median of the other methods on the device basis (Green Algorithms,
+        // which includes PUE, left out): {10, 1} → 5.5.
+        let rows = [est(MethodId::Headline, None), est(MethodId::Mlco2, Some(10.0)), est(MethodId::PreEpoch, Some(1.0)), est(MethodId::GreenAlgorithms, Some(100.0))];
+        let refs: Vec<&Estimate> = rows.iter().collect();
+        let e = headline_value(&refs, Criterion::Energy).unwrap();
+        assert_eq!((e.value, e.n_methods), (5.5, 2));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::error::QueryError;
@@ -17,7 +17,8 @@ use crate::query::ScenarioQuery;
 pub const LINK_VERSION: &str = "1";
 
 /// Numeric precision of training; picks the peak FLOP/s the FLOPs model uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// FP32 on CUDA cores (no tensor cores).

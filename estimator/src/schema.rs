@@ -4,6 +4,7 @@
 
 use schemars::{schema_for, Schema};
 
+use crate::bench::BenchmarkSet;
 use crate::catalog::{ArchCatalog, GpuCatalog, RegionCatalog};
 use crate::profile::{Profile, ProfileBundle};
 
@@ -13,6 +14,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("gpus.schema.json", schema_for!(GpuCatalog)),
         ("architectures.schema.json", schema_for!(ArchCatalog)),
         ("regions.schema.json", schema_for!(RegionCatalog)),
+        ("benchmarks.schema.json", schema_for!(BenchmarkSet)),
         ("profile.schema.json", schema_for!(Profile)),
         ("profile-bundle.schema.json", schema_for!(ProfileBundle)),
     ]
@@ -24,6 +26,7 @@ pub fn schema_file_for(data_file: &str) -> Option<&'static str> {
         "gpus.json" => Some("gpus.schema.json"),
         "architectures.json" => Some("architectures.schema.json"),
         "regions.json" => Some("regions.schema.json"),
+        "benchmarks/throughput.json" => Some("benchmarks.schema.json"),
         _ => None,
     }
 }

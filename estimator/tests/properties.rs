@@ -57,7 +57,7 @@ proptest! {
         }
     }
 
-    /// With the run's wall-clock hours given, the power-based methods draw n_gpus times the power for the
+    /// With the run's wall-clock hours given, the power-based methods (the headline among them) draw n_gpus times the power for the
     /// same hours; the per-sample methods do not depend on how many GPUs share the work.
     #[test]
     fn n_gpus_scales_each_method_as_its_formula_says(arch in 0usize..1000, gpu in 0usize..1000, n in 2u32..64, hours in 0.1f64..1000.0) {
@@ -66,7 +66,7 @@ proptest! {
         prop_assert_eq!(one.len(), many.len());
         for ((m, x), (_, y)) in one.iter().zip(&many) {
             match m {
-                MethodId::Mlco2 | MethodId::GreenAlgorithms | MethodId::PrePower | MethodId::StepPower => {
+                MethodId::Headline | MethodId::Mlco2 | MethodId::GreenAlgorithms | MethodId::PrePower | MethodId::StepPower => {
                     prop_assert!(close(*y, *x * f64::from(n)), "{:?}: {} kWh on 1 GPU, {} on {}", m, x, y, n)
                 }
                 MethodId::PreEpoch | MethodId::StepEpoch | MethodId::Flops => {

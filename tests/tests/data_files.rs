@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use estimator::bench::BenchmarkSet;
 use estimator::catalog::{ArchCatalog, GpuCatalog, RegionCatalog};
 
 fn root() -> PathBuf {
@@ -27,6 +28,7 @@ fn data_files_validate_against_their_schemas_and_round_trip() {
         ("gpus.json", round_trip::<GpuCatalog> as fn(&serde_json::Value) -> serde_json::Value),
         ("architectures.json", round_trip::<ArchCatalog>),
         ("regions.json", round_trip::<RegionCatalog>),
+        ("benchmarks/throughput.json", round_trip::<BenchmarkSet>),
     ] {
         let schema_name = estimator::schema::schema_file_for(file).expect("known file");
         let schema = read_json(&data.join("schema/v1").join(schema_name));

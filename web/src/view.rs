@@ -429,6 +429,7 @@ pub fn Methods(p: &MethodsProps) -> Html {
     };
     let why = |m: MethodId| {
         match m {
+        MethodId::Headline => "The time × power model: throughput from a measured benchmark of this workload on this GPU, or predicted from the GPU's specs; mean power a fitted fraction of the power limit; the interval is 80 % of held-out errors for a case like this one.",
         MethodId::PrePower => "Kernel ridge regression (RBF) of mean power ÷ power limit on architecture, run and GPU features (arXiv 2307.05520, PRE), × the duration.",
         MethodId::PreEpoch => "The same regression of energy per training sample, × samples × epochs: needs no duration.",
         MethodId::StepPower => "Measured runs of this architecture on this GPU: the power after it became stable (online detector), × the duration at their throughput (STEP).",
@@ -439,6 +440,7 @@ pub fn Methods(p: &MethodsProps) -> Html {
     }
     };
     let protocol = |m: MethodId| match m {
+        MethodId::Headline => ("leave-pair-out-predicted-duration", "leave-gpu-out-predicted-duration"),
         MethodId::PrePower | MethodId::PreEpoch => ("kfold-predicted-duration", "leave-gpu-out-predicted-duration"),
         MethodId::StepPower | MethodId::StepEpoch => ("observe-25", "observe-50"),
         _ => ("all", "all"),

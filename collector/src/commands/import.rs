@@ -7,17 +7,18 @@ use anyhow::Context;
 use estimator::Catalog;
 
 use super::{to_pretty_json, write_atomic};
-use crate::import::{catalog, regions};
+use crate::import::{bench, catalog, regions};
 use crate::profiles::{read_text, write};
 
 /// Data version stamped on generated files unless `--data-version` says otherwise.
-pub const DATA_VERSION: &str = "2026.11.26";
+pub const DATA_VERSION: &str = "2026.12.01";
 
 /// Builds the three catalogue files.
-pub fn catalog(from: &Path, out: &Path, data_version: &str) -> anyhow::Result<ExitCode> {
+pub fn catalog(from: &Path, supplement: &Path, out: &Path, data_version: &str) -> anyhow::Result<ExitCode> {
     let facts = from.join("catalog-facts");
     let anchor = from.join("anchor-data");
-    let gpus = catalog::gpus_from_csv(&read_text(&facts.join("gpus.csv"))?, data_version)?;
+    let mut gpus = catalog::gpus_from_csv(&read_text(&facts.join("gpus.csv"))?, data_version)?;
+    catalog::supplement_gpus(&mut gpus, &read_text(supplement)?)?;
     let archs = catalog::architectures_from_csv(&read_text(&facts.join("architectures.csv"))?, data_version)?;
     let (countries, ga_ci, ga_pue, cc, mlco2) = (
         read_text(&anchor.join("carbontracker/carbon-intensities.csv"))?,
@@ -53,6 +54,51 @@ pub fn catalog(from: &Path, out: &Path, data_version: &str) -> anyhow::Result<Ex
         regions.regions.len(),
         regions.pue_defaults.len(),
         out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wattcast import benchmarks`: the measured throughput tables → `data/benchmarks/throughput.json`.
+pub fn benchmarks(from: &Path, out: &Path, data_version: &str) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded()?;
+    let read = |rel: &str| read_text(&from.join(rel));
+    let mut lambda_texts = Vec::new();
+    for (gen, prec) in [("v0", "fp16"), ("v0", "fp32"), ("v1", "fp16"), ("v1", "fp32"), ("v2", "fp16"), ("v2", "fp32")] {
+        let (tp, bs) = if gen == "v2" {
+            (format!("lambda/v2/pytorch-train-throughput-v2-{prec}.csv"), None)
+        } else {
+            (
+                format!("lambda/{gen}/pytorch-train-throughput-{prec}.csv"),
+                Some(format!("lambda/{gen}/pytorch-train-bs-{prec}.csv")),
+            )
+        };
+        lambda_texts.push((gen, prec, read(&tp)?, bs.map(|b| read(&b)).transpose()?));
+    }
+    let v2_batches = read("lambda/v2/batch-sizes.csv")?;
+    let neusight = read("neusight/train-latency.csv")?;
+    let mlperf = read("mlperf/training-v3.0-v3.1-runs.csv")?;
+    let sources = bench::BenchSources {
+        lambda: lambda_texts.iter().map(|(g, p, t, b)| (*g, *p, t.as_str(), b.as_deref())).collect(),
+        lambda_v2_batches: Some(&v2_batches),
+        neusight: Some(&neusight),
+        mlperf: Some(&mlperf),
+    };
+    let import = bench::benchmarks_from_sources(&sources, &catalog, data_version)?;
+    let set = import.set.context("no benchmark rows")?;
+    let text = to_pretty_json(&set)?;
+    estimator::bench::BenchmarkSet::from_json(&text).context("the generated benchmark set is invalid")?;
+    write_atomic(out, &text)?;
+    for ((label, why), n) in &import.skipped {
+        eprintln!("note: skipped {n} measurement(s) of {label}: {why}");
+    }
+    let gpus: std::collections::BTreeSet<_> = set.rows.iter().map(|r| r.gpu_id.as_str()).collect();
+    eprintln!(
+        "wrote {}: {} rows ({} measurements read), {} workloads, {} GPUs",
+        out.display(),
+        set.rows.len(),
+        import.n_raw,
+        set.workloads.len(),
+        gpus.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -23,15 +23,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Devices { json } => devices::run(json),
         Command::Validate { profiles, json } => validate::run(&profiles, json),
         Command::Merge { profiles, output } => validate::merge(&profiles, &output),
-        Command::Import(ImportCommand::Catalog { from, out, data_version }) => {
-            import::catalog(&from, &out, &data_version)
+        Command::Import(ImportCommand::Catalog { from, supplement, out, data_version }) => {
+            import::catalog(&from, &supplement, &out, &data_version)
+        }
+        Command::Import(ImportCommand::Benchmarks { from, out, data_version }) => {
+            import::benchmarks(&from, &out, &data_version)
         }
         Command::Import(ImportCommand::NvidiaSmi { csv, output, meta }) => import::nvidia_smi(&csv, &output, &meta),
         Command::Import(ImportCommand::Seaa { from, out }) => import::seaa(&from, &out),
         Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),
         Command::Schema { out } => schema::run(&out),
-        Command::Fit { profiles, out } => fit::run_fit(&profiles, &out),
-        Command::Eval { profiles, json, markdown } => fit::run_eval(&profiles, json, markdown.as_deref()),
+        Command::Fit { profiles, benchmarks, out } => fit::run_fit(&profiles, &benchmarks, &out),
+        Command::Eval { profiles, benchmarks, json, markdown } => {
+            fit::run_eval(&profiles, &benchmarks, json, markdown.as_deref())
+        }
     }
 }
 

@@ -73,6 +73,39 @@ pub fn gpus_from_csv(text: &str, data_version: &str) -> Result<GpuCatalog, Impor
     })
 }
 
+/// Fills specs that `gpus.csv` leaves empty from the project's own fact table
+/// (`collector/facts/gpu-tensor-peaks.csv`: dense tensor peaks and bandwidths read from vendor
+/// whitepapers and datasheets, one source per row). A cell that both tables give must agree, so the
+/// supplement can never silently override a sourced figure; the row's source is appended to the entry's.
+pub fn supplement_gpus(catalog: &mut GpuCatalog, text: &str) -> Result<(), ImportError> {
+    let table = Table::parse("gpu-tensor-peaks.csv", text)?;
+    for row in table.rows() {
+        let id = row.text("id")?;
+        let gpu = catalog
+            .gpus
+            .iter_mut()
+            .find(|g| g.id == id)
+            .ok_or_else(|| row.invalid("id", id, "no GPU with this id in gpus.csv"))?;
+        let fields: [(&str, &mut Option<f64>); 4] = [
+            ("fp16_tensor_tflops_dense", &mut gpu.fp16_tensor_tflops),
+            ("bf16_tensor_tflops_dense", &mut gpu.bf16_tensor_tflops),
+            ("tf32_tensor_tflops_dense", &mut gpu.tf32_tensor_tflops),
+            ("memory_bandwidth_gbs", &mut gpu.memory_bandwidth_gbs),
+        ];
+        for (column, slot) in fields {
+            let Some(v) = row.positive(column)? else { continue };
+            match *slot {
+                Some(old) if (old - v).abs() > 1e-9 * old.abs() => {
+                    return Err(row.invalid(column, &v.to_string(), &format!("gpus.csv already gives {old}")))
+                }
+                _ => *slot = Some(v),
+            }
+        }
+        gpu.source = format!("{}; {}", gpu.source, row.text("source")?);
+    }
+    Ok(())
+}
+
 /// Parses `architectures.csv`.
 pub fn architectures_from_csv(text: &str, data_version: &str) -> Result<ArchCatalog, ImportError> {
     let table = Table::parse("architectures.csv", text)?;
@@ -131,6 +164,24 @@ mod tests {
 gpu-a,NVIDIA,GeForce A,Ampere,consumer,2020,350,35.58,,,,24,936,10496,NVIDIA GeForce A,src-a,
 gpu-b,Google,TPU B,TPU,tpu-chip (cloud),,,,197,,,16,819,,,src-b,\"no power, \"\"quoted\"\"\"
 ";
+
+    #[test]
+    fn supplement_fills_empty_specs_and_refuses_conflicts() {
+        let mut c = gpus_from_csv(GPUS, "9").unwrap();
+        let sup = "id,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,tf32_tensor_tflops_dense,memory_bandwidth_gbs,source\n\
+                   gpu-a,71.2,71.2,35.6,,whitepaper\n";
+        supplement_gpus(&mut c, sup).unwrap();
+        let a = &c.gpus[0];
+        assert_eq!((a.fp16_tensor_tflops, a.tf32_tensor_tflops, a.memory_bandwidth_gbs), (Some(71.2), Some(35.6), Some(936.0)));
+        assert_eq!(a.source, "src-a; whitepaper");
+        let conflict = "id,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,tf32_tensor_tflops_dense,memory_bandwidth_gbs,source\n\
+                        gpu-a,,,,900,x\n";
+        let e = supplement_gpus(&mut c, conflict).unwrap_err().to_string();
+        assert!(e.contains("memory_bandwidth_gbs") && e.contains("\"900\"") && e.contains("936"), "{e}");
+        let unknown = "id,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,tf32_tensor_tflops_dense,memory_bandwidth_gbs,source\n\
+                       gpu-z,1,,,,x\n";
+        assert!(supplement_gpus(&mut c, unknown).unwrap_err().to_string().contains("\"gpu-z\""));
+    }
 
     #[test]
     fn gpus_rows_map_to_entries() {

@@ -3,6 +3,7 @@
 //! Each importer is a pure function from the source text to a typed catalogue; `wattcast import`
 //! reads the files and writes the JSON. Maintainer commands: a user's clone needs none of this.
 
+pub mod bench;
 pub mod catalog;
 pub mod meta;
 pub mod nvidia_smi;

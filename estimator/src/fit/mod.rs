@@ -8,6 +8,8 @@
 //! imputed with the training mean (0 after standardisation).
 
 pub mod linalg;
+pub mod backbone;
+pub mod mixed;
 
 use serde::{Deserialize, Serialize};
 
@@ -116,6 +118,14 @@ pub struct RunPoint {
     pub samples_seen: f64,
     /// Mean GPU utilisation, %, when measured.
     pub mean_utilisation_pct: Option<f64>,
+    /// Precision of the run (FP32 when the profile does not say).
+    pub precision: Precision,
+    /// GPUs in the run.
+    pub n_gpus: u32,
+    /// What one sample is (the architecture's unit; images when only an input size is known).
+    pub sample_unit: crate::catalog::SampleUnit,
+    /// A convolutional network (catalogue family `cnn`; an image model of unknown family counts as one).
+    pub conv: bool,
 }
 
 impl RunPoint {
@@ -594,6 +604,17 @@ pub fn run_point(p: &crate::profile::Profile, catalog: &Catalog) -> Option<RunPo
         mean_power_w: p.summary.mean_power_w,
         samples_seen: train * epochs,
         mean_utilisation_pct: p.summary.mean_utilisation_pct,
+        precision,
+        n_gpus: m.n_gpus.max(1),
+        conv: match m.arch_id.as_deref().and_then(|a| catalog.arch(a)) {
+            Some(a) => a.family == "cnn",
+            None => m.input_px.is_some(),
+        },
+        sample_unit: match m.arch_id.as_deref().and_then(|a| catalog.arch(a)) {
+            Some(a) => a.sample_unit,
+            None if m.input_px.is_some() => crate::catalog::SampleUnit::Image,
+            None => crate::catalog::SampleUnit::Token,
+        },
     })
 }
 
@@ -612,6 +633,10 @@ mod tests {
             mean_power_w: power,
             samples_seen: 1000.0,
             mean_utilisation_pct: None,
+            precision: Precision::Fp32,
+            n_gpus: 1,
+            sample_unit: crate::catalog::SampleUnit::Image,
+            conv: true,
         }
     }
 

@@ -168,7 +168,7 @@ mod tests {
         let g = gpu(Some(400.0), Some(100.0), None);
         let s = scenario(Some(10.0));
         let (c, cal) = (crate::Catalog::embedded().unwrap(), crate::calibration::Calibration::embedded().unwrap());
-        let pre = crate::methods::paper::PreInputs::new(&s, &work(), &g, &c, &cal);
+        let pre = crate::methods::paper::PreInputs::new(&s, &work(), None, &g, &c, &cal);
         let m = estimate_one(MethodId::Mlco2, &g, &s, &work(), &site(), &pre, &cal);
         // 8 kWh × 1.2 PUE × 500 g/kWh = 4.8 kg; cost 8 × 1.2 × 0.2 = 1.92.
         assert!(close(m.co2e_kg, 4.8));

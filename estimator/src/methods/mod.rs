@@ -3,6 +3,7 @@
 //! Invariant: an estimate that cannot be made is `energy_kwh: None` with a warning saying why, never 0.
 
 pub mod baselines;
+pub mod headline;
 pub mod paper;
 pub mod step;
 pub mod workload;
@@ -17,6 +18,9 @@ use crate::scenario::Scenario;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MethodId {
+    /// The headline: the time × power backbone (fitted power fraction × power limit × duration from
+    /// measured or predicted throughput), with held-out intervals.
+    Headline,
     /// PRE, power-based: regression-predicted mean power × duration.
     PrePower,
     /// PRE, energy-based: regression-predicted energy per sample × samples × epochs.
@@ -35,7 +39,8 @@ pub enum MethodId {
 
 impl MethodId {
     /// Every method, in display order.
-    pub const ALL: [MethodId; 7] = [
+    pub const ALL: [MethodId; 8] = [
+        MethodId::Headline,
         MethodId::PrePower,
         MethodId::PreEpoch,
         MethodId::StepPower,
@@ -48,6 +53,7 @@ impl MethodId {
     /// The id used in JSON, links and `data-method` attributes.
     pub fn as_str(self) -> &'static str {
         match self {
+            MethodId::Headline => "headline",
             MethodId::PrePower => "pre-power",
             MethodId::PreEpoch => "pre-epoch",
             MethodId::StepPower => "step-power",
@@ -61,6 +67,7 @@ impl MethodId {
     /// A short human label.
     pub fn label(self) -> &'static str {
         match self {
+            MethodId::Headline => "WattCast estimate",
             MethodId::PrePower => "PRE power",
             MethodId::PreEpoch => "PRE energy",
             MethodId::StepPower => "STEP power",
@@ -74,6 +81,7 @@ impl MethodId {
     /// The formula, as shown to users.
     pub fn formula(self) -> &'static str {
         match self {
+            MethodId::Headline => "n_gpus × fitted power fraction × power limit × samples × epochs ÷ throughput",
             MethodId::PrePower => "predicted mean power ÷ TDP × TDP × n_gpus × hours",
             MethodId::PreEpoch => "predicted J per sample × samples × epochs",
             MethodId::StepPower => "stable power of measured runs × hours",
@@ -118,6 +126,9 @@ pub struct Estimate {
     pub cost: Option<f64>,
     /// Why a number is missing or less certain.
     pub warnings: Vec<String>,
+    /// Whether this is the GPU's headline estimate (the one the page and the CLI lead with).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub headline: bool,
     /// What the estimate rests on ("fitted on 965 measured runs, 150 on this GPU"), for fitted methods.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
@@ -159,11 +170,12 @@ impl Site {
 pub fn estimate_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario) -> Vec<Estimate> {
     let site = Site::of(scenario, catalog);
     let work = workload::Workload::of(scenario, catalog);
+    let w = headline::workload_input(scenario, &work, catalog);
     let mut out = Vec::with_capacity(scenario.gpus.len() * MethodId::ALL.len());
     for gpu_id in &scenario.gpus {
         let Some(gpu) = catalog.gpu(gpu_id) else { continue };
         // Both PRE methods share the model inputs and the duration model's prediction: compute them once.
-        let pre = paper::PreInputs::new(scenario, &work, gpu, catalog, cal);
+        let pre = paper::PreInputs::new(scenario, &work, w.as_ref(), gpu, catalog, cal);
         for method in MethodId::ALL {
             out.push(estimate_one(method, gpu, scenario, &work, &site, &pre, cal));
         }
@@ -182,6 +194,7 @@ pub fn estimate_one(
     cal: &Calibration,
 ) -> Estimate {
     let (raw, evidence) = match method {
+        MethodId::Headline => headline::headline(scenario, gpu, cal, pre.workload(), work),
         MethodId::PrePower => paper::pre_power(pre, scenario, gpu, cal),
         MethodId::PreEpoch => paper::pre_epoch(pre, scenario, gpu, cal),
         MethodId::StepPower => paper::step(scenario, gpu, cal, false),
@@ -203,6 +216,7 @@ pub fn estimate_one(
         cost: raw.energy_kwh.zip(site.price_per_kwh).map(|(e, p)| e * overhead * p),
         warnings: raw.warnings,
         evidence,
+        headline: method == MethodId::Headline,
     }
 }
 

@@ -10,6 +10,7 @@
 
 use super::workload::Workload;
 use super::RawEstimate;
+use crate::backbone::WorkloadInput;
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu};
 use crate::eval::EvalResult;
@@ -97,6 +98,8 @@ struct PreDuration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreInputs {
     x: FeatureInput,
+    /// The workload as the time × power backbone sees it.
+    w: Option<WorkloadInput>,
     /// The kernel row the three models share, when they do (one set of exponentials instead of three).
     row: Option<Vec<f64>>,
     duration: PreDuration,
@@ -104,12 +107,35 @@ pub struct PreInputs {
 
 impl PreInputs {
     /// The inputs of a scenario on one GPU.
-    pub fn new(scenario: &Scenario, work: &Workload, gpu: &Gpu, catalog: &Catalog, cal: &Calibration) -> PreInputs {
+    pub fn new(
+        scenario: &Scenario,
+        work: &Workload,
+        w: Option<&WorkloadInput>,
+        gpu: &Gpu,
+        catalog: &Catalog,
+        cal: &Calibration,
+    ) -> PreInputs {
         let x = features(scenario, work, gpu, catalog);
         let row = if cal.shares_kernel() { cal.power.kernel_row(&x) } else { None };
-        let duration = match scenario.hours {
-            Some(h) => PreDuration { hours: h, estimated: false, factors: (1.0, 1.0), warnings: Vec::new() },
-            None => {
+        let backbone = cal.backbone.as_ref().zip(w).and_then(|(bb, w)| {
+            let (h, thr) = super::headline::duration(bb, scenario, gpu, w)?;
+            let (lo, hi) = bb.band("throughput", thr.case).map_or((1.0, 1.0), |b| b.factors());
+            let how = match &thr.measured_source {
+                Some(s) => format!("measured benchmark {s}"),
+                None => "throughput predicted from the GPU's specs".into(),
+            };
+            Some(PreDuration {
+                hours: h,
+                estimated: true,
+                // Slower than predicted = longer: the duration interval is the inverse of the throughput's.
+                factors: (1.0 / hi, 1.0 / lo),
+                warnings: vec![format!("duration from the time × power model ({how}; give \"hours\" to override)")],
+            })
+        });
+        let duration = match (scenario.hours, backbone) {
+            (Some(h), _) => PreDuration { hours: h, estimated: false, factors: (1.0, 1.0), warnings: Vec::new() },
+            (None, Some(d)) => d,
+            (None, None) => {
                 let per_gpu = crate::fmath::exp(predict(&cal.duration, &x, row.as_deref()));
                 let total = scenario.samples as f64 * f64::from(scenario.epochs);
                 let mut warnings = vec![
@@ -129,7 +155,12 @@ impl PreInputs {
                 }
             }
         };
-        PreInputs { x, row, duration }
+        PreInputs { x, w: w.cloned(), row, duration }
+    }
+
+    /// The workload as the backbone sees it (`None` without forward FLOPs).
+    pub fn workload(&self) -> Option<&WorkloadInput> {
+        self.w.as_ref()
     }
 
     /// One model's prediction for these inputs (from the shared kernel row when there is one).

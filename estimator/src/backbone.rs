@@ -1,0 +1,454 @@
+//! Time × power, the backbone of every pre-run estimate (`data/models/backbone.json`, written by
+//! `wattcast fit`):
+//!
+//! - **Throughput** (samples/s per GPU) comes, in this order, from a measured benchmark of this workload on
+//!   this GPU at this precision ([`MeasuredThroughput`], the benchmark rows of `data/benchmarks/`), or from a
+//!   regression of ln(achieved training TFLOP/s) on the GPU's specs for the precision (peak, bandwidth,
+//!   memory, segment, vendor), the workload (forward FLOPs per sample, image or token, batch per GPU) and
+//!   the measurement's software (Lambda generations, NeuSight, calibration profiles), with a workload
+//!   effect and a GPU effect ([`crate::fit::mixed`]). Multi-GPU throughput × the efficiency measured on
+//!   Lambda's 1/2/4/8-GPU rows ([`Scaling`]).
+//! - **Mean power** = a fitted fraction of the power limit (mean power ÷ limit of the measured profiles),
+//!   with the same structure, carried to unmeasured GPUs through their specs.
+//! - **Intervals** come from held-out residuals: [`ResidualBand`] per protocol, chosen by what the case
+//!   has been measured on ([`Case`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Gpu, SampleUnit, Segment};
+use crate::fit::mixed::FittedMixed;
+use crate::methods::workload::{peak_tflops, TRAINING_FLOPS_FACTOR};
+use crate::scenario::Precision;
+
+/// Format version of `data/models/backbone.json`.
+pub const BACKBONE_SCHEMA_VERSION: u32 = 1;
+
+/// Where a throughput measurement comes from: software and timing differ, so each has its own offset.
+/// Predictions are made for [`Software::Current`] (framework-default PyTorch 2.x, Lambda's latest tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Software {
+    /// Lambda v2 (NGC PyTorch 2.3–2.8): the reference.
+    Current,
+    /// Lambda v1 (mostly PyTorch 1.13).
+    LambdaV1,
+    /// Lambda v0 (PyTorch 1.4–1.10).
+    LambdaV0,
+    /// NeuSight step latencies (forward + backward only, FP32 with TF32 off).
+    NeuSight,
+    /// A calibration profile (a whole measured run: input pipeline, evaluation, logging included).
+    Profile,
+}
+
+impl Software {
+    /// Of a benchmark source id.
+    pub fn of_source(id: &str) -> Software {
+        match id {
+            "lambda-v0" => Software::LambdaV0,
+            "lambda-v1" => Software::LambdaV1,
+            "neusight" => Software::NeuSight,
+            _ => Software::Current,
+        }
+    }
+}
+
+/// Names of the throughput features, in order.
+pub const THROUGHPUT_FEATURES: [&str; 16] = [
+    "ln_peak_tflops",
+    "ln_bandwidth_gbs",
+    "ln_memory_gb",
+    "fp32",
+    "tf32",
+    "consumer",
+    "amd",
+    "conv",
+    "ln_peak_x_conv",
+    "ln_bandwidth_x_conv",
+    "ln_forward_gflops",
+    "ln_batch_per_gpu",
+    "sw_lambda_v1",
+    "sw_lambda_v0",
+    "sw_neusight",
+    "sw_profile",
+];
+
+/// Names of the power-fraction features, in order.
+pub const POWER_FEATURES: [&str; 8] = [
+    "limit_over_tdp",
+    "ln_tdp_w",
+    "ln_peak_tflops",
+    "ln_bandwidth_gbs",
+    "consumer",
+    "conv",
+    "ln_forward_gflops",
+    "ln_batch_per_gpu",
+];
+
+/// A workload as the backbone sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadInput {
+    /// Group key: the catalogue architecture, with the input size for images (`tv-resnet50@224`).
+    pub key: String,
+    /// Forward GFLOPs per sample.
+    pub forward_gflops: f64,
+    /// Image or token.
+    pub unit: SampleUnit,
+    /// A convolutional network (the catalogue's `cnn` family): convolutions use tensor cores far less
+    /// well than transformers' matrix products (ResNet-50 reaches 7 % of an H100's BF16 peak in Lambda's
+    /// benchmark, BERT-base 22 %), so the throughput model separates them.
+    pub conv: bool,
+    /// Batch per GPU (images or sequences), when known.
+    pub batch_per_gpu: Option<f64>,
+}
+
+impl WorkloadInput {
+    /// The group key of an architecture at an input size.
+    pub fn key_of(arch_id: &str, unit: SampleUnit, input_px: Option<u32>) -> String {
+        match (unit, input_px) {
+            (SampleUnit::Image, Some(px)) => format!("{arch_id}@{px}"),
+            _ => arch_id.to_string(),
+        }
+    }
+}
+
+/// Why the backbone cannot predict a case from specs: the input it lacked.
+pub fn missing_spec(gpu: &Gpu, precision: Precision) -> Option<String> {
+    if gpu_peak(gpu, precision).is_none() {
+        return Some(format!("no {precision} peak FLOP/s is known for {}", gpu.name));
+    }
+    if gpu.memory_bandwidth_gbs.is_none() {
+        return Some(format!("no memory bandwidth is known for {}", gpu.name));
+    }
+    if gpu.memory_gb.is_none() {
+        return Some(format!("no memory size is known for {}", gpu.name));
+    }
+    None
+}
+
+/// The precision a GPU actually trains at when asked for `precision`: BF16 falls back to FP16 where the
+/// GPU has no BF16 tensor cores (Volta, Turing), and FP16/TF32 to FP32 where it has no tensor figure
+/// (Pascal and older), with the sentence that says so.
+pub fn effective_precision(gpu: &Gpu, precision: Precision) -> (Precision, Option<String>) {
+    let has = |p: Precision| gpu_peak(gpu, p).is_some();
+    let chain: &[Precision] = match precision {
+        Precision::Bf16 => &[Precision::Bf16, Precision::Fp16, Precision::Fp32],
+        Precision::Fp16 => &[Precision::Fp16, Precision::Fp32],
+        Precision::Tf32 => &[Precision::Tf32, Precision::Fp32],
+        Precision::Fp32 => &[Precision::Fp32],
+    };
+    match chain.iter().copied().find(|p| has(*p)) {
+        Some(p) if p == precision => (p, None),
+        Some(p) => (p, Some(format!("{} has no {precision} tensor figure: estimated at {p}", gpu.name))),
+        None => (precision, None),
+    }
+}
+
+/// The peak the backbone uses: the dense tensor peak of the precision, or FP32 on CUDA cores; no fallback
+/// (a GPU without the figure cannot be predicted from specs, and the estimate says so).
+fn gpu_peak(gpu: &Gpu, precision: Precision) -> Option<f64> {
+    match peak_tflops(gpu, precision) {
+        (Some(p), None) => Some(p),
+        _ => None,
+    }
+}
+
+fn ln(x: f64) -> f64 {
+    crate::fmath::ln(x)
+}
+
+/// Throughput features of a case; `None` when a spec is missing ([`missing_spec`] says which).
+pub fn throughput_features(
+    gpu: &Gpu,
+    precision: Precision,
+    w: &WorkloadInput,
+    sw: Software,
+    batch_default: &[f64; 2],
+) -> Option<Vec<f64>> {
+    let peak = gpu_peak(gpu, precision)?;
+    let bw = gpu.memory_bandwidth_gbs?;
+    let mem = gpu.memory_gb?;
+    let conv = f64::from(u8::from(w.conv));
+    let batch = w.batch_per_gpu.filter(|b| *b > 0.0).map_or(batch_default[unit_index(w.unit)], ln);
+    let flag = |b: bool| f64::from(u8::from(b));
+    Some(vec![
+        ln(peak),
+        ln(bw),
+        ln(mem),
+        flag(precision == Precision::Fp32),
+        flag(precision == Precision::Tf32),
+        flag(gpu.segment == Segment::Consumer),
+        flag(gpu.vendor == "AMD"),
+        conv,
+        ln(peak) * conv,
+        ln(bw) * conv,
+        ln(w.forward_gflops),
+        batch,
+        flag(sw == Software::LambdaV1),
+        flag(sw == Software::LambdaV0),
+        flag(sw == Software::NeuSight),
+        flag(sw == Software::Profile),
+    ])
+}
+
+/// Power-fraction features: the GPU, the workload and the power limit (only what is known before a run).
+pub fn power_features(
+    gpu: &Gpu,
+    precision: Precision,
+    w: &WorkloadInput,
+    limit_w: f64,
+    batch_default: &[f64; 2],
+) -> Option<Vec<f64>> {
+    let tdp = gpu.tdp_w?;
+    let peak = gpu_peak(gpu, precision)?;
+    let bw = gpu.memory_bandwidth_gbs?;
+    let flag = |b: bool| f64::from(u8::from(b));
+    let batch = w.batch_per_gpu.filter(|b| *b > 0.0).map_or(batch_default[unit_index(w.unit)], ln);
+    Some(vec![
+        limit_w / tdp,
+        ln(tdp),
+        ln(peak),
+        ln(bw),
+        flag(gpu.segment == Segment::Consumer),
+        flag(w.conv),
+        ln(w.forward_gflops),
+        batch,
+    ])
+}
+
+fn unit_index(u: SampleUnit) -> usize {
+    match u {
+        SampleUnit::Image => 0,
+        SampleUnit::Token => 1,
+    }
+}
+
+/// A measured single-GPU throughput (median over sources, newest software first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredThroughput {
+    /// Catalogue GPU id.
+    pub gpu_id: String,
+    /// Workload group key.
+    pub workload: String,
+    /// Precision.
+    pub precision: Precision,
+    /// Samples per second on one GPU.
+    pub samples_per_s: f64,
+    /// Forward GFLOPs per sample of the measured workload (to rescale to the user's when they differ).
+    pub forward_gflops: f64,
+    /// Source id.
+    pub source: String,
+}
+
+/// Multi-GPU efficiency within a server: throughput on n GPUs ÷ (n × one GPU's), measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scaling {
+    /// (n, median efficiency, pairs measured) for the counts measured.
+    pub measured: Vec<(u32, f64, usize)>,
+}
+
+impl Scaling {
+    /// The efficiency at `n` GPUs: 1 for one GPU, interpolated in ln n between measured counts, and beyond
+    /// the largest measured count the last measured efficiency times the loss per doubling between the
+    /// last two counts (capped at 1, floored at 0.05).
+    pub fn efficiency(&self, n: u32) -> f64 {
+        if n <= 1 {
+            return 1.0;
+        }
+        let mut pts: Vec<(f64, f64)> = vec![(0.0, 1.0)];
+        pts.extend(self.measured.iter().map(|(k, e, _)| (ln(f64::from(*k)), e.min(1.0))));
+        let x = ln(f64::from(n));
+        for w in pts.windows(2) {
+            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+            if x <= x1 {
+                return y0 + (y1 - y0) * (x - x0) / (x1 - x0);
+            }
+        }
+        let (xa, ya) = pts[pts.len() - 2];
+        let (xb, yb) = pts[pts.len() - 1];
+        let per_ln = if xb > xa && ya > 0.0 { ln(yb / ya) / (xb - xa) } else { 0.0 };
+        (yb * crate::fmath::exp(per_ln.min(0.0) * (x - xb))).clamp(0.05, 1.0)
+    }
+}
+
+/// What the case has been measured on: picks the residuals its interval comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Case {
+    /// The GPU and the workload both have measurements (not necessarily together).
+    BothSeen,
+    /// The workload has measurements, the GPU none: like `leave-gpu-out`.
+    GpuUnseen,
+    /// The GPU has measurements, the workload none: like `leave-workload-out`.
+    WorkloadUnseen,
+    /// Neither: like `leave-both-out`.
+    NeitherSeen,
+}
+
+impl Case {
+    /// The case of a GPU and a workload, each measured or not.
+    pub fn of(gpu_seen: bool, workload_seen: bool) -> Case {
+        match (gpu_seen, workload_seen) {
+            (true, true) => Case::BothSeen,
+            (false, true) => Case::GpuUnseen,
+            (true, false) => Case::WorkloadUnseen,
+            (false, false) => Case::NeitherSeen,
+        }
+    }
+}
+
+/// Quantiles of held-out ln(predicted ÷ measured) for one quantity and case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResidualBand {
+    /// Which quantity (`throughput`, `power-fraction`, `energy`).
+    pub quantity: String,
+    /// The case.
+    pub case: Case,
+    /// Held-out rows the quantiles are over.
+    pub n: usize,
+    /// 10th percentile of ln(predicted ÷ measured).
+    pub q10: f64,
+    /// 90th percentile.
+    pub q90: f64,
+    /// Mean absolute percentage error of those rows.
+    pub mape_pct: f64,
+}
+
+impl ResidualBand {
+    /// Factors (low, high) that turn an estimate into its 80 % interval: measured = predicted ÷ e^r.
+    pub fn factors(&self) -> (f64, f64) {
+        (crate::fmath::exp(-self.q90), crate::fmath::exp(-self.q10))
+    }
+}
+
+/// The fitted backbone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Backbone {
+    /// Format version.
+    pub schema_version: u32,
+    /// ln(achieved training TFLOP/s per GPU), fitted on the benchmark rows.
+    pub throughput: FittedMixed,
+    /// The profiles' shift from it (intercept, workload and GPU effects, no features): applied to the
+    /// workloads the profiles measured.
+    pub throughput_runs: FittedMixed,
+    /// Mean power ÷ power limit.
+    pub power: FittedMixed,
+    /// Typical ln(batch per GPU) for images and for tokens' sequences, used when a case gives none.
+    pub batch_default: [f64; 2],
+    /// Measured single-GPU throughputs.
+    pub measured: Vec<MeasuredThroughput>,
+    /// Multi-GPU efficiency.
+    pub scaling: Scaling,
+    /// Held-out residuals, per quantity and case.
+    pub bands: Vec<ResidualBand>,
+}
+
+/// A throughput estimate for one GPU.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Throughput {
+    /// Samples per second over all GPUs of the run.
+    pub samples_per_s: f64,
+    /// Achieved training TFLOP/s per GPU ÷ the GPU's peak at the precision.
+    pub mfu: f64,
+    /// The measured benchmark it comes from, when one matched.
+    pub measured_source: Option<String>,
+    /// What the case has been measured on.
+    pub case: Case,
+}
+
+impl Backbone {
+    /// Parses `data/models/backbone.json`.
+    pub fn from_json(text: &str) -> Result<Self, crate::DataError> {
+        let b: Backbone = serde_json::from_str(text)
+            .map_err(|e| crate::DataError::Json { file: "models/backbone.json", message: e.to_string() })?;
+        if b.schema_version != BACKBONE_SCHEMA_VERSION {
+            return Err(crate::DataError::SchemaVersion { file: "models/backbone.json", found: b.schema_version });
+        }
+        Ok(b)
+    }
+
+    /// Which case a (GPU, workload) pair is for the throughput models (benchmarks and profiles).
+    pub fn throughput_case(&self, gpu_id: &str, workload: &str) -> Case {
+        let gpu_seen = self.throughput.knows(1, gpu_id) || self.throughput_runs.knows(1, gpu_id);
+        let wl_seen = self.throughput.knows(0, workload) || self.throughput_runs.knows(0, workload);
+        Case::of(gpu_seen, wl_seen)
+    }
+
+    /// Which case a (GPU, workload) pair is for the power model (profiles only).
+    pub fn power_case(&self, gpu_id: &str, workload: &str) -> Case {
+        Case::of(self.power.knows(1, gpu_id), self.power.knows(0, workload))
+    }
+
+    /// The (low, high) factors of an energy estimate's 80 % interval: the power band of its case, composed
+    /// with the throughput band of its case when the duration is estimated (centres add, half-widths add
+    /// in quadrature: the two errors are taken as independent). A measured benchmark counts as the
+    /// pair-held-out case: it is a benchmark window, not the user's whole run.
+    pub fn energy_factors(&self, power_case: Case, throughput: Option<&Throughput>) -> (f64, f64) {
+        let mut parts = Vec::new();
+        parts.extend(self.band("power-fraction", power_case).map(|b| (b.q10, b.q90)));
+        if let Some(t) = throughput {
+            let case = if t.measured_source.is_some() { Case::BothSeen } else { t.case };
+            // Throughput over-predicted (r > 0) means energy under-predicted: the sign flips.
+            parts.extend(self.band("throughput", case).map(|b| (-b.q90, -b.q10)));
+        }
+        let centre: f64 = parts.iter().map(|(a, b)| (a + b) / 2.0).sum();
+        let half = parts.iter().map(|(a, b)| ((b - a) / 2.0).powi(2)).sum::<f64>().sqrt();
+        let (q10, q90) = (centre - half, centre + half);
+        (crate::fmath::exp(-q90), crate::fmath::exp(-q10))
+    }
+
+    /// The residual band of a quantity for a case (falling back to the widest case measured).
+    pub fn band(&self, quantity: &str, case: Case) -> Option<&ResidualBand> {
+        self.bands.iter().find(|b| b.quantity == quantity && b.case == case).or_else(|| {
+            self.bands
+                .iter()
+                .filter(|b| b.quantity == quantity)
+                .max_by(|a, b| (a.q90 - a.q10).total_cmp(&(b.q90 - b.q10)))
+        })
+    }
+
+    /// Achieved training TFLOP/s per GPU predicted from specs; `None` when a spec is missing.
+    pub fn model_tflops(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput) -> Option<f64> {
+        let x = throughput_features(gpu, precision, w, Software::Current, &self.batch_default)?;
+        let g = [w.key.as_str(), gpu.id.as_str()];
+        // The profiles' shift applies to the workloads only they measured (see `throughput_runs`).
+        let only_runs = self.throughput_runs.knows(0, g[0]) && !self.throughput.knows(0, g[0]);
+        let runs = if only_runs { self.throughput_runs.predict(&[], g) } else { 0.0 };
+        Some(crate::fmath::exp(self.throughput.predict(&x, g) + runs))
+    }
+
+    /// Throughput of a run on `n_gpus` of `gpu`: the measured benchmark when one matches, else the model.
+    pub fn throughput(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput, n_gpus: u32) -> Option<Throughput> {
+        let peak = gpu_peak(gpu, precision);
+        // FP16 and BF16 mixed precision run on the same tensor cores at the same rate where both exist.
+        let half = |p: Precision| matches!(p, Precision::Fp16 | Precision::Bf16);
+        let same_rate = |p: Precision| {
+            p == precision || (half(p) && half(precision) && gpu_peak(gpu, p).is_some() && gpu_peak(gpu, p) == peak)
+        };
+        let measured = self
+            .measured
+            .iter()
+            .filter(|m| m.gpu_id == gpu.id && m.workload == w.key && same_rate(m.precision))
+            .min_by_key(|m| m.precision != precision);
+        let (per_gpu, source) = match measured {
+            // Rescaled by FLOPs per sample where the user's workload differs from the measured one (input size).
+            Some(m) => (m.samples_per_s * m.forward_gflops / w.forward_gflops, Some(m.source.clone())),
+            None => {
+                let tflops = self.model_tflops(gpu, precision, w)?;
+                (tflops * 1e3 / (TRAINING_FLOPS_FACTOR * w.forward_gflops), None)
+            }
+        };
+        let achieved = per_gpu * TRAINING_FLOPS_FACTOR * w.forward_gflops / 1e3;
+        Some(Throughput {
+            samples_per_s: per_gpu * f64::from(n_gpus) * self.scaling.efficiency(n_gpus),
+            mfu: peak.map_or(f64::NAN, |p| achieved / p),
+            measured_source: source,
+            case: self.throughput_case(&gpu.id, &w.key),
+        })
+    }
+
+    /// Mean power ÷ power limit for a case (clamped to 0.05–1.0), `None` when a spec is missing.
+    pub fn power_fraction(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput, limit_w: f64) -> Option<f64> {
+        let x = power_features(gpu, precision, w, limit_w, &self.batch_default)?;
+        Some(self.power.predict(&x, [&w.key, &gpu.id]).clamp(0.05, 1.0))
+    }
+}

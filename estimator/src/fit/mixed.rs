@@ -1,0 +1,351 @@
+//! Ridge regression with group effects: y = b + w·z + u[workload] + v[gpu], where z are standardised
+//! features, w is shrunk by `lambda` (× rows), and each group effect by its own `lambda_groups[k]`, so a
+//! group measured on n rows keeps about n ÷ (n + λ) of its mean residual. A group the model has not seen
+//! (a new GPU, a new workload) has effect 0: the prediction falls back to what the features say. That is
+//! the point: one fitted model serves a measured GPU (its own offset), an unmeasured one (its specs), and
+//! the held-out protocols test exactly those two cases.
+//!
+//! Hyperparameters are chosen by [`select`] with grouped cross-validation inside the rows it is given,
+//! so a protocol that holds out a GPU chooses them without that GPU ([`held_out`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::linalg;
+
+/// The groups a row belongs to: `[workload, gpu]`.
+pub const GROUPS: usize = 2;
+
+/// One training row: features in natural (already transformed) units, its groups and its target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MixedRow {
+    /// Feature values (no missing values: callers impute and add indicators).
+    pub x: Vec<f64>,
+    /// Workload id and GPU id.
+    pub groups: [String; GROUPS],
+    /// Target.
+    pub y: f64,
+}
+
+/// Hyperparameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MixedHyper {
+    /// Ridge penalty on the standardised feature weights (× number of rows).
+    pub lambda: f64,
+    /// Penalty on the workload and the GPU effects.
+    pub lambda_groups: [f64; GROUPS],
+}
+
+impl MixedHyper {
+    /// The candidates [`select`] tries.
+    pub fn grid() -> Vec<MixedHyper> {
+        let mut g = Vec::new();
+        for lambda in [1e-3, 1e-2, 1e-1] {
+            for lw in [1.0, 10.0, 100.0] {
+                for lg in [1.0, 10.0, 100.0] {
+                    g.push(MixedHyper { lambda, lambda_groups: [lw, lg] });
+                }
+            }
+        }
+        g
+    }
+}
+
+/// A fitted model; `predict` cannot fail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedMixed {
+    /// Feature names, in order.
+    pub features: Vec<String>,
+    /// Feature means.
+    pub mean: Vec<f64>,
+    /// Feature standard deviations (1 where constant).
+    pub scale: Vec<f64>,
+    /// Weights on standardised features.
+    pub weights: Vec<f64>,
+    /// Intercept.
+    pub intercept: f64,
+    /// Effects of the workloads seen, then of the GPUs seen, as (id, effect), sorted by id.
+    pub effects: [Vec<(String, f64)>; GROUPS],
+    /// The hyperparameters it was fitted with.
+    pub hyper: MixedHyper,
+    /// Rows fitted on.
+    pub n_rows: usize,
+}
+
+impl FittedMixed {
+    /// A model that predicts 0 for everything (no rows to fit a stage on).
+    pub fn zero() -> FittedMixed {
+        FittedMixed {
+            features: Vec::new(),
+            mean: Vec::new(),
+            scale: Vec::new(),
+            weights: Vec::new(),
+            intercept: 0.0,
+            effects: Default::default(),
+            hyper: MixedHyper { lambda: 0.0, lambda_groups: [0.0; GROUPS] },
+            n_rows: 0,
+        }
+    }
+
+    /// The effect of group `k` member `id`, 0 when unseen.
+    pub fn effect(&self, k: usize, id: &str) -> f64 {
+        self.effects[k].binary_search_by(|(g, _)| g.as_str().cmp(id)).map_or(0.0, |i| self.effects[k][i].1)
+    }
+
+    /// Whether group `k` member `id` was in the training rows.
+    pub fn knows(&self, k: usize, id: &str) -> bool {
+        self.effects[k].binary_search_by(|(g, _)| g.as_str().cmp(id)).is_ok()
+    }
+
+    /// Predicts from features and group ids (unseen ids contribute nothing).
+    pub fn predict(&self, x: &[f64], groups: [&str; GROUPS]) -> f64 {
+        let lin: f64 = x
+            .iter()
+            .zip(self.mean.iter().zip(&self.scale))
+            .zip(&self.weights)
+            .map(|((v, (m, s)), w)| w * (v - m) / s)
+            .sum();
+        self.intercept + lin + (0..GROUPS).map(|k| self.effect(k, groups[k])).sum::<f64>()
+    }
+}
+
+/// Fits with fixed hyperparameters; `None` when there are no rows or the system is singular.
+pub fn fit_mixed(rows: &[&MixedRow], names: &[&str], h: MixedHyper) -> Option<FittedMixed> {
+    let n = rows.len();
+    let d = names.len();
+    if n == 0 || rows.iter().any(|r| r.x.len() != d) {
+        return None;
+    }
+    let mut mean = vec![0.0; d];
+    let mut scale = vec![1.0; d];
+    for j in 0..d {
+        let m = rows.iter().map(|r| r.x[j]).sum::<f64>() / n as f64;
+        let var = rows.iter().map(|r| (r.x[j] - m) * (r.x[j] - m)).sum::<f64>() / n as f64;
+        mean[j] = m;
+        scale[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
+    }
+    let mut ids: [Vec<String>; GROUPS] = Default::default();
+    for (k, list) in ids.iter_mut().enumerate() {
+        let mut v: Vec<String> = rows.iter().map(|r| r.groups[k].clone()).collect();
+        v.sort();
+        v.dedup();
+        *list = v;
+    }
+    // Columns: features, workload effects, GPU effects, intercept.
+    let offsets = [d, d + ids[0].len()];
+    let p = d + ids[0].len() + ids[1].len() + 1;
+    let mut a = vec![0.0; p * p];
+    let mut b = vec![0.0; p];
+    let mut cols: Vec<(usize, f64)> = Vec::with_capacity(d + GROUPS + 1);
+    for r in rows {
+        cols.clear();
+        for j in 0..d {
+            cols.push((j, (r.x[j] - mean[j]) / scale[j]));
+        }
+        for k in 0..GROUPS {
+            let i = ids[k].binary_search(&r.groups[k]).expect("collected above");
+            cols.push((offsets[k] + i, 1.0));
+        }
+        cols.push((p - 1, 1.0));
+        for &(i, vi) in &cols {
+            b[i] += vi * r.y;
+            for &(j, vj) in &cols {
+                a[i * p + j] += vi * vj;
+            }
+        }
+    }
+    for j in 0..d {
+        a[j * p + j] += h.lambda * n as f64;
+    }
+    for k in 0..GROUPS {
+        for i in 0..ids[k].len() {
+            let c = offsets[k] + i;
+            a[c * p + c] += h.lambda_groups[k];
+        }
+    }
+    for i in 0..p {
+        a[i * p + i] += 1e-9;
+    }
+    let sol = linalg::cholesky_solve(&mut a, p, &b)?;
+    let effects = [0, 1].map(|k| ids[k].iter().enumerate().map(|(i, id)| (id.clone(), sol[offsets[k] + i])).collect());
+    Some(FittedMixed {
+        features: names.iter().map(|s| s.to_string()).collect(),
+        mean,
+        scale,
+        weights: sol[..d].to_vec(),
+        intercept: sol[p - 1],
+        effects,
+        hyper: h,
+        n_rows: n,
+    })
+}
+
+/// How rows are grouped for held-out evaluation and for the inner folds of [`select`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Holdout {
+    /// Every row of one workload out at a time.
+    Workload,
+    /// Every row of one GPU out at a time.
+    Gpu,
+    /// Every row of one (workload, GPU) pair out, and training without that workload and without that GPU.
+    Both,
+    /// Every row of one (workload, GPU) pair out; other rows of that workload and of that GPU train.
+    Pair,
+}
+
+impl Holdout {
+    /// The group a row is held out with.
+    fn key(self, r: &MixedRow) -> String {
+        match self {
+            Holdout::Workload => r.groups[0].clone(),
+            Holdout::Gpu => r.groups[1].clone(),
+            Holdout::Both | Holdout::Pair => format!("{}\u{1f}{}", r.groups[0], r.groups[1]),
+        }
+    }
+
+    /// Whether two rows are held out together.
+    pub fn same_group(self, a: &MixedRow, b: &MixedRow) -> bool {
+        self.key(a) == self.key(b)
+    }
+
+    /// Whether a training row may be used when `test` is held out.
+    pub fn may_train(self, train: &MixedRow, test: &MixedRow) -> bool {
+        match self {
+            Holdout::Workload => train.groups[0] != test.groups[0],
+            Holdout::Gpu => train.groups[1] != test.groups[1],
+            Holdout::Both => train.groups[0] != test.groups[0] && train.groups[1] != test.groups[1],
+            Holdout::Pair => train.groups != test.groups,
+        }
+    }
+}
+
+/// Inner folds of [`select`].
+pub const INNER_FOLDS: usize = 5;
+
+/// Chooses hyperparameters by grouped cross-validation over `rows` (groups by `holdout`, assigned to
+/// [`INNER_FOLDS`] folds in sorted order), minimising the mean absolute error of the target; then fits on
+/// all of `rows`.
+pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout) -> Option<FittedMixed> {
+    let mut keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
+    keys.sort();
+    keys.dedup();
+    let fold_of = |r: &MixedRow| keys.binary_search(&holdout.key(r)).map_or(0, |i| i % INNER_FOLDS);
+    let folds: Vec<usize> = rows.iter().map(|r| fold_of(r)).collect();
+    let mut best: Option<(f64, MixedHyper)> = None;
+    for h in MixedHyper::grid() {
+        let mut err = 0.0;
+        let mut n = 0usize;
+        for f in 0..INNER_FOLDS.min(keys.len()) {
+            let test: Vec<&MixedRow> = rows.iter().zip(&folds).filter(|(_, k)| **k == f).map(|(r, _)| *r).collect();
+            let train: Vec<&MixedRow> = rows
+                .iter()
+                .zip(&folds)
+                .filter(|(r, k)| **k != f && test.iter().all(|t| holdout.may_train(r, t)))
+                .map(|(r, _)| *r)
+                .collect();
+            let Some(m) = fit_mixed(&train, names, h) else { continue };
+            for t in &test {
+                err += (m.predict(&t.x, [&t.groups[0], &t.groups[1]]) - t.y).abs();
+                n += 1;
+            }
+        }
+        if n == 0 {
+            continue;
+        }
+        let score = err / n as f64;
+        if best.is_none_or(|(s, _)| score < s) {
+            best = Some((score, h));
+        }
+    }
+    let h = best.map_or(MixedHyper { lambda: 1e-2, lambda_groups: [10.0, 10.0] }, |(_, h)| h);
+    fit_mixed(rows, names, h)
+}
+
+/// Held-out predictions: for each group of `holdout`, hyperparameters chosen and the model fitted on the
+/// rows that may train for it (nested: [`select`] never sees the held-out rows), then its rows predicted.
+/// Returns one prediction per row, in row order (`None` where nothing could be fitted).
+pub fn held_out(rows: &[MixedRow], names: &[&str], holdout: Holdout) -> Vec<Option<f64>> {
+    let mut keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = vec![None; rows.len()];
+    for key in &keys {
+        let test: Vec<usize> = (0..rows.len()).filter(|&i| holdout.key(&rows[i]) == *key).collect();
+        let probe = &rows[test[0]];
+        let train: Vec<&MixedRow> = rows.iter().filter(|r| holdout.may_train(r, probe)).collect();
+        let Some(m) = select(&train, names, holdout) else { continue };
+        for i in test {
+            let r = &rows[i];
+            out[i] = Some(m.predict(&r.x, [&r.groups[0], &r.groups[1]]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(x: f64, w: &str, g: &str, y: f64) -> MixedRow {
+        MixedRow { x: vec![x], groups: [w.into(), g.into()], y }
+    }
+
+    #[test]
+    fn recovers_slope_and_group_offsets() {
+        // y = 2x + 1 (+0.5 on workload "b") (−0.3 on gpu "h"), no noise; small penalties recover it.
+        let mut rows = Vec::new();
+        for i in 0..30 {
+            let x = i as f64 / 10.0;
+            for (w, dw) in [("a", 0.0), ("b", 0.5)] {
+                for (g, dg) in [("g", 0.0), ("h", -0.3)] {
+                    rows.push(row(x, w, g, 2.0 * x + 1.0 + dw + dg));
+                }
+            }
+        }
+        let refs: Vec<&MixedRow> = rows.iter().collect();
+        let m = fit_mixed(&refs, &["x"], MixedHyper { lambda: 0.0, lambda_groups: [1e-6, 1e-6] }).unwrap();
+        let at = |x: f64, w: &str, g: &str| m.predict(&[x], [w, g]);
+        assert!((at(1.0, "b", "h") - (3.0 + 0.5 - 0.3)).abs() < 1e-4, "{}", at(1.0, "b", "h"));
+        // Differences between groups are identified even though each level is not.
+        assert!(((at(1.0, "b", "g") - at(1.0, "a", "g")) - 0.5).abs() < 1e-4);
+        assert!(((at(2.0, "a", "g") - at(1.0, "a", "g")) - 2.0).abs() < 1e-4);
+        assert!(m.knows(1, "h") && !m.knows(1, "new"));
+    }
+
+    #[test]
+    fn an_unseen_group_falls_back_to_the_features() {
+        // Two GPUs 0.4 apart around the line; a new GPU gets the line itself (effects shrink to a mean of 0).
+        let mut rows = Vec::new();
+        for i in 0..40 {
+            let x = i as f64;
+            rows.push(row(x, "w", "g1", x + 0.2));
+            rows.push(row(x, "w", "g2", x - 0.2));
+        }
+        let refs: Vec<&MixedRow> = rows.iter().collect();
+        let m = fit_mixed(&refs, &["x"], MixedHyper { lambda: 0.0, lambda_groups: [1.0, 1.0] }).unwrap();
+        assert!((m.predict(&[10.0], ["w", "g3"]) - 10.0).abs() < 1e-3);
+        assert!((m.predict(&[10.0], ["w", "g1"]) - 10.2).abs() < 0.01);
+    }
+
+    #[test]
+    fn held_out_never_trains_on_the_held_out_group() {
+        // GPU "odd" is 5 above a line every other GPU follows exactly: held out, it is predicted on the line,
+        // so its error is the full 5 (it would be ~0 if its rows leaked into the fit).
+        let mut rows = Vec::new();
+        for g in ["a", "b", "c", "d", "e", "odd"] {
+            for i in 0..10 {
+                let x = i as f64;
+                rows.push(row(x, "w", g, x + if g == "odd" { 5.0 } else { 0.0 }));
+            }
+        }
+        let pred = held_out(&rows, &["x"], Holdout::Gpu);
+        for (r, p) in rows.iter().zip(&pred) {
+            let err = (p.unwrap() - r.y).abs();
+            if r.groups[1] == "odd" {
+                assert!(err > 4.0, "{err}");
+            } else {
+                assert!(err < 1.5, "{err}");
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The headline estimate: one number per GPU, from the time × power backbone ([`crate::backbone`]).
+//!
+//! energy = n_gpus × power fraction × power limit (the TDP) × duration, where duration = samples × epochs
+//! ÷ throughput (a measured benchmark of this workload on this GPU, else the spec model), or the user's
+//! hours. Device (GPU) energy; facility energy = × PUE (applied with the site factors). The 80 % interval
+//! is the 10th–90th percentile of held-out energy residuals of the protocol that matches the case (GPU
+//! measured or not, workload measured or not), and the evidence line says which and how large its error
+//! was.
+
+use super::workload::Workload;
+use super::RawEstimate;
+use crate::backbone::{Backbone, Case, Throughput, WorkloadInput};
+use crate::calibration::Calibration;
+use crate::catalog::{Catalog, Gpu, SampleUnit};
+use crate::scenario::{ArchChoice, Scenario};
+
+/// The workload of a scenario as the backbone sees it; `None` without forward FLOPs.
+pub fn workload_input(scenario: &Scenario, work: &Workload, catalog: &Catalog) -> Option<WorkloadInput> {
+    let forward_gflops = work.forward_gflops.filter(|g| *g > 0.0)?;
+    let (key, unit, conv) = match &scenario.arch {
+        ArchChoice::Catalog { id } => {
+            let a = catalog.arch(id)?;
+            let px = scenario.input_px.or(a.input_px);
+            (WorkloadInput::key_of(id, a.sample_unit, px), a.sample_unit, a.family == "cnn")
+        }
+        // A custom architecture is a workload no measurement knows: an image CNN when an input size is
+        // given, else a token model.
+        ArchChoice::Custom { .. } => {
+            let image = scenario.input_px.is_some();
+            ("custom".to_string(), if image { SampleUnit::Image } else { SampleUnit::Token }, image)
+        }
+    };
+    Some(WorkloadInput { key, forward_gflops, unit, conv, batch_per_gpu: scenario.batch.map(f64::from) })
+}
+
+/// What the case is called in sentences.
+pub fn case_phrase(case: Case) -> &'static str {
+    match case {
+        Case::BothSeen => "GPU and workload both measured (pair held out)",
+        Case::GpuUnseen => "a GPU with no measured run (GPU held out)",
+        Case::WorkloadUnseen => "a workload with no measured run (workload held out)",
+        Case::NeitherSeen => "neither GPU nor workload measured (both held out)",
+    }
+}
+
+/// The backbone's duration of a scenario on a GPU, hours, with its throughput.
+pub fn duration(bb: &Backbone, scenario: &Scenario, gpu: &Gpu, w: &WorkloadInput) -> Option<(f64, Throughput)> {
+    let (precision, _) = crate::backbone::effective_precision(gpu, scenario.precision);
+    let thr = bb.throughput(gpu, precision, w, scenario.n_gpus)?;
+    let total = scenario.samples as f64 * f64::from(scenario.epochs);
+    (thr.samples_per_s > 0.0).then(|| (total / thr.samples_per_s / 3600.0, thr))
+}
+
+/// `headline`.
+pub fn headline(
+    scenario: &Scenario,
+    gpu: &Gpu,
+    cal: &Calibration,
+    w: Option<&WorkloadInput>,
+    work: &Workload,
+) -> (RawEstimate, Option<String>) {
+    let mut warnings = Vec::new();
+    let none = |warnings: Vec<String>| (RawEstimate { warnings, ..RawEstimate::default() }, None);
+    let Some(bb) = cal.backbone.as_ref() else {
+        return none(vec!["this calibration has no time × power model (run `wattcast fit`)".into()]);
+    };
+    let Some(w) = w else {
+        let mut w = work.warnings.clone();
+        w.push("no forward FLOPs are known for this architecture: the duration cannot be estimated".into());
+        return none(w);
+    };
+    let (precision, fallback) = crate::backbone::effective_precision(gpu, scenario.precision);
+    warnings.extend(fallback);
+    if let Some(why) = crate::backbone::missing_spec(gpu, precision) {
+        return none(vec![format!("{why}: this GPU cannot be estimated from its specs")]);
+    }
+    let Some(tdp) = gpu.tdp_w else {
+        return none(vec![format!("no TDP is known for {}", gpu.name)]);
+    };
+    let Some(frac) = bb.power_fraction(gpu, precision, w, tdp) else {
+        return none(vec![format!("the power model lacks a spec of {}", gpu.name)]);
+    };
+    let power_case = bb.power_case(&gpu.id, &w.key);
+    let mut used_thr = None;
+    let (hours, thr_note) = match (scenario.hours, duration(bb, scenario, gpu, w)) {
+        (Some(h), _) => (h, "duration given".to_string()),
+        (None, Some((h, thr))) => {
+            let case = thr.case;
+            let how = match &thr.measured_source {
+                Some(src) => format!("measured benchmark ({src})"),
+                None => {
+                    let m = bb.band("throughput", case).map_or(String::new(), |b| format!(", held-out MAPE {:.0} %", b.mape_pct));
+                    format!("predicted from specs{m}")
+                }
+            };
+            if scenario.n_gpus > 1 {
+                warnings.push(format!(
+                    "{} GPUs at {:.0} % scaling efficiency (median of Lambda's 1/2/4/8-GPU rows; beyond 8 extrapolated)",
+                    scenario.n_gpus,
+                    bb.scaling.efficiency(scenario.n_gpus) * 100.0
+                ));
+            }
+            let per_gpu = thr.samples_per_s / f64::from(scenario.n_gpus);
+            let mfu = if thr.mfu.is_finite() { format!(", {:.0} % of peak FLOP/s", thr.mfu * 100.0) } else { String::new() };
+            let note = format!("throughput {} samples/s per GPU{mfu}, {how}", sig3(per_gpu));
+            used_thr = Some(thr);
+            (h, note)
+        }
+        (None, None) => return none(vec![format!("no throughput could be estimated for {}", gpu.name)]),
+    };
+    let estimated = used_thr.is_some();
+    let e = f64::from(scenario.n_gpus) * frac * tdp * hours / 1000.0;
+    let (lo, hi) = bb.energy_factors(power_case, used_thr.as_ref());
+    let accuracy = bb.band("power-fraction", power_case).map_or("no held-out runs for this case".to_string(), |b| {
+        format!(
+            "power held-out MAPE {:.0} % on {} runs ({})",
+            b.mape_pct,
+            b.n,
+            case_phrase(power_case)
+        )
+    });
+    if matches!(power_case, Case::GpuUnseen | Case::NeitherSeen) {
+        warnings.push(format!("no measured power on {}: its power fraction is carried over from other GPUs by specs", gpu.name));
+    }
+    let evidence = format!(
+        "device energy: {:.0} % of the {:.0} W power limit; {thr_note}; {accuracy}",
+        frac * 100.0,
+        tdp
+    );
+    (
+        RawEstimate {
+            energy_kwh: Some(e),
+            low_kwh: Some(e * lo.min(1.0)),
+            high_kwh: Some(e * hi.max(1.0)),
+            duration_h: Some(hours),
+            duration_estimated: estimated,
+            warnings,
+        },
+        Some(evidence),
+    )
+}
+
+/// Three significant digits, for sentences.
+fn sig3(x: f64) -> String {
+    crate::format::human(x)
+}
