@@ -22,9 +22,13 @@ fn committed_models_calibration_and_accuracy_report_equal_a_fresh_fit() {
         s.spawn(|| run(&["fit", "--out", &d]));
         s.spawn(|| run(&["eval", "--markdown", &md]));
     });
-    for name in
-        ["models/pre-power.json", "models/pre-epoch.json", "models/duration.json", "models/backbone.json", "calibration.json"]
-    {
+    for name in [
+        "models/pre-power.json",
+        "models/pre-epoch.json",
+        "models/duration.json",
+        "models/backbone.json",
+        "calibration.json",
+    ] {
         let fresh = std::fs::read(dir.join(name)).unwrap();
         let committed = std::fs::read(root().join("data").join(name)).unwrap();
         assert!(fresh == committed, "data/{name} differs from a fresh `wattcast fit`: run it and commit the result");

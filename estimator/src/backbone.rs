@@ -353,6 +353,8 @@ pub struct Throughput {
     pub measured_source: Option<String>,
     /// What the case has been measured on.
     pub case: Case,
+    /// Whether only the profiles measured this workload (its band is the profile runs').
+    pub runs_only: bool,
 }
 
 impl Backbone {
@@ -388,7 +390,7 @@ impl Backbone {
         if let Some(t) = throughput {
             let case = if t.measured_source.is_some() { Case::BothSeen } else { t.case };
             // Throughput over-predicted (r > 0) means energy under-predicted: the sign flips.
-            parts.extend(self.band("throughput", case).map(|b| (-b.q90, -b.q10)));
+            parts.extend(self.throughput_band(t.runs_only, case).map(|b| (-b.q90, -b.q10)));
         }
         let centre: f64 = parts.iter().map(|(a, b)| (a + b) / 2.0).sum();
         let half = parts.iter().map(|(a, b)| ((b - a) / 2.0).powi(2)).sum::<f64>().sqrt();
@@ -404,6 +406,22 @@ impl Backbone {
                 .filter(|b| b.quantity == quantity)
                 .max_by(|a, b| (a.q90 - a.q10).total_cmp(&(b.q90 - b.q10)))
         })
+    }
+
+    /// The throughput band of a case: the benchmark rows' (`throughput`), or for a workload that only the
+    /// profiles measured, the profile runs' (`throughput-runs`: whole runs, input pipelines included). An
+    /// unmeasured workload gets the wider of the two.
+    pub fn throughput_band(&self, runs_only: bool, case: Case) -> Option<&ResidualBand> {
+        let bench = self.band("throughput", case);
+        let runs = self.band("throughput-runs", case);
+        let width = |b: &&ResidualBand| b.q90 - b.q10;
+        match (runs_only, case) {
+            (true, _) => runs.or(bench),
+            (false, Case::WorkloadUnseen | Case::NeitherSeen) => {
+                [bench, runs].into_iter().flatten().max_by(|a, b| width(a).total_cmp(&width(b)))
+            }
+            (false, _) => bench,
+        }
     }
 
     /// Achieved training TFLOP/s per GPU predicted from specs; `None` when a spec is missing.
@@ -443,6 +461,7 @@ impl Backbone {
             mfu: peak.map_or(f64::NAN, |p| achieved / p),
             measured_source: source,
             case: self.throughput_case(&gpu.id, &w.key),
+            runs_only: self.throughput_runs.knows(0, &w.key) && !self.throughput.knows(0, &w.key),
         })
     }
 

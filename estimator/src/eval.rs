@@ -204,12 +204,15 @@ pub fn picking(groups: &std::collections::BTreeMap<String, Vec<(f64, f64)>>) -> 
 }
 
 /// One backbone quantity under one protocol: percentage errors, bias, coverage and GPU picking.
-fn backbone_row(method: &str, protocol: &str, rows: &[HeldOut], holdout: Holdout, cost: fn(&HeldOut) -> (f64, f64), energy: bool) -> EvalResult {
-    let scored: Scored = rows
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (i.to_string(), h.predicted, h.measured))
-        .collect();
+fn backbone_row(
+    method: &str,
+    protocol: &str,
+    rows: &[HeldOut],
+    holdout: Holdout,
+    cost: fn(&HeldOut) -> (f64, f64),
+    energy: bool,
+) -> EvalResult {
+    let scored: Scored = rows.iter().enumerate().map(|(i, h)| (i.to_string(), h.predicted, h.measured)).collect();
     let mut r = summarise(method, protocol, &scored, &std::collections::HashMap::new());
     if !energy {
         r.rmse_kj = None;
@@ -234,11 +237,22 @@ pub fn backbone_results(runs: &[(Holdout, ProtocolRun)]) -> Vec<EvalResult> {
     let mut out = Vec::new();
     for (h, run) in runs {
         let protocol = holdout_id(*h);
-        let bench: Vec<HeldOut> = run.throughput.iter().filter(|x| matches!(x.origin, Origin::Bench(_))).cloned().collect();
+        let bench: Vec<HeldOut> =
+            run.throughput.iter().filter(|x| matches!(x.origin, Origin::Bench(_))).cloned().collect();
         // Faster is cheaper: rank by time (1 ÷ throughput).
         out.push(backbone_row("throughput", protocol, &bench, *h, |x| (1.0 / x.predicted, 1.0 / x.measured), false));
-        out.push(backbone_row("power-fraction", protocol, &run.power, *h, |x| (x.predicted, x.measured), false));
-        out.push(backbone_row("headline", protocol, &run.energy_measured_duration, *h, |x| (x.predicted, x.measured), true));
+        let mut p = backbone_row("power-fraction", protocol, &run.power, *h, |x| (x.predicted, x.measured), false);
+        // A power fraction is not a cost: no GPU picking on it.
+        (p.spearman_median, p.top1_regret_median_pct) = (None, None);
+        out.push(p);
+        out.push(backbone_row(
+            "headline",
+            protocol,
+            &run.energy_measured_duration,
+            *h,
+            |x| (x.predicted, x.measured),
+            true,
+        ));
         let mut e = backbone_row(
             "headline",
             &format!("{protocol}-predicted-duration"),
@@ -248,7 +262,9 @@ pub fn backbone_results(runs: &[(Holdout, ProtocolRun)]) -> Vec<EvalResult> {
             true,
         );
         // The interval shown is composed from the power and throughput bands: check that one.
-        e.coverage_80_pct = composed_coverage(&run.energy_predicted_duration, &run.power, &bench, *h);
+        let runs: Vec<HeldOut> =
+            run.throughput.iter().filter(|x| matches!(x.origin, Origin::Profile(_))).cloned().collect();
+        e.coverage_80_pct = composed_coverage(&run.energy_predicted_duration, &run.power, &runs, *h);
         out.push(e);
     }
     out

@@ -90,11 +90,8 @@ pub fn headline_value(rows: &[&Estimate], criterion: Criterion) -> Option<Consen
             return Some(Consensus { value: v, low: v * lo, high: v * hi, n_methods: 1 });
         }
     }
-    let others: Vec<&Estimate> = rows
-        .iter()
-        .copied()
-        .filter(|e| e.method != MethodId::Headline && !e.method.includes_pue())
-        .collect();
+    let others: Vec<&Estimate> =
+        rows.iter().copied().filter(|e| e.method != MethodId::Headline && !e.method.includes_pue()).collect();
     consensus(&others, criterion)
 }
 
@@ -255,7 +252,12 @@ mod tests {
         assert_eq!((c.value, c.low, c.high), (1.0, 0.5, 2.0));
         // Without a headline number: the median of the other methods on the device basis (Green Algorithms,
         // which includes PUE, left out): {10, 1} → 5.5.
-        let rows = [est(MethodId::Headline, None), est(MethodId::Mlco2, Some(10.0)), est(MethodId::PreEpoch, Some(1.0)), est(MethodId::GreenAlgorithms, Some(100.0))];
+        let rows = [
+            est(MethodId::Headline, None),
+            est(MethodId::Mlco2, Some(10.0)),
+            est(MethodId::PreEpoch, Some(1.0)),
+            est(MethodId::GreenAlgorithms, Some(100.0)),
+        ];
         let refs: Vec<&Estimate> = rows.iter().collect();
         let e = headline_value(&refs, Criterion::Energy).unwrap();
         assert_eq!((e.value, e.n_methods), (5.5, 2));

@@ -50,10 +50,8 @@ fn time_follows_flops_per_sample_on_one_gpu() {
 fn faster_gpus_are_faster_as_measured() {
     let (catalog, cal) = data();
     let order = ["nvidia-h100-sxm", "nvidia-a100-sxm4-80gb", "nvidia-rtx-4090", "nvidia-t4"];
-    let hours: Vec<f64> = order
-        .iter()
-        .map(|g| headline(&catalog, &cal, &format!("arch=tv-resnet50&gpu={g}&precision=fp16")).1)
-        .collect();
+    let hours: Vec<f64> =
+        order.iter().map(|g| headline(&catalog, &cal, &format!("arch=tv-resnet50&gpu={g}&precision=fp16")).1).collect();
     assert!(hours.windows(2).all(|w| w[0] < w[1]), "{order:?}: {hours:?} h");
 }
 

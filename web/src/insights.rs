@@ -34,7 +34,7 @@ fn select_value(e: &Event) -> String {
     e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
 }
 
-/// Every GPU of the catalogue ranked by the consensus of the chosen criterion.
+/// Every GPU of the catalogue ranked by its headline estimate of the chosen criterion.
 #[component]
 pub fn Ranking(p: &InsightProps) -> Html {
     let (catalog, state) = (p.catalog.0, &p.state);
@@ -124,7 +124,7 @@ pub fn Ranking(p: &InsightProps) -> Html {
                 </label>
             </div>
             <p class="hint">{ format!(
-                "Consensus = median of the methods that give a number; whiskers span them. Check each GPU's warnings above: the fitted methods extrapolate far from their calibration data. {} GPUs ranked{}.",
+                "Ranked by each GPU's headline estimate (device energy); whiskers: its 80 % interval from held-out errors. Where the headline lacks a spec, the median of the other methods. {} GPUs ranked{}.",
                 ranked.len(),
                 if missing > 0 { format!(", {missing} without any estimate of {}", criterion.as_str()) } else { String::new() }
             ) }</p>
@@ -179,7 +179,7 @@ pub fn MethodsChart(p: &InsightProps) -> Html {
         .collect();
     let gpu_name = catalog.gpu(gpu).map_or(gpu.clone(), |g| g.name.clone());
     let rows: Vec<_> = p.report.rows.iter().filter(|r| &r.gpu == gpu).collect();
-    let co2 = rank::consensus(&rows, Criterion::Co2e);
+    let co2 = rank::headline_value(&rows, Criterion::Co2e);
     let lowest = rank::lowest_carbon_region(catalog, s).zip(co2).map(|((region, factor), c)| {
         html! {
             <p class="hint" id="lowest-carbon">{ format!(
@@ -188,8 +188,7 @@ pub fn MethodsChart(p: &InsightProps) -> Html {
             ) }</p>
         }
     });
-    // The same run on 1, 2, 4 and 8 GPUs of this kind (consensus of the methods; linear scaling assumed by the
-    // fitted methods, as their warnings say).
+    // The same run on 1, 2, 4 and 8 GPUs of this kind (the headline, with the measured multi-GPU efficiency).
     let scaling: Vec<Html> = [1u32, 2, 4, 8]
         .iter()
         .filter_map(|&n| {
@@ -198,8 +197,8 @@ pub fn MethodsChart(p: &InsightProps) -> Html {
             sc.n_gpus = n;
             let rows = estimator::estimate_all(catalog, p.calibration.0, &sc);
             let refs: Vec<_> = rows.iter().collect();
-            let e = rank::consensus(&refs, Criterion::Energy)?;
-            let h = rank::consensus(&refs, Criterion::Time)?;
+            let e = rank::headline_value(&refs, Criterion::Energy)?;
+            let h = rank::headline_value(&refs, Criterion::Time)?;
             Some(html! {
                 <tr data-n-gpus={n.to_string()} class={classes!((n == s.n_gpus).then_some("selected"))}>
                     <td>{ n }</td><td>{ human(e.value) }</td><td>{ human(h.value) }</td>
@@ -214,7 +213,7 @@ pub fn MethodsChart(p: &InsightProps) -> Html {
             <p class="hint">{ "Green bars: the paper's methods, fitted on measured runs; whiskers: their intervals. TDP-based methods assume the GPU draws its TDP throughout, which real training rarely does (measured: 43–96 % of the power limit on the paper's runs)." }</p>
             { for lowest }
             <table class="ranked scaling" id="scaling">
-                <caption>{ format!("Scaling on {gpu_name} (consensus)") }</caption>
+                <caption>{ format!("Scaling on {gpu_name} (headline estimate)") }</caption>
                 <thead><tr><th scope="col">{ "GPUs" }</th><th scope="col">{ "kWh" }</th><th scope="col">{ "hours" }</th></tr></thead>
                 <tbody>{ for scaling }</tbody>
             </table>

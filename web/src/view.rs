@@ -306,6 +306,38 @@ pub fn Results(p: &PartProps) -> Html {
         })
         .collect::<Html>();
 
+    // The answer first: each GPU's headline estimate with its interval and the sentence on how it was made.
+    let headlines = s
+        .gpus
+        .iter()
+        .filter_map(|id| catalog.gpu(id))
+        .filter_map(|g| report.rows.iter().find(|r| r.gpu == g.id && r.headline).map(|e| (g, e)))
+        .map(|(g, e)| {
+            let kwh = e.energy_kwh.map(|x| AttrValue::from(x.to_string()));
+            let main = e.energy_kwh.map_or("no estimate".to_string(), |x| format!("{} kWh", human(x)));
+            let interval =
+                e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("80 % interval {}–{} kWh", human(l), human(h)));
+            let mut sub: Vec<String> = interval.into_iter().collect();
+            if let Some(h) = e.duration_h {
+                sub.push(format!("{}{} h", if e.duration_estimated { "~" } else { "" }, human(h)));
+            }
+            if let Some(c) = e.co2e_kg {
+                sub.push(format!("{} kg CO2e", human(c)));
+            }
+            if let Some(c) = e.cost {
+                sub.push(format!("cost {}", human(c)));
+            }
+            let why = e.evidence.clone().or_else(|| e.warnings.first().cloned()).unwrap_or_default();
+            html! {
+                <li data-headline={g.id.clone()} data-kwh={kwh} key={g.id.clone()}>
+                    <strong>{ &g.name }</strong>{ ": " }<span class="kwh">{ main }</span>
+                    <span class="sub">{ sub.join(" · ") }</span>
+                    <span class="evidence">{ why }</span>
+                </li>
+            }
+        })
+        .collect::<Html>();
+
     let url = crate::share_url(&report.query);
     let on_copy = {
         let dispatch = p.dispatch.clone();
@@ -327,7 +359,9 @@ pub fn Results(p: &PartProps) -> Html {
                     <ul>{ for resolved.notices.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
                 </div>
             }
-            <h2>{ "Estimated energy per GPU and method" }</h2>
+            <h2>{ "Estimated GPU energy (device, before PUE)" }</h2>
+            <ul class="headlines" aria-live="polite">{ headlines }</ul>
+            <h2>{ "Every method, per GPU" }</h2>
             <p class="hint">
                 { format!(
                     "{} · grid {} g CO2e/kWh ({}) · PUE {} ({})",

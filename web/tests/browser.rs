@@ -40,9 +40,15 @@ async fn cells_carry_the_estimators_numbers() {
     let catalog = estimator::Catalog::embedded().unwrap();
     let cal = estimator::Calibration::embedded().unwrap();
     let (_, report) = estimator::estimate(&catalog, &cal, QUERY);
-    assert_eq!(report.rows.len(), 14);
+    assert_eq!(report.rows.len(), 2 * estimator::MethodId::ALL.len());
     for row in &report.rows {
         assert_eq!(kwh(&root, &row.gpu, row.method.as_str()), row.energy_kwh, "{} {}", row.gpu, row.method.as_str());
+    }
+    // The answer first: each GPU's headline, with the estimator's number.
+    for row in report.rows.iter().filter(|r| r.headline) {
+        let li = root.query_selector(&format!("li[data-headline=\"{}\"]", row.gpu)).unwrap().expect("headline item");
+        let shown = li.get_attribute("data-kwh").map(|v| v.parse::<f64>().unwrap());
+        assert_eq!(shown, row.energy_kwh, "{}", row.gpu);
     }
     // 400 W × 10 h = 4 kWh for the A100 under ML CO2 Impact, shown as people read it.
     assert_eq!(kwh(&root, "nvidia-a100-sxm4-80gb", "mlco2"), Some(4.0));

@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use estimator::calibration::{CalibrationSummary, PowerLimitCurve, StepProfile, CALIBRATION_SCHEMA_VERSION};
-use estimator::eval::{evaluate, EvalReport};
 use estimator::backbone::Backbone;
 use estimator::bench::BenchmarkSet;
+use estimator::calibration::{CalibrationSummary, PowerLimitCurve, StepProfile, CALIBRATION_SCHEMA_VERSION};
+use estimator::eval::{evaluate, EvalReport};
 use estimator::fit::mixed::Holdout;
 use estimator::fit::{backbone, fit, run_point, FitResult, Target};
 use estimator::profile::Profile;
@@ -65,6 +65,9 @@ pub fn fit_all(profiles_dir: &Path, benchmarks: &Path) -> anyhow::Result<Fitted>
         let bench: Vec<_> =
             run.throughput.iter().filter(|x| matches!(x.origin, backbone::Origin::Bench(_))).cloned().collect();
         bands.extend(backbone::band("throughput", case, &bench));
+        let runs: Vec<_> =
+            run.throughput.iter().filter(|x| matches!(x.origin, backbone::Origin::Profile(_))).cloned().collect();
+        bands.extend(backbone::band("throughput-runs", case, &runs));
         bands.extend(backbone::band("power-fraction", case, &run.power));
     }
     report.results.extend(estimator::eval::backbone_results(&runs));

@@ -63,7 +63,8 @@ pub fn benchmarks(from: &Path, out: &Path, data_version: &str) -> anyhow::Result
     let catalog = Catalog::embedded()?;
     let read = |rel: &str| read_text(&from.join(rel));
     let mut lambda_texts = Vec::new();
-    for (gen, prec) in [("v0", "fp16"), ("v0", "fp32"), ("v1", "fp16"), ("v1", "fp32"), ("v2", "fp16"), ("v2", "fp32")] {
+    for (gen, prec) in [("v0", "fp16"), ("v0", "fp32"), ("v1", "fp16"), ("v1", "fp32"), ("v2", "fp16"), ("v2", "fp32")]
+    {
         let (tp, bs) = if gen == "v2" {
             (format!("lambda/v2/pytorch-train-throughput-v2-{prec}.csv"), None)
         } else {

@@ -187,7 +187,8 @@ const SPECS: [Spec; 11] = [
 ];
 
 fn workload_of(spec: &Spec, catalog: &Catalog) -> Result<BenchWorkload, String> {
-    let arch = spec.arch.map(|id| catalog.arch(id).ok_or(format!("catalogue has no architecture \"{id}\""))).transpose()?;
+    let arch =
+        spec.arch.map(|id| catalog.arch(id).ok_or(format!("catalogue has no architecture \"{id}\""))).transpose()?;
     let (params_m, forward_gflops, flops_note) = match (spec.dims, arch) {
         (None, Some(a)) => {
             let g = a.gflops_at(spec.input_px).ok_or(format!("\"{}\" has no forward FLOPs", a.id))?;
@@ -267,7 +268,8 @@ struct Raw {
 /// Strips hosting prefixes and the `Nx ` count from a Lambda v0/v1 label: `LambdaCloud 2x V100 16GB` → `V100 16GB`.
 fn lambda_base(label: &str) -> &str {
     let mut s = label.trim();
-    for p in ["Lambda Cloud — ", "Linode Cloud — ", "LambdaCloud ", "DellTexas ", "Dell ", "SMC ", "1CC ", "RAIDZ1 "] {
+    for p in ["Lambda Cloud — ", "Linode Cloud — ", "LambdaCloud ", "DellTexas ", "Dell ", "SMC ", "1CC ", "RAIDZ1 "]
+    {
         s = s.strip_prefix(p).unwrap_or(s);
     }
     match s.split_once('x') {
@@ -428,7 +430,10 @@ fn lambda_rows(
     if let Some(text) = src.lambda_v2_batches {
         for row in Table::parse("lambda/v2/batch-sizes.csv", text)?.rows() {
             if let Some(b) = row.opt_num::<u32>("batch_size")? {
-                v2_batch.insert((row.text("gpu_config")?.into(), row.text("model")?.into(), row.text("precision")?.into()), b);
+                v2_batch.insert(
+                    (row.text("gpu_config")?.into(), row.text("model")?.into(), row.text("precision")?.into()),
+                    b,
+                );
             }
         }
     }
@@ -458,7 +463,8 @@ fn lambda_rows(
                 let (gpu_id, n_gpus) = match gpu {
                     Ok(g) => g,
                     Err(why) => {
-                        *skipped.entry((format!("lambda {gen}: {}", lambda_base(&label)), why.into())).or_default() += 1;
+                        *skipped.entry((format!("lambda {gen}: {}", lambda_base(&label)), why.into())).or_default() +=
+                            1;
                         continue;
                     }
                 };
@@ -482,7 +488,10 @@ fn lambda_rows(
                     samples_per_s: v * per_sample,
                     tuning: Tuning::Typical,
                     precision_recorded: true,
-                    upstream: format!("pytorch-train-throughput{}-{precision}.csv \"{label}\" {column}", if *gen == "v2" { "-v2" } else { "" }),
+                    upstream: format!(
+                        "pytorch-train-throughput{}-{precision}.csv \"{label}\" {column}",
+                        if *gen == "v2" { "-v2" } else { "" }
+                    ),
                     note: Some(LAMBDA_NOTE),
                 });
             }
@@ -508,13 +517,17 @@ fn neusight_rows(
             "gpt3_27" => "gpt3-2.7b-2048",
             "opt_13" => "opt-1.3b-2048",
             _ => {
-                *skipped.entry((format!("neusight: {model}"), "mixture of experts: FLOPs per token not derived".into())).or_default() += 1;
+                *skipped
+                    .entry((format!("neusight: {model}"), "mixture of experts: FLOPs per token not derived".into()))
+                    .or_default() += 1;
                 continue;
             }
         };
         let parallelism = row.text("parallelism")?;
         if !matches!(parallelism, "none" | "dp4") {
-            *skipped.entry((format!("neusight: {parallelism}"), "tensor/pipeline parallel, not data parallel".into())).or_default() += 1;
+            *skipped
+                .entry((format!("neusight: {parallelism}"), "tensor/pipeline parallel, not data parallel".into()))
+                .or_default() += 1;
             continue;
         }
         let gpu = match neusight_gpu(folder) {
@@ -570,7 +583,8 @@ fn mlperf_rows(
                 continue;
             }
         };
-        let (Some(samples), Some(minutes)) = (row.positive("samples_to_converge")?, row.positive("run_minutes")?) else {
+        let (Some(samples), Some(minutes)) = (row.positive("samples_to_converge")?, row.positive("run_minutes")?)
+        else {
             *skipped.entry((format!("mlperf: {benchmark}"), "no samples to converge".into())).or_default() += 1;
             continue;
         };
@@ -583,7 +597,13 @@ fn mlperf_rows(
             samples_per_s: samples * per_sample / (minutes * 60.0),
             tuning: Tuning::Tuned,
             precision_recorded: false,
-            upstream: format!("{} {} {} {}", row.text("version")?, row.text("submitter")?, row.text("system")?, benchmark),
+            upstream: format!(
+                "{} {} {} {}",
+                row.text("version")?,
+                row.text("submitter")?,
+                row.text("system")?,
+                benchmark
+            ),
             note: Some(MLPERF_NOTE),
         });
     }
@@ -648,7 +668,8 @@ pub fn benchmarks_from_sources(
     let mut workloads = Vec::new();
     for spec in &SPECS {
         if rows.iter().any(|r| r.workload == spec.id) {
-            let w = workload_of(spec, catalog).map_err(|reason| ImportError::Csv { file: "workloads".into(), message: reason })?;
+            let w = workload_of(spec, catalog)
+                .map_err(|reason| ImportError::Csv { file: "workloads".into(), message: reason })?;
             workloads.push(w);
         }
     }
@@ -700,7 +721,10 @@ mod tests {
         assert_eq!(lambda_v2_gpu("LambdaOD_8x_Texas_2xH100_80GB_SXM5_192-222-52-89_v2"), Ok(("nvidia-h100-sxm", 2)));
         assert_eq!(lambda_v2_gpu("ASUS_8xH200_140GB_SXM_lambda-scalar_v2"), Ok(("nvidia-h200-nvl", 8)));
         assert_eq!(lambda_v2_gpu("LambdaBM_ENG04_1xH200_140GB_SXM_h200_v2"), Ok(("nvidia-h200-sxm", 1)));
-        assert_eq!(lambda_v2_gpu("LambdaOD_1x_Test_1xGH200_96GB_192-222-56-184_v2_bk"), Err("backup copy of another row"));
+        assert_eq!(
+            lambda_v2_gpu("LambdaOD_1x_Test_1xGH200_96GB_192-222-56-184_v2_bk"),
+            Err("backup copy of another row")
+        );
     }
 
     #[test]

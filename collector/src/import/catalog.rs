@@ -172,7 +172,10 @@ gpu-b,Google,TPU B,TPU,tpu-chip (cloud),,,,197,,,16,819,,,src-b,\"no power, \"\"
                    gpu-a,71.2,71.2,35.6,,whitepaper\n";
         supplement_gpus(&mut c, sup).unwrap();
         let a = &c.gpus[0];
-        assert_eq!((a.fp16_tensor_tflops, a.tf32_tensor_tflops, a.memory_bandwidth_gbs), (Some(71.2), Some(35.6), Some(936.0)));
+        assert_eq!(
+            (a.fp16_tensor_tflops, a.tf32_tensor_tflops, a.memory_bandwidth_gbs),
+            (Some(71.2), Some(35.6), Some(936.0))
+        );
         assert_eq!(a.source, "src-a; whitepaper");
         let conflict = "id,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,tf32_tensor_tflops_dense,memory_bandwidth_gbs,source\n\
                         gpu-a,,,,900,x\n";

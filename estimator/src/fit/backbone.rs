@@ -297,12 +297,8 @@ pub fn held_out_throughput(tp: &Rows, holdout: Holdout) -> Vec<Option<f64>> {
         }
         let probe = &tp.rows[i];
         let test: Vec<usize> = (0..tp.rows.len()).filter(|&j| holdout.same_group(&tp.rows[j], probe)).collect();
-        let (train, origin): (Vec<&MixedRow>, Vec<&Origin>) = tp
-            .rows
-            .iter()
-            .zip(&tp.origin)
-            .filter(|(r, _)| holdout.may_train(r, probe))
-            .unzip();
+        let (train, origin): (Vec<&MixedRow>, Vec<&Origin>) =
+            tp.rows.iter().zip(&tp.origin).filter(|(r, _)| holdout.may_train(r, probe)).unzip();
         let fitted = fit_throughput(&train, &origin, holdout);
         for j in test {
             done[j] = true;
@@ -460,7 +456,12 @@ pub fn coverage_pct(rows: &[HeldOut], holdout: Holdout) -> Option<f64> {
 /// Coverage of the interval the headline shows for an energy estimate with a predicted duration: the
 /// power band composed with the (benchmark) throughput band as in [`Backbone::energy_factors`], both
 /// computed without the row's own group, checked against the energy rows' residuals. In %.
-pub fn composed_coverage(energy: &[HeldOut], power: &[HeldOut], throughput: &[HeldOut], holdout: Holdout) -> Option<f64> {
+pub fn composed_coverage(
+    energy: &[HeldOut],
+    power: &[HeldOut],
+    throughput: &[HeldOut],
+    holdout: Holdout,
+) -> Option<f64> {
     let key = |h: &HeldOut| match holdout {
         Holdout::Gpu => h.gpu.clone(),
         Holdout::Workload => h.workload.clone(),

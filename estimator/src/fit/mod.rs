@@ -7,8 +7,8 @@
 //! with a fixed seed. The kind with the lowest cross-validated RMSE is kept. Missing feature values are
 //! imputed with the training mean (0 after standardisation).
 
-pub mod linalg;
 pub mod backbone;
+pub mod linalg;
 pub mod mixed;
 
 use serde::{Deserialize, Serialize};

@@ -89,7 +89,9 @@ pub fn headline(
             let how = match &thr.measured_source {
                 Some(src) => format!("measured benchmark ({src})"),
                 None => {
-                    let m = bb.band("throughput", case).map_or(String::new(), |b| format!(", held-out MAPE {:.0} %", b.mape_pct));
+                    let m = bb
+                        .band("throughput", case)
+                        .map_or(String::new(), |b| format!(", held-out MAPE {:.0} %", b.mape_pct));
                     format!("predicted from specs{m}")
                 }
             };
@@ -101,7 +103,8 @@ pub fn headline(
                 ));
             }
             let per_gpu = thr.samples_per_s / f64::from(scenario.n_gpus);
-            let mfu = if thr.mfu.is_finite() { format!(", {:.0} % of peak FLOP/s", thr.mfu * 100.0) } else { String::new() };
+            let mfu =
+                if thr.mfu.is_finite() { format!(", {:.0} % of peak FLOP/s", thr.mfu * 100.0) } else { String::new() };
             let note = format!("throughput {} samples/s per GPU{mfu}, {how}", sig3(per_gpu));
             used_thr = Some(thr);
             (h, note)
@@ -112,21 +115,16 @@ pub fn headline(
     let e = f64::from(scenario.n_gpus) * frac * tdp * hours / 1000.0;
     let (lo, hi) = bb.energy_factors(power_case, used_thr.as_ref());
     let accuracy = bb.band("power-fraction", power_case).map_or("no held-out runs for this case".to_string(), |b| {
-        format!(
-            "power held-out MAPE {:.0} % on {} runs ({})",
-            b.mape_pct,
-            b.n,
-            case_phrase(power_case)
-        )
+        format!("power held-out MAPE {:.0} % on {} runs ({})", b.mape_pct, b.n, case_phrase(power_case))
     });
     if matches!(power_case, Case::GpuUnseen | Case::NeitherSeen) {
-        warnings.push(format!("no measured power on {}: its power fraction is carried over from other GPUs by specs", gpu.name));
+        warnings.push(format!(
+            "no measured power on {}: its power fraction is carried over from other GPUs by specs",
+            gpu.name
+        ));
     }
-    let evidence = format!(
-        "device energy: {:.0} % of the {:.0} W power limit; {thr_note}; {accuracy}",
-        frac * 100.0,
-        tdp
-    );
+    let evidence =
+        format!("device energy: {:.0} % of the {:.0} W power limit; {thr_note}; {accuracy}", frac * 100.0, tdp);
     (
         RawEstimate {
             energy_kwh: Some(e),
