@@ -355,7 +355,17 @@ pub fn evaluate(
     // PRE.
     let pw_rows: Vec<&RunPoint> = points.iter().filter(|r| Target::PowerFraction.of(r).is_some()).collect();
     let by_gpu = gpu_folds(&pw_rows.iter().map(|r| (*r, 0.0)).collect::<Vec<_>>());
-    let protocols = [("kfold", folds(pw_rows.len(), FOLDS, SEED)), ("leave-gpu-out", by_gpu.clone())];
+    // Every run of one workload (architecture × input size) in one fold.
+    let workload_key = |r: &RunPoint| crate::fit::backbone::run_workload(r).map_or_else(|| r.id.clone(), |w| w.key);
+    let mut keys: Vec<String> = pw_rows.iter().map(|r| workload_key(r)).collect();
+    keys.sort();
+    keys.dedup();
+    let by_workload: Vec<usize> = pw_rows.iter().map(|r| keys.binary_search(&workload_key(r)).unwrap_or(0)).collect();
+    let protocols = [
+        ("kfold", folds(pw_rows.len(), FOLDS, SEED)),
+        ("leave-gpu-out", by_gpu.clone()),
+        ("leave-workload-out", by_workload),
+    ];
     let mut leave_gpu_out = Vec::new();
     for (protocol, fold_of) in &protocols {
         let frac = oof(&power.best, &pw_rows, fold_of);
