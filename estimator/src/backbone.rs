@@ -284,6 +284,14 @@ pub enum Case {
     NeitherSeen,
 }
 
+/// Composes independent residual bands `(q10, q90)` of ln(predicted ÷ measured): centres add, half-widths
+/// add in quadrature.
+pub fn compose(parts: &[(f64, f64)]) -> (f64, f64) {
+    let centre: f64 = parts.iter().map(|(a, b)| (a + b) / 2.0).sum();
+    let half = parts.iter().map(|(a, b)| ((b - a) / 2.0).powi(2)).sum::<f64>().sqrt();
+    (centre - half, centre + half)
+}
+
 impl Case {
     /// The case of a GPU and a workload, each measured or not.
     pub fn of(gpu_seen: bool, workload_seen: bool) -> Case {
@@ -392,9 +400,7 @@ impl Backbone {
             // Throughput over-predicted (r > 0) means energy under-predicted: the sign flips.
             parts.extend(self.throughput_band(t.runs_only, case).map(|b| (-b.q90, -b.q10)));
         }
-        let centre: f64 = parts.iter().map(|(a, b)| (a + b) / 2.0).sum();
-        let half = parts.iter().map(|(a, b)| ((b - a) / 2.0).powi(2)).sum::<f64>().sqrt();
-        let (q10, q90) = (centre - half, centre + half);
+        let (q10, q90) = compose(&parts);
         (crate::fmath::exp(-q90), crate::fmath::exp(-q10))
     }
 

@@ -463,8 +463,7 @@ fn lambda_rows(
                 let (gpu_id, n_gpus) = match gpu {
                     Ok(g) => g,
                     Err(why) => {
-                        *skipped.entry((format!("lambda {gen}: {}", lambda_base(&label)), why.into())).or_default() +=
-                            1;
+                        skip(skipped, format!("lambda {gen}: {}", lambda_base(&label)), why);
                         continue;
                     }
                 };
@@ -500,6 +499,11 @@ fn lambda_rows(
     Ok(n_raw)
 }
 
+/// Counts a skipped measurement under its label and reason.
+fn skip(skipped: &mut BTreeMap<(String, String), usize>, label: String, why: &str) {
+    *skipped.entry((label, why.to_string())).or_default() += 1;
+}
+
 fn neusight_rows(
     text: &str,
     out: &mut Vec<Raw>,
@@ -517,23 +521,19 @@ fn neusight_rows(
             "gpt3_27" => "gpt3-2.7b-2048",
             "opt_13" => "opt-1.3b-2048",
             _ => {
-                *skipped
-                    .entry((format!("neusight: {model}"), "mixture of experts: FLOPs per token not derived".into()))
-                    .or_default() += 1;
+                skip(skipped, format!("neusight: {model}"), "mixture of experts: FLOPs per token not derived");
                 continue;
             }
         };
         let parallelism = row.text("parallelism")?;
         if !matches!(parallelism, "none" | "dp4") {
-            *skipped
-                .entry((format!("neusight: {parallelism}"), "tensor/pipeline parallel, not data parallel".into()))
-                .or_default() += 1;
+            skip(skipped, format!("neusight: {parallelism}"), "tensor/pipeline parallel, not data parallel");
             continue;
         }
         let gpu = match neusight_gpu(folder) {
             Ok(g) => g,
             Err(why) => {
-                *skipped.entry((format!("neusight: {folder}"), why.into())).or_default() += 1;
+                skip(skipped, format!("neusight: {folder}"), why);
                 continue;
             }
         };
@@ -579,13 +579,13 @@ fn mlperf_rows(
         let gpu = match mlperf_gpu(accel) {
             Ok(g) => g,
             Err(why) => {
-                *skipped.entry((format!("mlperf: {accel}"), why.into())).or_default() += 1;
+                skip(skipped, format!("mlperf: {accel}"), why);
                 continue;
             }
         };
         let (Some(samples), Some(minutes)) = (row.positive("samples_to_converge")?, row.positive("run_minutes")?)
         else {
-            *skipped.entry((format!("mlperf: {benchmark}"), "no samples to converge".into())).or_default() += 1;
+            skip(skipped, format!("mlperf: {benchmark}"), "no samples to converge");
             continue;
         };
         let spec = SPECS.iter().find(|s| s.id == workload).expect("workload listed in SPECS");

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::mixed::{self, FittedMixed, Holdout, MixedRow};
 use super::RunPoint;
 use crate::backbone::{
-    power_features, throughput_features, Backbone, Case, MeasuredThroughput, ResidualBand, Scaling, Software,
+    compose, power_features, throughput_features, Backbone, Case, MeasuredThroughput, ResidualBand, Scaling, Software,
     WorkloadInput, BACKBONE_SCHEMA_VERSION, POWER_FEATURES, THROUGHPUT_FEATURES,
 };
 use crate::bench::{BenchmarkSet, Tuning};
@@ -429,23 +429,36 @@ pub fn band(quantity: &str, case: Case, rows: &[HeldOut]) -> Option<ResidualBand
     })
 }
 
-/// Share of rows whose measured value lies in the 80 % band computed without their own group (the GPU for
-/// `leave-gpu-out`, the workload for `leave-workload-out`, the pair otherwise): honest coverage, in %.
-pub fn coverage_pct(rows: &[HeldOut], holdout: Holdout) -> Option<f64> {
-    let key = |h: &HeldOut| match holdout {
+/// The group a held-out row belongs to under a protocol.
+fn holdout_key(h: &HeldOut, holdout: Holdout) -> String {
+    match holdout {
         Holdout::Gpu => h.gpu.clone(),
         Holdout::Workload => h.workload.clone(),
         Holdout::Both | Holdout::Pair => format!("{}\u{1f}{}", h.workload, h.gpu),
-    };
-    let groups: BTreeSet<String> = rows.iter().map(key).collect();
+    }
+}
+
+/// Share of `rows` inside the 80 % band composed ([`compose`]) from the bands of `components`, each
+/// computed without the row's own group (`true` flips a component's sign: throughput over-predicted means
+/// energy under-predicted). In %.
+fn coverage_of(rows: &[HeldOut], components: &[(&[HeldOut], bool)], holdout: Holdout) -> Option<f64> {
+    let groups: BTreeSet<String> = rows.iter().map(|h| holdout_key(h, holdout)).collect();
     let (mut inside, mut n) = (0usize, 0usize);
     for g in &groups {
-        let others: Vec<HeldOut> = rows.iter().filter(|h| key(h) != *g).cloned().collect();
-        let Some(b) = band("", Case::BothSeen, &others) else { continue };
-        for h in rows.iter().filter(|h| key(h) == *g) {
+        let mut parts = Vec::new();
+        for (component, flip) in components {
+            let others: Vec<HeldOut> = component.iter().filter(|h| holdout_key(h, holdout) != *g).cloned().collect();
+            let Some(b) = band("", Case::BothSeen, &others) else { continue };
+            parts.push(if *flip { (-b.q90, -b.q10) } else { (b.q10, b.q90) });
+        }
+        if parts.len() < components.len() {
+            continue;
+        }
+        let (lo, hi) = compose(&parts);
+        for h in rows.iter().filter(|h| holdout_key(h, holdout) == *g) {
             let r = ln(h.predicted / h.measured);
             n += 1;
-            if r >= b.q10 && r <= b.q90 {
+            if r >= lo && r <= hi {
                 inside += 1;
             }
         }
@@ -453,41 +466,24 @@ pub fn coverage_pct(rows: &[HeldOut], holdout: Holdout) -> Option<f64> {
     (n > 0).then(|| inside as f64 / n as f64 * 100.0)
 }
 
+/// Share of rows whose measured value lies in the 80 % band computed without their own group (the GPU for
+/// `leave-gpu-out`, the workload for `leave-workload-out`, the pair otherwise): honest coverage, in %.
+pub fn coverage_pct(rows: &[HeldOut], holdout: Holdout) -> Option<f64> {
+    coverage_of(rows, &[(rows, false)], holdout)
+}
+
 /// Coverage of the interval the headline shows for an energy estimate with a predicted duration: the
-/// power band composed with the (benchmark) throughput band as in [`Backbone::energy_factors`], both
-/// computed without the row's own group, checked against the energy rows' residuals. In %.
+/// power band composed with the throughput band as in [`Backbone::energy_factors`], both computed without
+/// the row's own group, checked against the energy rows' residuals. The energy rows are profile runs of
+/// workloads the profiles measured, so `throughput` holds the profile rows (see
+/// [`Backbone::throughput_band`]). In %.
 pub fn composed_coverage(
     energy: &[HeldOut],
     power: &[HeldOut],
     throughput: &[HeldOut],
     holdout: Holdout,
 ) -> Option<f64> {
-    let key = |h: &HeldOut| match holdout {
-        Holdout::Gpu => h.gpu.clone(),
-        Holdout::Workload => h.workload.clone(),
-        Holdout::Both | Holdout::Pair => format!("{}\u{1f}{}", h.workload, h.gpu),
-    };
-    let groups: BTreeSet<String> = energy.iter().map(key).collect();
-    let (mut inside, mut n) = (0usize, 0usize);
-    for g in &groups {
-        let without = |rows: &[HeldOut]| -> Vec<HeldOut> { rows.iter().filter(|h| key(h) != *g).cloned().collect() };
-        let (Some(p), Some(t)) =
-            (band("", Case::BothSeen, &without(power)), band("", Case::BothSeen, &without(throughput)))
-        else {
-            continue;
-        };
-        let parts = [(p.q10, p.q90), (-t.q90, -t.q10)];
-        let centre: f64 = parts.iter().map(|(a, b)| (a + b) / 2.0).sum();
-        let half = parts.iter().map(|(a, b)| ((b - a) / 2.0).powi(2)).sum::<f64>().sqrt();
-        for h in energy.iter().filter(|h| key(h) == *g) {
-            let r = ln(h.predicted / h.measured);
-            n += 1;
-            if r >= centre - half && r <= centre + half {
-                inside += 1;
-            }
-        }
-    }
-    (n > 0).then(|| inside as f64 / n as f64 * 100.0)
+    coverage_of(energy, &[(power, false), (throughput, true)], holdout)
 }
 
 /// Fits the backbone on all rows; `bands` come from [`run_protocol`] under each protocol.
