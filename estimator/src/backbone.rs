@@ -304,11 +304,23 @@ impl Case {
     }
 }
 
+/// What a residual band is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BandQuantity {
+    /// Throughput of the benchmark rows.
+    Throughput,
+    /// Throughput of the profile runs (whole runs, input pipelines included).
+    ThroughputRuns,
+    /// Mean power ÷ power limit of the profile runs.
+    PowerFraction,
+}
+
 /// Quantiles of held-out ln(predicted ÷ measured) for one quantity and case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResidualBand {
-    /// Which quantity (`throughput`, `power-fraction`, `energy`).
-    pub quantity: String,
+    /// Which quantity.
+    pub quantity: BandQuantity,
     /// The case.
     pub case: Case,
     /// Held-out rows the quantiles are over.
@@ -394,18 +406,17 @@ impl Backbone {
     /// pair-held-out case: it is a benchmark window, not the user's whole run.
     pub fn energy_factors(&self, power_case: Case, throughput: Option<&Throughput>) -> (f64, f64) {
         let mut parts = Vec::new();
-        parts.extend(self.band("power-fraction", power_case).map(|b| (b.q10, b.q90)));
-        if let Some(t) = throughput {
-            let case = if t.measured_source.is_some() { Case::BothSeen } else { t.case };
+        parts.extend(self.band(BandQuantity::PowerFraction, power_case).map(|b| (b.q10, b.q90)));
+        if let Some(b) = throughput.and_then(|t| self.throughput_band(t)) {
             // Throughput over-predicted (r > 0) means energy under-predicted: the sign flips.
-            parts.extend(self.throughput_band(t.runs_only, case).map(|b| (-b.q90, -b.q10)));
+            parts.push((-b.q90, -b.q10));
         }
         let (q10, q90) = compose(&parts);
         (crate::fmath::exp(-q90), crate::fmath::exp(-q10))
     }
 
     /// The residual band of a quantity for a case (falling back to the widest case measured).
-    pub fn band(&self, quantity: &str, case: Case) -> Option<&ResidualBand> {
+    pub fn band(&self, quantity: BandQuantity, case: Case) -> Option<&ResidualBand> {
         self.bands.iter().find(|b| b.quantity == quantity && b.case == case).or_else(|| {
             self.bands
                 .iter()
@@ -414,14 +425,16 @@ impl Backbone {
         })
     }
 
-    /// The throughput band of a case: the benchmark rows' (`throughput`), or for a workload that only the
-    /// profiles measured, the profile runs' (`throughput-runs`: whole runs, input pipelines included). An
-    /// unmeasured workload gets the wider of the two.
-    pub fn throughput_band(&self, runs_only: bool, case: Case) -> Option<&ResidualBand> {
-        let bench = self.band("throughput", case);
-        let runs = self.band("throughput-runs", case);
+    /// The band of a throughput estimate: the benchmark rows' (`throughput`) of its case, or for a workload
+    /// that only the profiles measured, the profile runs' (`throughput-runs`: whole runs, input pipelines
+    /// included). An unmeasured workload gets the wider of the two. A measured benchmark counts as the
+    /// pair-held-out case: it is a benchmark window, not the user's whole run.
+    pub fn throughput_band(&self, t: &Throughput) -> Option<&ResidualBand> {
+        let case = if t.measured_source.is_some() { Case::BothSeen } else { t.case };
+        let bench = self.band(BandQuantity::Throughput, case);
+        let runs = self.band(BandQuantity::ThroughputRuns, case);
         let width = |b: &&ResidualBand| b.q90 - b.q10;
-        match (runs_only, case) {
+        match (t.runs_only, case) {
             (true, _) => runs.or(bench),
             (false, Case::WorkloadUnseen | Case::NeitherSeen) => {
                 [bench, runs].into_iter().flatten().max_by(|a, b| width(a).total_cmp(&width(b)))

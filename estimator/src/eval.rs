@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fit::backbone::{composed_coverage, coverage_pct, HeldOut, Origin, ProtocolRun};
+use crate::fit::backbone::{composed_coverage, coverage_pct, HeldOut, ProtocolRun};
 use crate::fit::mixed::Holdout;
 use crate::fit::{cross_predict, folds, gpu_folds, FitResult, FittedModel, RunPoint, Target, FOLDS, SEED};
 use crate::methods::step::{step_epoch, step_power, StableConfig};
@@ -237,8 +237,7 @@ pub fn backbone_results(runs: &[(Holdout, ProtocolRun)]) -> Vec<EvalResult> {
     let mut out = Vec::new();
     for (h, run) in runs {
         let protocol = holdout_id(*h);
-        let bench: Vec<HeldOut> =
-            run.throughput.iter().filter(|x| matches!(x.origin, Origin::Bench(_))).cloned().collect();
+        let bench = run.bench_throughput();
         // Faster is cheaper: rank by time (1 ÷ throughput).
         out.push(backbone_row("throughput", protocol, &bench, *h, |x| (1.0 / x.predicted, 1.0 / x.measured), false));
         let mut p = backbone_row("power-fraction", protocol, &run.power, *h, |x| (x.predicted, x.measured), false);
@@ -262,9 +261,7 @@ pub fn backbone_results(runs: &[(Holdout, ProtocolRun)]) -> Vec<EvalResult> {
             true,
         );
         // The interval shown is composed from the power and throughput bands: check that one.
-        let runs: Vec<HeldOut> =
-            run.throughput.iter().filter(|x| matches!(x.origin, Origin::Profile(_))).cloned().collect();
-        e.coverage_80_pct = composed_coverage(&run.energy_predicted_duration, &run.power, &runs, *h);
+        e.coverage_80_pct = composed_coverage(&run.energy_predicted_duration, &run.power, &run.runs_throughput(), *h);
         out.push(e);
     }
     out

@@ -12,7 +12,6 @@ use estimator::backbone::Backbone;
 use estimator::bench::BenchmarkSet;
 use estimator::calibration::{CalibrationSummary, PowerLimitCurve, StepProfile, CALIBRATION_SCHEMA_VERSION};
 use estimator::eval::{evaluate, EvalReport};
-use estimator::fit::mixed::Holdout;
 use estimator::fit::{backbone, fit, run_point, FitResult, Target};
 use estimator::profile::Profile;
 use estimator::Catalog;
@@ -52,27 +51,9 @@ pub fn fit_all(profiles_dir: &Path, benchmarks: &Path) -> anyhow::Result<Fitted>
     let traced: Vec<Profile> = profiles.iter().filter(|p| !p.devices.is_empty()).cloned().collect();
     let mut report = evaluate(&traced, &points, &power, &energy, &duration);
     let set = BenchmarkSet::from_json(&crate::profiles::read_text(benchmarks)?)?;
-    let batch_default = backbone::batch_defaults(&set, &points, &catalog);
-    let tp = backbone::throughput_rows(&set, &points, &catalog, &batch_default);
-    let pw = backbone::power_rows(&points, &catalog, &batch_default);
-    let runs: Vec<(Holdout, backbone::ProtocolRun)> = [Holdout::Pair, Holdout::Gpu, Holdout::Workload, Holdout::Both]
-        .into_iter()
-        .map(|h| (h, backbone::run_protocol(&tp, &pw, &points, h)))
-        .collect();
-    let mut bands = Vec::new();
-    for (h, run) in &runs {
-        let case = backbone::case_of(*h);
-        let bench: Vec<_> =
-            run.throughput.iter().filter(|x| matches!(x.origin, backbone::Origin::Bench(_))).cloned().collect();
-        bands.extend(backbone::band("throughput", case, &bench));
-        let runs: Vec<_> =
-            run.throughput.iter().filter(|x| matches!(x.origin, backbone::Origin::Profile(_))).cloned().collect();
-        bands.extend(backbone::band("throughput-runs", case, &runs));
-        bands.extend(backbone::band("power-fraction", case, &run.power));
-    }
+    let (backbone, runs) =
+        backbone::fit_and_evaluate(&set, &points, &catalog).context("too few rows to fit the time × power model")?;
     report.results.extend(estimator::eval::backbone_results(&runs));
-    let backbone =
-        backbone::fit_backbone(&set, &points, &catalog, bands).context("too few rows to fit the time × power model")?;
     Ok(Fitted {
         n_points: points.len(),
         n_bench_rows: set.rows.len(),

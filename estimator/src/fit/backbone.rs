@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::mixed::{self, FittedMixed, Holdout, MixedRow};
 use super::RunPoint;
 use crate::backbone::{
-    compose, power_features, throughput_features, Backbone, Case, MeasuredThroughput, ResidualBand, Scaling, Software,
-    WorkloadInput, BACKBONE_SCHEMA_VERSION, POWER_FEATURES, THROUGHPUT_FEATURES,
+    compose, power_features, throughput_features, Backbone, BandQuantity, Case, MeasuredThroughput, ResidualBand,
+    Scaling, Software, WorkloadInput, BACKBONE_SCHEMA_VERSION, POWER_FEATURES, THROUGHPUT_FEATURES,
 };
 use crate::bench::{BenchmarkSet, Tuning};
 use crate::catalog::{Catalog, SampleUnit};
@@ -263,6 +263,18 @@ pub struct ProtocolRun {
     pub energy_measured_duration: Vec<HeldOut>,
 }
 
+impl ProtocolRun {
+    /// The held-out throughput of the benchmark rows.
+    pub fn bench_throughput(&self) -> Vec<HeldOut> {
+        self.throughput.iter().filter(|x| matches!(x.origin, Origin::Bench(_))).cloned().collect()
+    }
+
+    /// The held-out throughput of the profile rows.
+    pub fn runs_throughput(&self) -> Vec<HeldOut> {
+        self.throughput.iter().filter(|x| matches!(x.origin, Origin::Profile(_))).cloned().collect()
+    }
+}
+
 /// The two throughput stages: the benchmark model (features, workload and GPU effects), then on the
 /// profiles' residuals from it an intercept (whole runs against benchmark windows) with workload and GPU
 /// effects and no features, so that the slopes come from the benchmarks alone and the profiles only shift
@@ -290,21 +302,12 @@ pub fn fit_throughput(rows: &[&MixedRow], origin: &[&Origin], holdout: Holdout) 
 /// without the held-out group, hyperparameters chosen inside.
 pub fn held_out_throughput(tp: &Rows, holdout: Holdout) -> Vec<Option<f64>> {
     let mut out = vec![None; tp.rows.len()];
-    let mut done = vec![false; tp.rows.len()];
-    for i in 0..tp.rows.len() {
-        if done[i] {
-            continue;
-        }
-        let probe = &tp.rows[i];
-        let test: Vec<usize> = (0..tp.rows.len()).filter(|&j| holdout.same_group(&tp.rows[j], probe)).collect();
-        let (train, origin): (Vec<&MixedRow>, Vec<&Origin>) =
-            tp.rows.iter().zip(&tp.origin).filter(|(r, _)| holdout.may_train(r, probe)).unzip();
-        let fitted = fit_throughput(&train, &origin, holdout);
+    for (test, train) in mixed::holdout_groups(&tp.rows, holdout) {
+        let rows: Vec<&MixedRow> = train.iter().map(|&i| &tp.rows[i]).collect();
+        let origin: Vec<&Origin> = train.iter().map(|&i| &tp.origin[i]).collect();
+        let Some((a, b)) = fit_throughput(&rows, &origin, holdout) else { continue };
         for j in test {
-            done[j] = true;
-            if let Some((a, b)) = &fitted {
-                out[j] = Some(predict_two_stage(a, b, &tp.rows[j], &tp.origin[j]));
-            }
+            out[j] = Some(predict_two_stage(&a, &b, &tp.rows[j], &tp.origin[j]));
         }
     }
     out
@@ -411,22 +414,21 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     super::quantile(sorted, q)
 }
 
-/// The 80 % band of ln(predicted ÷ measured) over some held-out rows.
-pub fn band(quantity: &str, case: Case, rows: &[HeldOut]) -> Option<ResidualBand> {
+/// The 10th and 90th percentiles of ln(predicted ÷ measured) over some held-out rows (`None` under 5 rows).
+fn quantiles(rows: &[HeldOut]) -> Option<(f64, f64)> {
     if rows.len() < 5 {
         return None;
     }
     let mut r: Vec<f64> = rows.iter().map(|h| ln(h.predicted / h.measured)).collect();
     r.sort_by(f64::total_cmp);
+    Some((quantile(&r, 0.1), quantile(&r, 0.9)))
+}
+
+/// The 80 % band of ln(predicted ÷ measured) over some held-out rows.
+pub fn band(quantity: BandQuantity, case: Case, rows: &[HeldOut]) -> Option<ResidualBand> {
+    let (q10, q90) = quantiles(rows)?;
     let mape = rows.iter().map(|h| (h.predicted / h.measured - 1.0).abs()).sum::<f64>() / rows.len() as f64 * 100.0;
-    Some(ResidualBand {
-        quantity: quantity.into(),
-        case,
-        n: rows.len(),
-        q10: round6(quantile(&r, 0.1)),
-        q90: round6(quantile(&r, 0.9)),
-        mape_pct: round6(mape),
-    })
+    Some(ResidualBand { quantity, case, n: rows.len(), q10: round6(q10), q90: round6(q90), mape_pct: round6(mape) })
 }
 
 /// The group a held-out row belongs to under a protocol.
@@ -448,8 +450,8 @@ fn coverage_of(rows: &[HeldOut], components: &[(&[HeldOut], bool)], holdout: Hol
         let mut parts = Vec::new();
         for (component, flip) in components {
             let others: Vec<HeldOut> = component.iter().filter(|h| holdout_key(h, holdout) != *g).cloned().collect();
-            let Some(b) = band("", Case::BothSeen, &others) else { continue };
-            parts.push(if *flip { (-b.q90, -b.q10) } else { (b.q10, b.q90) });
+            let Some((q10, q90)) = quantiles(&others) else { continue };
+            parts.push(if *flip { (-q90, -q10) } else { (q10, q90) });
         }
         if parts.len() < components.len() {
             continue;
@@ -486,21 +488,31 @@ pub fn composed_coverage(
     coverage_of(energy, &[(power, false), (throughput, true)], holdout)
 }
 
-/// Fits the backbone on all rows; `bands` come from [`run_protocol`] under each protocol.
-pub fn fit_backbone(
+/// Builds the rows once, runs every protocol ([`PROTOCOLS`]), takes the interval bands from their
+/// held-out residuals, and fits the backbone on all rows. Returns the backbone and the protocol runs (for
+/// the accuracy report).
+pub fn fit_and_evaluate(
     set: &BenchmarkSet,
     points: &[RunPoint],
     catalog: &Catalog,
-    bands: Vec<ResidualBand>,
-) -> Option<Backbone> {
+) -> Option<(Backbone, Vec<(Holdout, ProtocolRun)>)> {
     let batch_default = batch_defaults(set, points, catalog);
     let tp = throughput_rows(set, points, catalog, &batch_default);
     let pw = power_rows(points, catalog, &batch_default);
+    let runs: Vec<(Holdout, ProtocolRun)> =
+        PROTOCOLS.into_iter().map(|h| (h, run_protocol(&tp, &pw, points, h))).collect();
+    let mut bands = Vec::new();
+    for (h, run) in &runs {
+        let case = case_of(*h);
+        bands.extend(band(BandQuantity::Throughput, case, &run.bench_throughput()));
+        bands.extend(band(BandQuantity::ThroughputRuns, case, &run.runs_throughput()));
+        bands.extend(band(BandQuantity::PowerFraction, case, &run.power));
+    }
     let tp_refs: Vec<&MixedRow> = tp.rows.iter().collect();
     let tp_origin: Vec<&Origin> = tp.origin.iter().collect();
     let pw_refs: Vec<&MixedRow> = pw.rows.iter().collect();
     let (throughput, throughput_runs) = fit_throughput(&tp_refs, &tp_origin, Holdout::Gpu)?;
-    Some(Backbone {
+    let backbone = Backbone {
         schema_version: BACKBONE_SCHEMA_VERSION,
         throughput,
         throughput_runs,
@@ -509,5 +521,9 @@ pub fn fit_backbone(
         measured: measured(set, catalog),
         scaling: scaling(set),
         bands,
-    })
+    };
+    Some((backbone, runs))
 }
+
+/// The protocols every backbone evaluation runs, in report order.
+pub const PROTOCOLS: [Holdout; 4] = [Holdout::Pair, Holdout::Gpu, Holdout::Workload, Holdout::Both];

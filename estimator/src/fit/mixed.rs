@@ -261,18 +261,29 @@ pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout) -> Option<Fi
     fit_mixed(rows, names, h)
 }
 
+/// The groups of a protocol as (held-out row indices, training row indices), in sorted key order: the
+/// training rows are those that [`Holdout::may_train`] allows for the group.
+pub fn holdout_groups(rows: &[MixedRow], holdout: Holdout) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let mut keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
+    keys.sort();
+    keys.dedup();
+    keys.iter()
+        .map(|key| {
+            let test: Vec<usize> = (0..rows.len()).filter(|&i| holdout.key(&rows[i]) == *key).collect();
+            let probe = &rows[test[0]];
+            let train = (0..rows.len()).filter(|&i| holdout.may_train(&rows[i], probe)).collect();
+            (test, train)
+        })
+        .collect()
+}
+
 /// Held-out predictions: for each group of `holdout`, hyperparameters chosen and the model fitted on the
 /// rows that may train for it (nested: [`select`] never sees the held-out rows), then its rows predicted.
 /// Returns one prediction per row, in row order (`None` where nothing could be fitted).
 pub fn held_out(rows: &[MixedRow], names: &[&str], holdout: Holdout) -> Vec<Option<f64>> {
-    let mut keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
-    keys.sort();
-    keys.dedup();
     let mut out = vec![None; rows.len()];
-    for key in &keys {
-        let test: Vec<usize> = (0..rows.len()).filter(|&i| holdout.key(&rows[i]) == *key).collect();
-        let probe = &rows[test[0]];
-        let train: Vec<&MixedRow> = rows.iter().filter(|r| holdout.may_train(r, probe)).collect();
+    for (test, train) in holdout_groups(rows, holdout) {
+        let train: Vec<&MixedRow> = train.iter().map(|&i| &rows[i]).collect();
         let Some(m) = select(&train, names, holdout) else { continue };
         for i in test {
             let r = &rows[i];

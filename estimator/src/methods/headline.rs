@@ -3,13 +3,14 @@
 //! energy = n_gpus × power fraction × power limit (the TDP) × duration, where duration = samples × epochs
 //! ÷ throughput (a measured benchmark of this workload on this GPU, else the spec model), or the user's
 //! hours. Device (GPU) energy; facility energy = × PUE (applied with the site factors). The 80 % interval
-//! is the 10th–90th percentile of held-out energy residuals of the protocol that matches the case (GPU
-//! measured or not, workload measured or not), and the evidence line says which and how large its error
-//! was.
+//! composes the held-out power band of the case (GPU measured or not, workload measured or not) with the
+//! throughput band when the duration is estimated ([`Backbone::energy_factors`]), and the evidence line
+//! says which case and how large the held-out errors were.
 
+use super::paper::PreInputs;
 use super::workload::Workload;
 use super::RawEstimate;
-use crate::backbone::{Backbone, Case, Throughput, WorkloadInput};
+use crate::backbone::{Backbone, BandQuantity, Case, Throughput, WorkloadInput};
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu, SampleUnit};
 use crate::scenario::{ArchChoice, Scenario};
@@ -51,14 +52,15 @@ pub fn duration(bb: &Backbone, scenario: &Scenario, gpu: &Gpu, w: &WorkloadInput
     (thr.samples_per_s > 0.0).then(|| (total / thr.samples_per_s / 3600.0, thr))
 }
 
-/// `headline`.
+/// `headline`; `pre` carries the workload and the backbone's duration on this GPU.
 pub fn headline(
     scenario: &Scenario,
     gpu: &Gpu,
     cal: &Calibration,
-    w: Option<&WorkloadInput>,
+    pre: &PreInputs,
     work: &Workload,
 ) -> (RawEstimate, Option<String>) {
+    let w = pre.workload();
     let mut warnings = Vec::new();
     let none = |warnings: Vec<String>| (RawEstimate { warnings, ..RawEstimate::default() }, None);
     let Some(bb) = cal.backbone.as_ref() else {
@@ -82,15 +84,14 @@ pub fn headline(
     };
     let power_case = bb.power_case(&gpu.id, &w.key);
     let mut used_thr = None;
-    let (hours, thr_note) = match (scenario.hours, duration(bb, scenario, gpu, w)) {
+    let (hours, thr_note) = match (scenario.hours, pre.backbone_duration()) {
         (Some(h), _) => (h, "duration given".to_string()),
         (None, Some((h, thr))) => {
-            let case = thr.case;
             let how = match &thr.measured_source {
                 Some(src) => format!("measured benchmark ({src})"),
                 None => {
                     let m = bb
-                        .band("throughput", case)
+                        .throughput_band(thr)
                         .map_or(String::new(), |b| format!(", held-out MAPE {:.0} %", b.mape_pct));
                     format!("predicted from specs{m}")
                 }
@@ -105,18 +106,19 @@ pub fn headline(
             let per_gpu = thr.samples_per_s / f64::from(scenario.n_gpus);
             let mfu =
                 if thr.mfu.is_finite() { format!(", {:.0} % of peak FLOP/s", thr.mfu * 100.0) } else { String::new() };
-            let note = format!("throughput {} samples/s per GPU{mfu}, {how}", sig3(per_gpu));
+            let note = format!("throughput {} samples/s per GPU{mfu}, {how}", crate::format::human(per_gpu));
             used_thr = Some(thr);
-            (h, note)
+            (*h, note)
         }
         (None, None) => return none(vec![format!("no throughput could be estimated for {}", gpu.name)]),
     };
     let estimated = used_thr.is_some();
     let e = f64::from(scenario.n_gpus) * frac * tdp * hours / 1000.0;
-    let (lo, hi) = bb.energy_factors(power_case, used_thr.as_ref());
-    let accuracy = bb.band("power-fraction", power_case).map_or("no held-out runs for this case".to_string(), |b| {
-        format!("power held-out MAPE {:.0} % on {} runs ({})", b.mape_pct, b.n, case_phrase(power_case))
-    });
+    let (lo, hi) = bb.energy_factors(power_case, used_thr);
+    let accuracy =
+        bb.band(BandQuantity::PowerFraction, power_case).map_or("no held-out runs for this case".to_string(), |b| {
+            format!("power held-out MAPE {:.0} % on {} runs ({})", b.mape_pct, b.n, case_phrase(power_case))
+        });
     if matches!(power_case, Case::GpuUnseen | Case::NeitherSeen) {
         warnings.push(format!(
             "no measured power on {}: its power fraction is carried over from other GPUs by specs",
@@ -136,9 +138,4 @@ pub fn headline(
         },
         Some(evidence),
     )
-}
-
-/// Three significant digits, for sentences.
-fn sig3(x: f64) -> String {
-    crate::format::human(x)
 }

@@ -194,7 +194,7 @@ pub fn estimate_one(
     cal: &Calibration,
 ) -> Estimate {
     let (raw, evidence) = match method {
-        MethodId::Headline => headline::headline(scenario, gpu, cal, pre.workload(), work),
+        MethodId::Headline => headline::headline(scenario, gpu, cal, pre, work),
         MethodId::PrePower => paper::pre_power(pre, scenario, gpu, cal),
         MethodId::PreEpoch => paper::pre_epoch(pre, scenario, gpu, cal),
         MethodId::StepPower => paper::step(scenario, gpu, cal, false),

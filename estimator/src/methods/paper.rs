@@ -10,7 +10,7 @@
 
 use super::workload::Workload;
 use super::RawEstimate;
-use crate::backbone::WorkloadInput;
+use crate::backbone::{Throughput, WorkloadInput};
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu};
 use crate::eval::EvalResult;
@@ -100,6 +100,9 @@ pub struct PreInputs {
     x: FeatureInput,
     /// The workload as the time × power backbone sees it.
     w: Option<WorkloadInput>,
+    /// The backbone's duration (hours) and throughput on this GPU, computed once for the PRE methods and
+    /// the headline.
+    backbone: Option<(f64, Throughput)>,
     /// The kernel row the three models share, when they do (one set of exponentials instead of three).
     row: Option<Vec<f64>>,
     duration: PreDuration,
@@ -117,22 +120,22 @@ impl PreInputs {
     ) -> PreInputs {
         let x = features(scenario, work, gpu, catalog);
         let row = if cal.shares_kernel() { cal.power.kernel_row(&x) } else { None };
-        let backbone = cal.backbone.as_ref().zip(w).and_then(|(bb, w)| {
-            let (h, thr) = super::headline::duration(bb, scenario, gpu, w)?;
-            let (lo, hi) = bb.band("throughput", thr.case).map_or((1.0, 1.0), |b| b.factors());
+        let backbone = cal.backbone.as_ref().zip(w).and_then(|(bb, w)| super::headline::duration(bb, scenario, gpu, w));
+        let from_backbone = cal.backbone.as_ref().zip(backbone.as_ref()).map(|(bb, (h, thr))| {
+            let (lo, hi) = bb.throughput_band(thr).map_or((1.0, 1.0), |b| b.factors());
             let how = match &thr.measured_source {
                 Some(s) => format!("measured benchmark {s}"),
                 None => "throughput predicted from the GPU's specs".into(),
             };
-            Some(PreDuration {
-                hours: h,
+            PreDuration {
+                hours: *h,
                 estimated: true,
                 // Slower than predicted = longer: the duration interval is the inverse of the throughput's.
                 factors: (1.0 / hi, 1.0 / lo),
                 warnings: vec![format!("duration from the time × power model ({how}; give \"hours\" to override)")],
-            })
+            }
         });
-        let duration = match (scenario.hours, backbone) {
+        let duration = match (scenario.hours, from_backbone) {
             (Some(h), _) => PreDuration { hours: h, estimated: false, factors: (1.0, 1.0), warnings: Vec::new() },
             (None, Some(d)) => d,
             (None, None) => {
@@ -155,7 +158,12 @@ impl PreInputs {
                 }
             }
         };
-        PreInputs { x, w: w.cloned(), row, duration }
+        PreInputs { x, w: w.cloned(), backbone, row, duration }
+    }
+
+    /// The backbone's duration (hours) and throughput on this GPU, when it could estimate them.
+    pub fn backbone_duration(&self) -> Option<&(f64, Throughput)> {
+        self.backbone.as_ref()
     }
 
     /// The workload as the backbone sees it (`None` without forward FLOPs).
