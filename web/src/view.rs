@@ -237,6 +237,21 @@ pub fn Inputs(p: &PartProps) -> Html {
     }
 }
 
+/// An estimate's CO2e, cost and duration as shown under its energy.
+fn facts(e: &estimator::Estimate) -> Vec<String> {
+    let mut sub = Vec::new();
+    if let Some(c) = e.co2e_kg {
+        sub.push(format!("{} kg CO2e", human(c)));
+    }
+    if let Some(c) = e.cost {
+        sub.push(format!("cost {}", human(c)));
+    }
+    if let Some(h) = e.duration_h {
+        sub.push(format!("{}{} h", if e.duration_estimated { "~" } else { "" }, human(h)));
+    }
+    sub
+}
+
 /// Alerts, the estimates table, and the share box.
 #[component]
 pub fn Results(p: &PartProps) -> Html {
@@ -275,16 +290,7 @@ pub fn Results(p: &PartProps) -> Html {
                     let kwh = e.energy_kwh.map(|x| AttrValue::from(x.to_string()));
                     let main = e.energy_kwh.map_or("—".to_string(), |x| format!("{} kWh", human(x)));
                     let interval = e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("{}–{}", human(l), human(h)));
-                    let mut sub = Vec::new();
-                    if let Some(c) = e.co2e_kg {
-                        sub.push(format!("{} kg CO2e", human(c)));
-                    }
-                    if let Some(c) = e.cost {
-                        sub.push(format!("cost {}", human(c)));
-                    }
-                    if let Some(h) = e.duration_h {
-                        sub.push(format!("{}{} h", if e.duration_estimated { "~" } else { "" }, human(h)));
-                    }
+                    let sub = facts(e);
                     html! {
                         <td data-method={m.as_str()} data-kwh={kwh} title={e.warnings.join("\n")}
                             class={classes!(m.is_paper_method().then_some("paper"), e.energy_kwh.is_none().then_some("none"))}>
@@ -317,16 +323,7 @@ pub fn Results(p: &PartProps) -> Html {
             let main = e.energy_kwh.map_or("no estimate".to_string(), |x| format!("{} kWh", human(x)));
             let interval =
                 e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("80 % interval {}–{} kWh", human(l), human(h)));
-            let mut sub: Vec<String> = interval.into_iter().collect();
-            if let Some(h) = e.duration_h {
-                sub.push(format!("{}{} h", if e.duration_estimated { "~" } else { "" }, human(h)));
-            }
-            if let Some(c) = e.co2e_kg {
-                sub.push(format!("{} kg CO2e", human(c)));
-            }
-            if let Some(c) = e.cost {
-                sub.push(format!("cost {}", human(c)));
-            }
+            let sub: Vec<String> = interval.into_iter().chain(facts(e)).collect();
             let why = e.evidence.clone().or_else(|| e.warnings.first().cloned()).unwrap_or_default();
             html! {
                 <li data-headline={g.id.clone()} data-kwh={kwh} key={g.id.clone()}>
