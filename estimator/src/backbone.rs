@@ -314,6 +314,9 @@ pub enum BandQuantity {
     ThroughputRuns,
     /// Mean power ÷ power limit of the profile runs.
     PowerFraction,
+    /// Energy of the profile runs at the default limit with the predicted duration (whole runs: power and
+    /// throughput errors together, input pipelines included).
+    EnergyRuns,
 }
 
 /// Quantiles of held-out ln(predicted ÷ measured) for one quantity and case.
@@ -400,16 +403,24 @@ impl Backbone {
         Case::of(self.power.knows(1, gpu_id), self.power.knows(0, workload))
     }
 
-    /// The (low, high) factors of an energy estimate's 80 % interval: the power band of its case, composed
-    /// with the throughput band of its case when the duration is estimated (centres add, half-widths add
-    /// in quadrature: the two errors are taken as independent). A measured benchmark counts as the
-    /// pair-held-out case: it is a benchmark window, not the user's whole run.
+    /// The (low, high) factors of an energy estimate's 80 % interval. With the duration given: the power
+    /// band of its case. With the duration estimated for a workload that only the profiles measured: the
+    /// held-out energy band of those whole runs for the power case (power and throughput errors as they
+    /// came together). Otherwise the power band composed with the throughput band ([`compose`]: centres
+    /// add, half-widths in quadrature; the two errors are taken as independent).
     pub fn energy_factors(&self, power_case: Case, throughput: Option<&Throughput>) -> (f64, f64) {
         let mut parts = Vec::new();
-        parts.extend(self.band(BandQuantity::PowerFraction, power_case).map(|b| (b.q10, b.q90)));
-        if let Some(b) = throughput.and_then(|t| self.throughput_band(t)) {
-            // Throughput over-predicted (r > 0) means energy under-predicted: the sign flips.
-            parts.push((-b.q90, -b.q10));
+        match throughput {
+            Some(t) if t.runs_only && t.measured_source.is_none() => {
+                parts.extend(self.band(BandQuantity::EnergyRuns, power_case).map(|b| (b.q10, b.q90)));
+            }
+            _ => {
+                parts.extend(self.band(BandQuantity::PowerFraction, power_case).map(|b| (b.q10, b.q90)));
+                if let Some(b) = throughput.and_then(|t| self.throughput_band(t)) {
+                    // Throughput over-predicted (r > 0) means energy under-predicted: the sign flips.
+                    parts.push((-b.q90, -b.q10));
+                }
+            }
         }
         let (q10, q90) = compose(&parts);
         (crate::fmath::exp(-q90), crate::fmath::exp(-q10))
@@ -425,22 +436,17 @@ impl Backbone {
         })
     }
 
-    /// The band of a throughput estimate: the benchmark rows' (`throughput`) of its case, or for a workload
-    /// that only the profiles measured, the profile runs' (`throughput-runs`: whole runs, input pipelines
-    /// included). An unmeasured workload gets the wider of the two. A measured benchmark counts as the
-    /// pair-held-out case: it is a benchmark window, not the user's whole run.
+    /// The band of a throughput estimate: for a workload that only the profiles measured, the profile
+    /// runs' (`throughput-runs`: whole runs, input pipelines included); otherwise the benchmark rows' of
+    /// its case, which assumes, as the benchmarks do, that the input pipeline keeps the GPUs busy. A
+    /// measured benchmark counts as the pair-held-out case: it is a benchmark window, not the user's whole
+    /// run.
     pub fn throughput_band(&self, t: &Throughput) -> Option<&ResidualBand> {
         let case = if t.measured_source.is_some() { Case::BothSeen } else { t.case };
-        let bench = self.band(BandQuantity::Throughput, case);
-        let runs = self.band(BandQuantity::ThroughputRuns, case);
-        let width = |b: &&ResidualBand| b.q90 - b.q10;
-        match (t.runs_only, case) {
-            (true, _) => runs.or(bench),
-            (false, Case::WorkloadUnseen | Case::NeitherSeen) => {
-                [bench, runs].into_iter().flatten().max_by(|a, b| width(a).total_cmp(&width(b)))
-            }
-            (false, _) => bench,
+        if t.runs_only && t.measured_source.is_none() {
+            return self.band(BandQuantity::ThroughputRuns, case).or_else(|| self.band(BandQuantity::Throughput, case));
         }
+        self.band(BandQuantity::Throughput, case)
     }
 
     /// Achieved training TFLOP/s per GPU predicted from specs; `None` when a spec is missing.

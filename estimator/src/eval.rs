@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fit::backbone::{composed_coverage, coverage_pct, HeldOut, ProtocolRun};
+use crate::fit::backbone::{coverage_pct, shown_energy_coverage, HeldOut, ProtocolRun};
 use crate::fit::mixed::Holdout;
 use crate::fit::{cross_predict, folds, gpu_folds, FitResult, FittedModel, RunPoint, Target, FOLDS, SEED};
 use crate::methods::step::{step_epoch, step_power, StableConfig};
@@ -260,8 +260,8 @@ pub fn backbone_results(runs: &[(Holdout, ProtocolRun)]) -> Vec<EvalResult> {
             |x| (x.predicted, x.measured),
             true,
         );
-        // The interval shown is composed from the power and throughput bands: check that one.
-        e.coverage_80_pct = composed_coverage(&run.energy_predicted_duration, &run.power, &run.runs_throughput(), *h);
+        // Check the interval the page would show for these runs.
+        e.coverage_80_pct = shown_energy_coverage(&run.energy_predicted_duration, &run.power, &bench, *h);
         out.push(e);
     }
     out

@@ -82,3 +82,30 @@ fn every_benchmark_workload_states_the_unit_of_its_architecture() {
         }
     }
 }
+
+/// A profile that measured power but not its sample count (Zeus's BERT runs) feeds the power model only,
+/// in its architecture's unit and FLOPs; a profile the run-point path can use is not counted twice.
+#[test]
+fn power_only_runs_take_the_architecture_unit_and_are_never_counted_twice() {
+    use estimator::fit::backbone::power_run;
+    use estimator::profile::Profile;
+    let catalog = Catalog::embedded().unwrap();
+    let profile = |meta_extra: &str| -> Profile {
+        serde_json::from_str(&format!(
+            r#"{{"schema_version":1,"id":"zeus-bert","status":"summary-only","meta":{{"gpu":{{"catalog_id":"nvidia-a40","power_limit_w":200.0}},"n_gpus":1,"arch_id":"bert-base-uncased","batch":16{meta_extra}}},
+"calibration":{{"energy_source":"reported","capabilities":{{"energy_counter":false,"power":true,"utilisation":false,"memory":false,"temperature":false,"sm_clock":false}}}},
+"devices":[],"epochs":[],"summary":{{"energy_j":180000.0,"duration_s":1000.0,"mean_power_w":180.0}},"provenance":{{"source":"test","licence":"Apache-2.0","citation":"-"}}}}"#
+        ))
+        .unwrap()
+    };
+    let r = power_run(&profile(""), &catalog).expect("a power-only run");
+    let arch = catalog.arch("bert-base-uncased").unwrap();
+    assert_eq!(r.workload.unit, arch.sample_unit);
+    assert_eq!(Some(r.workload.forward_gflops), arch.forward_gflops);
+    assert!((r.fraction - 0.9).abs() < 1e-12 && r.limit_w == 200.0, "{r:?}");
+    assert_eq!(r.workload.batch_per_gpu, Some(16.0));
+    // With samples, epochs and FLOPs the profile is a full run point: not a power-only run as well.
+    let full = profile(r#","train_samples":1000,"completed_epochs":1,"forward_gflops":0.22"#);
+    assert!(estimator::fit::run_point(&full, &catalog).is_some());
+    assert!(power_run(&full, &catalog).is_none());
+}

@@ -51,8 +51,9 @@ pub fn fit_all(profiles_dir: &Path, benchmarks: &Path) -> anyhow::Result<Fitted>
     let traced: Vec<Profile> = profiles.iter().filter(|p| !p.devices.is_empty()).cloned().collect();
     let mut report = evaluate(&traced, &points, &power, &energy, &duration);
     let set = BenchmarkSet::from_json(&crate::profiles::read_text(benchmarks)?)?;
-    let (backbone, runs) =
-        backbone::fit_and_evaluate(&set, &points, &catalog).context("too few rows to fit the time × power model")?;
+    let power_only: Vec<_> = profiles.iter().filter_map(|p| backbone::power_run(p, &catalog)).collect();
+    let (backbone, runs) = backbone::fit_and_evaluate(&set, &points, &power_only, &catalog)
+        .context("too few rows to fit the time × power model")?;
     report.results.extend(estimator::eval::backbone_results(&runs));
     Ok(Fitted {
         n_points: points.len(),

@@ -69,6 +69,19 @@ pub struct FittedMixed {
     pub hyper: MixedHyper,
     /// Rows fitted on.
     pub n_rows: usize,
+    /// When given, the (min, max) of each feature over the training rows: predictions hold features to
+    /// that range instead of extrapolating the linear trend beyond what was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<Vec<(f64, f64)>>,
+}
+
+/// How a fitted model treats features outside the range it was fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extrapolation {
+    /// Follow the linear trend (throughput: a faster GPU than any measured is faster).
+    Linear,
+    /// Hold each feature to its measured range (power fraction: a bounded quantity that saturates).
+    Clamp,
 }
 
 impl FittedMixed {
@@ -83,6 +96,7 @@ impl FittedMixed {
             effects: Default::default(),
             hyper: MixedHyper { lambda: 0.0, lambda_groups: [0.0; GROUPS] },
             n_rows: 0,
+            range: None,
         }
     }
 
@@ -98,18 +112,21 @@ impl FittedMixed {
 
     /// Predicts from features and group ids (unseen ids contribute nothing).
     pub fn predict(&self, x: &[f64], groups: [&str; GROUPS]) -> f64 {
+        let held =
+            |j: usize, v: f64| self.range.as_ref().and_then(|r| r.get(j)).map_or(v, |(lo, hi)| v.clamp(*lo, *hi));
         let lin: f64 = x
             .iter()
+            .enumerate()
             .zip(self.mean.iter().zip(&self.scale))
             .zip(&self.weights)
-            .map(|((v, (m, s)), w)| w * (v - m) / s)
+            .map(|(((j, v), (m, s)), w)| w * (held(j, *v) - m) / s)
             .sum();
         self.intercept + lin + (0..GROUPS).map(|k| self.effect(k, groups[k])).sum::<f64>()
     }
 }
 
 /// Fits with fixed hyperparameters; `None` when there are no rows or the system is singular.
-pub fn fit_mixed(rows: &[&MixedRow], names: &[&str], h: MixedHyper) -> Option<FittedMixed> {
+pub fn fit_mixed(rows: &[&MixedRow], names: &[&str], h: MixedHyper, ex: Extrapolation) -> Option<FittedMixed> {
     let n = rows.len();
     let d = names.len();
     if n == 0 || rows.iter().any(|r| r.x.len() != d) {
@@ -176,6 +193,14 @@ pub fn fit_mixed(rows: &[&MixedRow], names: &[&str], h: MixedHyper) -> Option<Fi
         effects,
         hyper: h,
         n_rows: n,
+        range: (ex == Extrapolation::Clamp).then(|| {
+            (0..d)
+                .map(|j| {
+                    let v = rows.iter().map(|r| r.x[j]);
+                    (v.clone().fold(f64::INFINITY, f64::min), v.fold(f64::NEG_INFINITY, f64::max))
+                })
+                .collect()
+        }),
     })
 }
 
@@ -225,7 +250,7 @@ pub const INNER_FOLDS: usize = 5;
 /// Chooses hyperparameters by grouped cross-validation over `rows` (groups by `holdout`, assigned to
 /// [`INNER_FOLDS`] folds in sorted order), minimising the mean absolute error of the target; then fits on
 /// all of `rows`.
-pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout) -> Option<FittedMixed> {
+pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout, ex: Extrapolation) -> Option<FittedMixed> {
     let mut keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
     keys.sort();
     keys.dedup();
@@ -243,7 +268,7 @@ pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout) -> Option<Fi
                 .filter(|(r, k)| **k != f && test.iter().all(|t| holdout.may_train(r, t)))
                 .map(|(r, _)| *r)
                 .collect();
-            let Some(m) = fit_mixed(&train, names, h) else { continue };
+            let Some(m) = fit_mixed(&train, names, h, ex) else { continue };
             for t in &test {
                 err += (m.predict(&t.x, [&t.groups[0], &t.groups[1]]) - t.y).abs();
                 n += 1;
@@ -258,7 +283,7 @@ pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout) -> Option<Fi
         }
     }
     let h = best.map_or(MixedHyper { lambda: 1e-2, lambda_groups: [10.0, 10.0] }, |(_, h)| h);
-    fit_mixed(rows, names, h)
+    fit_mixed(rows, names, h, ex)
 }
 
 /// The groups of a protocol as (held-out row indices, training row indices), in sorted key order: the
@@ -280,11 +305,11 @@ pub fn holdout_groups(rows: &[MixedRow], holdout: Holdout) -> Vec<(Vec<usize>, V
 /// Held-out predictions: for each group of `holdout`, hyperparameters chosen and the model fitted on the
 /// rows that may train for it (nested: [`select`] never sees the held-out rows), then its rows predicted.
 /// Returns one prediction per row, in row order (`None` where nothing could be fitted).
-pub fn held_out(rows: &[MixedRow], names: &[&str], holdout: Holdout) -> Vec<Option<f64>> {
+pub fn held_out(rows: &[MixedRow], names: &[&str], holdout: Holdout, ex: Extrapolation) -> Vec<Option<f64>> {
     let mut out = vec![None; rows.len()];
     for (test, train) in holdout_groups(rows, holdout) {
         let train: Vec<&MixedRow> = train.iter().map(|&i| &rows[i]).collect();
-        let Some(m) = select(&train, names, holdout) else { continue };
+        let Some(m) = select(&train, names, holdout, ex) else { continue };
         for i in test {
             let r = &rows[i];
             out[i] = Some(m.predict(&r.x, [&r.groups[0], &r.groups[1]]));
@@ -302,6 +327,22 @@ mod tests {
     }
 
     #[test]
+    fn clamped_models_hold_features_to_the_fitted_range() {
+        // y = x on x ∈ [0, 1]: a linear model follows the trend beyond it, a clamped one stays at the edge.
+        let rows: Vec<MixedRow> = (0..=10).map(|i| row(i as f64 / 10.0, "a", "g", i as f64 / 10.0)).collect();
+        let refs: Vec<&MixedRow> = rows.iter().collect();
+        let h = MixedHyper { lambda: 0.0, lambda_groups: [1e-6, 1e-6] };
+        let lin = fit_mixed(&refs, &["x"], h, Extrapolation::Linear).unwrap();
+        let clamp = fit_mixed(&refs, &["x"], h, Extrapolation::Clamp).unwrap();
+        assert!((lin.predict(&[3.0], ["a", "g"]) - 3.0).abs() < 1e-4);
+        assert!((clamp.predict(&[3.0], ["a", "g"]) - 1.0).abs() < 1e-4);
+        assert!((clamp.predict(&[-2.0], ["a", "g"]) - 0.0).abs() < 1e-4);
+        // Inside the range both agree.
+        assert!((lin.predict(&[0.35], ["a", "g"]) - clamp.predict(&[0.35], ["a", "g"])).abs() < 1e-9);
+        assert_eq!(clamp.range, Some(vec![(0.0, 1.0)]));
+    }
+
+    #[test]
     fn recovers_slope_and_group_offsets() {
         // y = 2x + 1 (+0.5 on workload "b") (−0.3 on gpu "h"), no noise; small penalties recover it.
         let mut rows = Vec::new();
@@ -314,7 +355,9 @@ mod tests {
             }
         }
         let refs: Vec<&MixedRow> = rows.iter().collect();
-        let m = fit_mixed(&refs, &["x"], MixedHyper { lambda: 0.0, lambda_groups: [1e-6, 1e-6] }).unwrap();
+        let m =
+            fit_mixed(&refs, &["x"], MixedHyper { lambda: 0.0, lambda_groups: [1e-6, 1e-6] }, Extrapolation::Linear)
+                .unwrap();
         let at = |x: f64, w: &str, g: &str| m.predict(&[x], [w, g]);
         assert!((at(1.0, "b", "h") - (3.0 + 0.5 - 0.3)).abs() < 1e-4, "{}", at(1.0, "b", "h"));
         // Differences between groups are identified even though each level is not.
@@ -333,7 +376,8 @@ mod tests {
             rows.push(row(x, "w", "g2", x - 0.2));
         }
         let refs: Vec<&MixedRow> = rows.iter().collect();
-        let m = fit_mixed(&refs, &["x"], MixedHyper { lambda: 0.0, lambda_groups: [1.0, 1.0] }).unwrap();
+        let m = fit_mixed(&refs, &["x"], MixedHyper { lambda: 0.0, lambda_groups: [1.0, 1.0] }, Extrapolation::Linear)
+            .unwrap();
         assert!((m.predict(&[10.0], ["w", "g3"]) - 10.0).abs() < 1e-3);
         assert!((m.predict(&[10.0], ["w", "g1"]) - 10.2).abs() < 0.01);
     }
@@ -349,7 +393,7 @@ mod tests {
                 rows.push(row(x, "w", g, x + if g == "odd" { 5.0 } else { 0.0 }));
             }
         }
-        let pred = held_out(&rows, &["x"], Holdout::Gpu);
+        let pred = held_out(&rows, &["x"], Holdout::Gpu, Extrapolation::Linear);
         for (r, p) in rows.iter().zip(&pred) {
             let err = (p.unwrap() - r.y).abs();
             if r.groups[1] == "odd" {

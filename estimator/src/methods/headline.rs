@@ -93,7 +93,12 @@ pub fn headline(
                     let m = bb
                         .throughput_band(thr)
                         .map_or(String::new(), |b| format!(", held-out MAPE {:.0} %", b.mape_pct));
-                    format!("predicted from specs{m}")
+                    let feed = if thr.runs_only {
+                        ""
+                    } else {
+                        "; assumes the input pipeline keeps the GPUs busy, as in the benchmarks"
+                    };
+                    format!("predicted from specs{m}{feed}")
                 }
             };
             if scenario.n_gpus > 1 {
@@ -114,7 +119,13 @@ pub fn headline(
     };
     let estimated = used_thr.is_some();
     let e = f64::from(scenario.n_gpus) * frac * tdp * hours / 1000.0;
-    let (lo, hi) = bb.energy_factors(power_case, used_thr);
+    let (mut lo, hi) = bb.energy_factors(power_case, used_thr);
+    // A physical floor: no run is faster than the GPUs' peak FLOP/s, so a throughput predicted at a share
+    // `mfu` of the peak is at most 1 ÷ mfu too slow; with the power band's low end, energy cannot be lower.
+    if let Some(t) = used_thr.filter(|t| t.measured_source.is_none() && t.mfu.is_finite() && t.mfu > 0.0) {
+        let power_low = bb.band(BandQuantity::PowerFraction, power_case).map_or(1.0, |b| b.factors().0);
+        lo = lo.max(t.mfu.min(1.0) * power_low);
+    }
     let accuracy =
         bb.band(BandQuantity::PowerFraction, power_case).map_or("no held-out runs for this case".to_string(), |b| {
             format!("power held-out MAPE {:.0} % on {} runs ({})", b.mape_pct, b.n, case_phrase(power_case))
