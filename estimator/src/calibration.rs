@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::eval::{EvalResult, HeldOutGpu};
+use crate::fit::mixed::Holdout;
 use crate::fit::FittedModel;
 use crate::methods::step::{detect_series, Stability, StableConfig};
+use crate::methods::MethodId;
 use crate::profile::Profile;
 
 /// Format version of `data/calibration.json`.
@@ -163,6 +164,221 @@ fn round(x: f64, decimals: i32) -> f64 {
     (x * f).round() / f
 }
 
+/// What an accuracy row scores: an estimation method, or a part of the headline or PRE models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Evaluated {
+    /// An estimation method's energy.
+    Method(MethodId),
+    /// The backbone's throughput (samples/s) on the benchmark rows.
+    Throughput,
+    /// The backbone's mean power ÷ power limit on the profiles.
+    PowerFraction,
+    /// The PRE duration model's throughput.
+    Duration,
+}
+
+impl Evaluated {
+    /// Its id in JSON and reports (a method's own id, or `throughput`, `power-fraction`, `duration`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evaluated::Method(m) => m.as_str(),
+            Evaluated::Throughput => "throughput",
+            Evaluated::PowerFraction => "power-fraction",
+            Evaluated::Duration => "duration",
+        }
+    }
+}
+
+impl Evaluated {
+    /// Whether it is the headline or one of its parts (reported under the backbone's protocols).
+    pub fn is_backbone(self) -> bool {
+        matches!(self, Evaluated::Method(MethodId::Headline) | Evaluated::Throughput | Evaluated::PowerFraction)
+    }
+}
+
+impl std::fmt::Display for Evaluated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Evaluated {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parts = [Evaluated::Throughput, Evaluated::PowerFraction, Evaluated::Duration];
+        MethodId::ALL
+            .into_iter()
+            .map(Evaluated::Method)
+            .chain(parts)
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown method {s:?}"))
+    }
+}
+
+/// Which runs a method has not seen when it is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Split {
+    /// Random 5-fold over runs (a diagnostic: near-identical runs land in train and test).
+    Kfold,
+    /// A group held out: workload, GPU, both, or one (workload, GPU) pair.
+    Holdout(Holdout),
+    /// STEP: the first 10 % of each trace observed.
+    Observe10,
+    /// STEP: the first 25 %.
+    Observe25,
+    /// STEP: the first 50 %.
+    Observe50,
+    /// A formula with nothing fitted, on every run.
+    All,
+}
+
+/// An evaluation protocol: the split, and for pre-run methods whether the duration is the measured one
+/// or the one the calculator would predict (`-predicted-duration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Protocol {
+    /// Which runs are unseen.
+    pub split: Split,
+    /// Whether the duration is predicted.
+    pub predicted_duration: bool,
+}
+
+const PREDICTED_SUFFIX: &str = "-predicted-duration";
+
+impl Protocol {
+    /// With the measured duration (or none needed).
+    pub const fn of(split: Split) -> Protocol {
+        Protocol { split, predicted_duration: false }
+    }
+
+    /// With the predicted duration.
+    pub const fn predicted(split: Split) -> Protocol {
+        Protocol { split, predicted_duration: true }
+    }
+
+    /// The id of a split.
+    pub fn split_id(split: Split) -> &'static str {
+        match split {
+            Split::Kfold => "kfold",
+            Split::Holdout(Holdout::Workload) => "leave-workload-out",
+            Split::Holdout(Holdout::Gpu) => "leave-gpu-out",
+            Split::Holdout(Holdout::Both) => "leave-both-out",
+            Split::Holdout(Holdout::Pair) => "leave-pair-out",
+            Split::Observe10 => "observe-10",
+            Split::Observe25 => "observe-25",
+            Split::Observe50 => "observe-50",
+            Split::All => "all",
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Protocol::split_id(self.split))?;
+        if self.predicted_duration {
+            f.write_str(PREDICTED_SUFFIX)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (base, predicted_duration) = match s.strip_suffix(PREDICTED_SUFFIX) {
+            Some(b) => (b, true),
+            None => (s, false),
+        };
+        let splits = [
+            Split::Kfold,
+            Split::Holdout(Holdout::Workload),
+            Split::Holdout(Holdout::Gpu),
+            Split::Holdout(Holdout::Both),
+            Split::Holdout(Holdout::Pair),
+            Split::Observe10,
+            Split::Observe25,
+            Split::Observe50,
+            Split::All,
+        ];
+        let split = splits.into_iter().find(|x| Protocol::split_id(*x) == base);
+        split.map(|split| Protocol { split, predicted_duration }).ok_or_else(|| format!("unknown protocol {s:?}"))
+    }
+}
+
+/// Serde as the string ids above (the JSON is the same as when these were plain strings).
+macro_rules! serde_as_str {
+    ($t:ty) => {
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+serde_as_str!(Evaluated);
+serde_as_str!(Protocol);
+
+/// One method under one protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalResult {
+    /// What is scored.
+    pub method: Evaluated,
+    /// How it was held out.
+    pub protocol: Protocol,
+    /// Runs scored.
+    pub n_runs: usize,
+    /// Mean absolute percentage error.
+    pub mape_pct: Option<f64>,
+    /// Median absolute percentage error.
+    pub median_abs_pct: Option<f64>,
+    /// 90th percentile of the absolute percentage error.
+    pub p90_abs_pct: Option<f64>,
+    /// Root mean squared error, kJ.
+    pub rmse_kj: Option<f64>,
+    /// Mean signed percentage error (bias).
+    pub bias_pct: Option<f64>,
+    /// RMSE of `mlco2` on the same runs, kJ.
+    pub mlco2_rmse_kj: Option<f64>,
+    /// STEP only: runs where power was not stable yet (not scored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_not_stable: Option<usize>,
+    /// STEP only: scored runs within ±5 %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_within_5pct: Option<usize>,
+    /// Distinct GPUs among the scored rows (backbone protocols).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_gpus: Option<usize>,
+    /// Share of scored rows inside their 80 % interval, computed without their own group, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage_80_pct: Option<f64>,
+    /// Picking a GPU: median over workloads measured on ≥ 3 GPUs of the Spearman correlation between
+    /// predicted and measured (energy, or time for `throughput`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spearman_median: Option<f64>,
+    /// Picking a GPU: median over those workloads of (measured value of the GPU ranked first ÷ the lowest
+    /// measured − 1), %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top1_regret_median_pct: Option<f64>,
+}
+
+/// Leave-one-GPU-out detail: one GPU held out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldOutGpu {
+    /// What is scored.
+    pub method: Evaluated,
+    /// GPU held out.
+    pub gpu: String,
+    /// Its runs.
+    pub n_runs: usize,
+    /// MAPE on them.
+    pub mape_pct: Option<f64>,
+}
+
 /// `data/calibration.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationSummary {
@@ -183,6 +399,13 @@ pub struct CalibrationSummary {
     /// Energy against time over power limits, where the data has several limits of one workload.
     #[serde(default)]
     pub power_limits: Vec<PowerLimitCurve>,
+}
+
+impl CalibrationSummary {
+    /// The accuracy row of a method under a protocol.
+    pub fn accuracy_of(&self, method: Evaluated, protocol: Protocol) -> Option<&EvalResult> {
+        self.accuracy.iter().find(|r| r.method == method && r.protocol == protocol)
+    }
 }
 
 /// The fitted models and the summary, as the estimator uses them.
@@ -304,6 +527,36 @@ completed epochs to calibrate the regressions"
 mod tests {
     use super::*;
     use crate::fit::FeatureInput;
+
+    #[test]
+    fn protocol_and_method_ids_round_trip_and_unknown_ones_are_errors() {
+        for id in [
+            "kfold",
+            "leave-gpu-out",
+            "leave-workload-out-predicted-duration",
+            "leave-both-out",
+            "leave-pair-out-predicted-duration",
+            "observe-25",
+            "all",
+        ] {
+            let p: Protocol = id.parse().unwrap();
+            assert_eq!(p.to_string(), id);
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{id}\""));
+        }
+        assert_eq!(
+            "leave-gpu-out-predicted-duration".parse::<Protocol>(),
+            Ok(Protocol::predicted(Split::Holdout(Holdout::Gpu)))
+        );
+        for id in ["headline", "pre-power", "green-algorithms", "throughput", "power-fraction", "duration"] {
+            let m: Evaluated = serde_json::from_str(&format!("\"{id}\"")).unwrap();
+            assert_eq!(m.as_str(), id);
+        }
+        assert!(Evaluated::Throughput.is_backbone() && !Evaluated::Method(MethodId::PrePower).is_backbone());
+        for bad in ["leave-one-out", "observe-30", "", "kfold-predicted"] {
+            assert!(bad.parse::<Protocol>().is_err(), "{bad}");
+        }
+        assert!(serde_json::from_str::<Evaluated>("\"magic\"").unwrap_err().to_string().contains("magic"));
+    }
 
     fn committed() -> Calibration {
         let mut cal = Calibration::from_json(

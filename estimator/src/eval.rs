@@ -11,78 +11,29 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::{EvalResult, Evaluated, HeldOutGpu, Protocol, Split};
 use crate::fit::backbone::{coverage_pct, shown_energy_coverage, HeldOut, ProtocolRun};
 use crate::fit::mixed::Holdout;
+use crate::methods::MethodId;
+
+const HEADLINE: Evaluated = Evaluated::Method(MethodId::Headline);
+const PRE_POWER: Evaluated = Evaluated::Method(MethodId::PrePower);
+const PRE_EPOCH: Evaluated = Evaluated::Method(MethodId::PreEpoch);
 use crate::fit::{cross_predict, folds, gpu_folds, FitResult, FittedModel, RunPoint, Target, FOLDS, SEED};
+use crate::methods::baselines;
 use crate::methods::step::{step_epoch, step_power, StableConfig};
-use crate::methods::workload::{FLOPS_UTILISATION, TRAINING_FLOPS_FACTOR};
+use crate::methods::workload::{flops_seconds, TRAINING_FLOPS_FACTOR};
 use crate::profile::{trapezoid_j, Profile};
-
-/// One method under one protocol.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EvalResult {
-    /// Method id.
-    pub method: String,
-    /// Protocol id.
-    pub protocol: String,
-    /// Runs scored.
-    pub n_runs: usize,
-    /// Mean absolute percentage error.
-    pub mape_pct: Option<f64>,
-    /// Median absolute percentage error.
-    pub median_abs_pct: Option<f64>,
-    /// 90th percentile of the absolute percentage error.
-    pub p90_abs_pct: Option<f64>,
-    /// Root mean squared error, kJ.
-    pub rmse_kj: Option<f64>,
-    /// Mean signed percentage error (bias).
-    pub bias_pct: Option<f64>,
-    /// RMSE of `mlco2` on the same runs, kJ.
-    pub mlco2_rmse_kj: Option<f64>,
-    /// STEP only: runs where power was not stable yet (not scored).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n_not_stable: Option<usize>,
-    /// STEP only: scored runs within ±5 %.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n_within_5pct: Option<usize>,
-    /// Distinct GPUs among the scored rows (backbone protocols).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n_gpus: Option<usize>,
-    /// Share of scored rows inside their 80 % interval, computed without their own group, %.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub coverage_80_pct: Option<f64>,
-    /// Picking a GPU: median over workloads measured on ≥ 3 GPUs of the Spearman correlation between
-    /// predicted and measured (energy, or time for `throughput`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spearman_median: Option<f64>,
-    /// Picking a GPU: median over those workloads of (measured value of the GPU ranked first ÷ the lowest
-    /// measured − 1), %.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top1_regret_median_pct: Option<f64>,
-}
-
-/// Leave-one-GPU-out detail: one GPU held out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HeldOutGpu {
-    /// Method id.
-    pub method: String,
-    /// GPU held out.
-    pub gpu: String,
-    /// Its runs.
-    pub n_runs: usize,
-    /// MAPE on them.
-    pub mape_pct: Option<f64>,
-}
 
 /// One regression kind under one protocol (how the kept kind was chosen).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KindScore {
-    /// Method id (`pre-power`, `pre-epoch`, `duration`).
-    pub method: String,
+    /// What is scored (`pre-power`, `pre-epoch`, `duration`).
+    pub method: Evaluated,
     /// Regression kind.
     pub kind: crate::fit::ModelKind,
     /// Protocol id.
-    pub protocol: String,
+    pub protocol: Protocol,
     /// MAPE of the predicted quantity (power, energy per sample, or duration), %.
     pub mape_pct: f64,
 }
@@ -102,8 +53,8 @@ pub struct EvalReport {
 type Scored = Vec<(String, f64, f64)>;
 
 fn summarise(
-    method: &str,
-    protocol: &str,
+    method: Evaluated,
+    protocol: Protocol,
     scored: &Scored,
     mlco2: &std::collections::HashMap<String, f64>,
 ) -> EvalResult {
@@ -121,8 +72,8 @@ fn summarise(
     let rmse = |it: &mut dyn Iterator<Item = f64>| mean(it).sqrt() / 1000.0;
     let base: Vec<(f64, f64)> = scored.iter().filter_map(|(id, _, t)| mlco2.get(id).map(|p| (*p, *t))).collect();
     EvalResult {
-        method: method.into(),
-        protocol: protocol.into(),
+        method,
+        protocol,
         n_runs: n,
         mape_pct: finite(mean(&mut abs.iter().copied())),
         median_abs_pct: finite(crate::fit::quantile(&abs, 0.5)).filter(|_| n > 0),
@@ -136,16 +87,6 @@ fn summarise(
         coverage_80_pct: None,
         spearman_median: None,
         top1_regret_median_pct: None,
-    }
-}
-
-/// The protocol id of a backbone holdout (with `-predicted-duration` added where it applies).
-pub fn holdout_id(h: Holdout) -> &'static str {
-    match h {
-        Holdout::Workload => "leave-workload-out",
-        Holdout::Gpu => "leave-gpu-out",
-        Holdout::Both => "leave-both-out",
-        Holdout::Pair => "leave-pair-out",
     }
 }
 
@@ -205,8 +146,8 @@ pub fn picking(groups: &std::collections::BTreeMap<String, Vec<(f64, f64)>>) -> 
 
 /// One backbone quantity under one protocol: percentage errors, bias, coverage and GPU picking.
 fn backbone_row(
-    method: &str,
-    protocol: &str,
+    method: Evaluated,
+    protocol: Protocol,
     rows: &[HeldOut],
     holdout: Holdout,
     cost: fn(&HeldOut) -> (f64, f64),
@@ -236,30 +177,32 @@ fn backbone_row(
 pub fn backbone_results(runs: &[(Holdout, ProtocolRun)]) -> Vec<EvalResult> {
     let mut out = Vec::new();
     for (h, run) in runs {
-        let protocol = holdout_id(*h);
+        let (protocol, predicted) = (Protocol::of(Split::Holdout(*h)), Protocol::predicted(Split::Holdout(*h)));
         let bench = run.bench_throughput();
         // Faster is cheaper: rank by time (1 ÷ throughput).
-        out.push(backbone_row("throughput", protocol, &bench, *h, |x| (1.0 / x.predicted, 1.0 / x.measured), false));
-        let mut p = backbone_row("power-fraction", protocol, &run.power, *h, |x| (x.predicted, x.measured), false);
+        out.push(backbone_row(
+            Evaluated::Throughput,
+            protocol,
+            &bench,
+            *h,
+            |x| (1.0 / x.predicted, 1.0 / x.measured),
+            false,
+        ));
+        let mut p =
+            backbone_row(Evaluated::PowerFraction, protocol, &run.power, *h, |x| (x.predicted, x.measured), false);
         // A power fraction is not a cost: no GPU picking on it.
         (p.spearman_median, p.top1_regret_median_pct) = (None, None);
         out.push(p);
         out.push(backbone_row(
-            "headline",
+            HEADLINE,
             protocol,
             &run.energy_measured_duration,
             *h,
             |x| (x.predicted, x.measured),
             true,
         ));
-        let mut e = backbone_row(
-            "headline",
-            &format!("{protocol}-predicted-duration"),
-            &run.energy_predicted_duration,
-            *h,
-            |x| (x.predicted, x.measured),
-            true,
-        );
+        let mut e =
+            backbone_row(HEADLINE, predicted, &run.energy_predicted_duration, *h, |x| (x.predicted, x.measured), true);
         // Check the interval the page would show for these runs.
         e.coverage_80_pct = shown_energy_coverage(&run.energy_predicted_duration, &run.power, &bench, *h);
         out.push(e);
@@ -272,9 +215,9 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// ML CO2 Impact on a run: catalogue TDP × measured duration.
+/// ML CO2 Impact on a run: catalogue TDP × measured duration, J.
 fn mlco2_j(r: &RunPoint) -> Option<f64> {
-    r.x.tdp_w.map(|p| p * r.duration_s)
+    r.x.tdp_w.map(|p| baselines::mlco2_kwh(p, r.n_gpus, r.duration_s / 3600.0) * 3.6e6)
 }
 
 /// Evaluates every method. `traced` are the profiles with samples (for STEP); `points` the runs with
@@ -305,7 +248,8 @@ pub fn evaluate(
     let mut results = Vec::new();
 
     // STEP.
-    for (frac, protocol) in [(0.10, "observe-10"), (0.25, "observe-25"), (0.50, "observe-50")] {
+    for (frac, split) in [(0.10, Split::Observe10), (0.25, Split::Observe25), (0.50, Split::Observe50)] {
+        let protocol = Protocol::of(split);
         let mut sp: Scored = Vec::new();
         let mut se: Scored = Vec::new();
         let (mut ns_p, mut ns_e) = (0, 0);
@@ -341,7 +285,8 @@ pub fn evaluate(
                 None => ns_e += 1,
             }
         }
-        for (method, scored, ns) in [("step-power", &sp, ns_p), ("step-epoch", &se, ns_e)] {
+        for (method, scored, ns) in [(MethodId::StepPower, &sp, ns_p), (MethodId::StepEpoch, &se, ns_e)] {
+            let method = Evaluated::Method(method);
             let mut r = summarise(method, protocol, scored, &mlco2);
             r.n_not_stable = Some(ns);
             r.n_within_5pct = Some(scored.iter().filter(|(_, p, t)| ((p - t) / t).abs() <= 0.05).count());
@@ -359,12 +304,12 @@ pub fn evaluate(
     keys.dedup();
     let by_workload: Vec<usize> = pw_rows.iter().map(|r| keys.binary_search(&workload_key(r)).unwrap_or(0)).collect();
     let protocols = [
-        ("kfold", folds(pw_rows.len(), FOLDS, SEED)),
-        ("leave-gpu-out", by_gpu.clone()),
-        ("leave-workload-out", by_workload),
+        (Split::Kfold, folds(pw_rows.len(), FOLDS, SEED)),
+        (Split::Holdout(Holdout::Gpu), by_gpu.clone()),
+        (Split::Holdout(Holdout::Workload), by_workload),
     ];
     let mut leave_gpu_out = Vec::new();
-    for (protocol, fold_of) in &protocols {
+    for (split, fold_of) in &protocols {
         let frac = oof(&power.best, &pw_rows, fold_of);
         let eps = oof(&energy.best, &pw_rows, fold_of);
         let thr = oof(&duration.best, &pw_rows, fold_of);
@@ -383,12 +328,13 @@ pub fn evaluate(
                 epoch.push((r.id.clone(), crate::fmath::exp(e) * r.samples_seen, r.energy_j));
             }
         }
-        results.push(summarise("pre-power", protocol, &power_measured, &mlco2));
-        results.push(summarise("pre-epoch", protocol, &epoch, &mlco2));
-        results.push(summarise("pre-power", &format!("{protocol}-predicted-duration"), &power_predicted, &mlco2));
-        results.push(summarise("pre-epoch", &format!("{protocol}-predicted-duration"), &epoch, &mlco2));
-        if *protocol == "leave-gpu-out" {
-            for (method, scored) in [("pre-power", &power_measured), ("pre-epoch", &epoch)] {
+        let (measured, predicted) = (Protocol::of(*split), Protocol::predicted(*split));
+        results.push(summarise(PRE_POWER, measured, &power_measured, &mlco2));
+        results.push(summarise(PRE_EPOCH, measured, &epoch, &mlco2));
+        results.push(summarise(PRE_POWER, predicted, &power_predicted, &mlco2));
+        results.push(summarise(PRE_EPOCH, predicted, &epoch, &mlco2));
+        if *split == Split::Holdout(Holdout::Gpu) {
+            for (method, scored) in [(PRE_POWER, &power_measured), (PRE_EPOCH, &epoch)] {
                 let mut gpus: Vec<&str> = pw_rows.iter().map(|r| r.gpu_id.as_str()).collect();
                 gpus.sort();
                 gpus.dedup();
@@ -396,39 +342,43 @@ pub fn evaluate(
                     let ids: std::collections::HashSet<&str> =
                         pw_rows.iter().filter(|r| r.gpu_id == g).map(|r| r.id.as_str()).collect();
                     let sub: Scored = scored.iter().filter(|(id, _, _)| ids.contains(id.as_str())).cloned().collect();
-                    let s = summarise(method, protocol, &sub, &mlco2);
-                    leave_gpu_out.push(HeldOutGpu {
-                        method: method.into(),
-                        gpu: g.into(),
-                        n_runs: s.n_runs,
-                        mape_pct: s.mape_pct,
-                    });
+                    let s = summarise(method, measured, &sub, &mlco2);
+                    leave_gpu_out.push(HeldOutGpu { method, gpu: g.into(), n_runs: s.n_runs, mape_pct: s.mape_pct });
                 }
             }
         }
     }
 
-    // Baselines on all runs.
+    // Baselines on all runs, through the calculator's own formulas (`methods/baselines.rs`), scored on
+    // device energy: Green Algorithms at PUE 1 with the calculator's default memory (0 GB) and the run's
+    // measured GPU utilisation as its usage factor (1 where not measured, the calculator's default).
     let mut ml: Scored = Vec::new();
     let mut ga: Scored = Vec::new();
     let mut fl: Scored = Vec::new();
     for r in points {
         let Some(tdp) = r.x.tdp_w else { continue };
-        ml.push((r.id.clone(), tdp * r.duration_s, r.energy_j));
+        let (hours, j_per_kwh) = (r.duration_s / 3600.0, 3.6e6);
+        ml.push((r.id.clone(), baselines::mlco2_kwh(tdp, r.n_gpus, hours) * j_per_kwh, r.energy_j));
         let usage = r.mean_utilisation_pct.map_or(1.0, |u| u / 100.0);
-        ga.push((r.id.clone(), tdp * usage * r.duration_s, r.energy_j));
+        ga.push((
+            r.id.clone(),
+            baselines::green_algorithms_kwh(tdp, r.n_gpus, usage, 0.0, hours, 1.0) * j_per_kwh,
+            r.energy_j,
+        ));
         if let (Some(g), Some(peak)) = (r.x.gflops, r.x.peak_tflops) {
-            let secs = TRAINING_FLOPS_FACTOR * g * 1e9 * r.samples_seen / (peak * 1e12 * FLOPS_UTILISATION);
-            fl.push((r.id.clone(), tdp * secs, r.energy_j));
+            let secs = flops_seconds(TRAINING_FLOPS_FACTOR * g * 1e9 * r.samples_seen, r.n_gpus, peak);
+            fl.push((r.id.clone(), baselines::mlco2_kwh(tdp, r.n_gpus, secs / 3600.0) * j_per_kwh, r.energy_j));
         }
     }
-    results.push(summarise("mlco2", "all", &ml, &mlco2));
-    results.push(summarise("green-algorithms", "all", &ga, &mlco2));
-    results.push(summarise("flops", "all", &fl, &mlco2));
+    let all = Protocol::of(Split::All);
+    results.push(summarise(Evaluated::Method(MethodId::Mlco2), all, &ml, &mlco2));
+    results.push(summarise(Evaluated::Method(MethodId::GreenAlgorithms), all, &ga, &mlco2));
+    results.push(summarise(Evaluated::Method(MethodId::Flops), all, &fl, &mlco2));
     let mut kinds = Vec::new();
-    for (method, fit) in [("pre-power", power), ("pre-epoch", energy), ("duration", duration)] {
+    for (method, fit) in [(PRE_POWER, power), (PRE_EPOCH, energy), (Evaluated::Duration, duration)] {
         for m in &fit.by_kind {
-            for (protocol, fold_of) in [("kfold", folds(pw_rows.len(), FOLDS, SEED)), ("leave-gpu-out", by_gpu.clone())]
+            for (split, fold_of) in
+                [(Split::Kfold, folds(pw_rows.len(), FOLDS, SEED)), (Split::Holdout(Holdout::Gpu), by_gpu.clone())]
             {
                 let pred = oof(m, &pw_rows, &fold_of);
                 let errs: Vec<f64> = pred
@@ -441,12 +391,7 @@ pub fn evaluate(
                     })
                     .collect();
                 let mape = errs.iter().sum::<f64>() / errs.len().max(1) as f64;
-                kinds.push(KindScore {
-                    method: method.into(),
-                    kind: m.kind,
-                    protocol: protocol.into(),
-                    mape_pct: mape,
-                });
+                kinds.push(KindScore { method, kind: m.kind, protocol: Protocol::of(split), mape_pct: mape });
             }
         }
     }

@@ -1,7 +1,9 @@
 //! The page's parts: the scenario form, the results table with the share box, and the footer.
 //! Pure rendering of state and estimator output; every number goes through `estimator::format`.
 
+use estimator::calibration::{Evaluated, Protocol, Split};
 use estimator::catalog::{RegionKind, SampleUnit};
+use estimator::fit::mixed::Holdout;
 use estimator::format::human;
 use estimator::{ArchChoice, Catalog, MethodId, Precision, Report, Resolved};
 use wasm_bindgen::JsCast;
@@ -450,11 +452,9 @@ pub struct MethodsProps {
 #[component]
 pub fn Methods(p: &MethodsProps) -> Html {
     let cal = p.calibration.0;
-    let acc = |method: &str, protocol: &str| {
+    let acc = |method: MethodId, protocol: Protocol| {
         cal.summary
-            .accuracy
-            .iter()
-            .find(|r| r.method == method && r.protocol == protocol)
+            .accuracy_of(Evaluated::Method(method), protocol)
             .and_then(|r| r.mape_pct.map(|m| (m, r.n_runs)))
             .map_or("—".to_string(), |(m, n)| format!("{m:.1} % ({n} runs)"))
     };
@@ -470,11 +470,24 @@ pub fn Methods(p: &MethodsProps) -> Html {
         MethodId::Flops => "Training FLOPs ÷ (peak FLOP/s × 33 %) gives the hours, × TDP: ignores how well the model uses the GPU.",
     }
     };
-    let protocol = |m: MethodId| match m {
-        MethodId::Headline => ("leave-pair-out-predicted-duration", "leave-gpu-out-predicted-duration"),
-        MethodId::PrePower | MethodId::PreEpoch => ("kfold-predicted-duration", "leave-gpu-out-predicted-duration"),
-        MethodId::StepPower | MethodId::StepEpoch => ("observe-25", "observe-50"),
-        _ => ("all", "all"),
+    // What each method's accuracy is quoted on: only protocols that hold out what the estimate has not
+    // seen (never random k-fold), each with the phrase that says what was held out.
+    let held = |h: Holdout| Protocol::predicted(Split::Holdout(h));
+    let protocols = |m: MethodId| -> Vec<(Protocol, &'static str)> {
+        match m {
+            MethodId::Headline => vec![
+                (held(Holdout::Pair), "with this workload on this GPU held out"),
+                (held(Holdout::Gpu), "on a GPU left out"),
+            ],
+            MethodId::PrePower | MethodId::PreEpoch => {
+                vec![(held(Holdout::Workload), "on a workload left out"), (held(Holdout::Gpu), "on a GPU left out")]
+            }
+            MethodId::StepPower | MethodId::StepEpoch => vec![
+                (Protocol::of(Split::Observe25), "after seeing 25 % of a run"),
+                (Protocol::of(Split::Observe50), "after 50 %"),
+            ],
+            _ => vec![(Protocol::of(Split::All), "")],
+        }
     };
     html! {
         <details class="methods" id="methods">
@@ -483,14 +496,11 @@ pub fn Methods(p: &MethodsProps) -> Html {
                 <thead><tr><th scope="col">{ "Method" }</th><th scope="col">{ "How" }</th><th scope="col">{ "MAPE on measured runs" }</th></tr></thead>
                 <tbody>
                     { for MethodId::ALL.iter().map(|m| {
-                        let (a, b) = protocol(*m);
-                        let accuracy = if a == b {
-                            acc(m.as_str(), a)
-                        } else if m.is_paper_method() && a.starts_with("observe") {
-                            format!("{} after seeing 25 % of a run; {} after 50 %", acc(m.as_str(), a), acc(m.as_str(), b))
-                        } else {
-                            format!("{} on GPUs it was fitted on; {} on a GPU left out", acc(m.as_str(), a), acc(m.as_str(), b))
-                        };
+                        let accuracy = protocols(*m)
+                            .into_iter()
+                            .map(|(p, what)| format!("{} {what}", acc(*m, p)).trim_end().to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ");
                         html! {
                             <tr data-method-row={m.as_str()}>
                                 <th scope="row">{ m.label() }<span class="sub">{ m.formula() }</span></th>

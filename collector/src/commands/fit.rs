@@ -11,7 +11,9 @@ use anyhow::Context;
 use estimator::backbone::Backbone;
 use estimator::bench::BenchmarkSet;
 use estimator::calibration::{CalibrationSummary, PowerLimitCurve, StepProfile, CALIBRATION_SCHEMA_VERSION};
+use estimator::calibration::{Protocol, Split};
 use estimator::eval::{evaluate, EvalReport};
+use estimator::fit::mixed::Holdout;
 use estimator::fit::{backbone, fit, run_point, FitResult, Target};
 use estimator::profile::Profile;
 use estimator::Catalog;
@@ -199,7 +201,7 @@ top-1 regret.\n",
     );
     let _ = writeln!(s, "| method | protocol | rows | GPUs | MAPE % | median abs % | p90 abs % | bias % | coverage 80 % | Spearman ρ | top-1 regret % |");
     let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for x in r.results.iter().filter(|x| matches!(x.method.as_str(), "headline" | "throughput" | "power-fraction")) {
+    for x in r.results.iter().filter(|x| x.method.is_backbone()) {
         let _ = writeln!(
             s,
             "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -217,24 +219,24 @@ top-1 regret.\n",
         );
     }
     let _ = writeln!(s);
-    let groups: [(&str, &[&str]); 4] = [
-        ("STEP: projecting from the first part of a run", &["observe-10", "observe-25", "observe-50"]),
+    let pre = [Split::Kfold, Split::Holdout(Holdout::Gpu), Split::Holdout(Holdout::Workload)];
+    let groups: [(&str, Vec<Protocol>); 4] = [
+        (
+            "STEP: projecting from the first part of a run",
+            [Split::Observe10, Split::Observe25, Split::Observe50].map(Protocol::of).to_vec(),
+        ),
         (
             "PRE with the measured duration (the paper's protocol; k-fold is a diagnostic: it leaks near-identical runs)",
-            &["kfold", "leave-gpu-out", "leave-workload-out"],
+            pre.map(Protocol::of).to_vec(),
         ),
-        (
-            "PRE with the predicted duration (the calculator's case)",
-            &["kfold-predicted-duration", "leave-gpu-out-predicted-duration", "leave-workload-out-predicted-duration"],
-        ),
-        ("Baselines", &["all"]),
+        ("PRE with the predicted duration (the calculator's case)", pre.map(Protocol::predicted).to_vec()),
+        ("Baselines", vec![Protocol::of(Split::All)]),
     ];
     for (title, protocols) in groups {
         let _ = writeln!(s, "## {title}\n");
         let _ = writeln!(s, "| method | protocol | runs | MAPE % | median abs % | p90 abs % | bias % | RMSE kJ | mlco2 RMSE kJ | not stable yet | within ±5 % |");
         let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        let backbone = |m: &str| matches!(m, "headline" | "throughput" | "power-fraction");
-        for x in r.results.iter().filter(|x| protocols.contains(&x.protocol.as_str()) && !backbone(&x.method)) {
+        for x in r.results.iter().filter(|x| protocols.contains(&x.protocol) && !x.method.is_backbone()) {
             let _ = writeln!(
                 s,
                 "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -262,8 +264,9 @@ top-1 regret.\n",
     let _ = writeln!(s, "\n## Regression kinds compared (MAPE % of the predicted quantity)\n");
     let _ = writeln!(s, "| model | kind | k-fold | leave one GPU out |");
     let _ = writeln!(s, "| --- | --- | ---: | ---: |");
-    for k in r.kinds.iter().filter(|k| k.protocol == "kfold") {
-        let logo = r.kinds.iter().find(|x| x.method == k.method && x.kind == k.kind && x.protocol == "leave-gpu-out");
+    let logo_protocol = Protocol::of(Split::Holdout(Holdout::Gpu));
+    for k in r.kinds.iter().filter(|k| k.protocol == Protocol::of(Split::Kfold)) {
+        let logo = r.kinds.iter().find(|x| x.method == k.method && x.kind == k.kind && x.protocol == logo_protocol);
         let _ = writeln!(
             s,
             "| `{}` | `{:?}` | {} | {} |",

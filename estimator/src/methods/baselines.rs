@@ -16,6 +16,16 @@ use crate::scenario::Scenario;
 /// Green Algorithms' memory power, W per GB of memory available to the job.
 pub const GA_MEMORY_W_PER_GB: f64 = 0.3725;
 
+/// ML CO2 Impact's formula, kWh: TDP × n_gpus × hours.
+pub fn mlco2_kwh(tdp_w: f64, n_gpus: u32, hours: f64) -> f64 {
+    tdp_w * f64::from(n_gpus) * hours / 1000.0
+}
+
+/// Green Algorithms' formula, kWh: (n_gpus × TDP × usage + mem_GB × 0.3725 W) × hours × PUE.
+pub fn green_algorithms_kwh(tdp_w: f64, n_gpus: u32, usage: f64, mem_gb: f64, hours: f64, pue: f64) -> f64 {
+    (f64::from(n_gpus) * tdp_w * usage + mem_gb * GA_MEMORY_W_PER_GB) * hours * pue / 1000.0
+}
+
 /// The duration to use: the user's hours, or the FLOPs model's (flagged).
 fn duration(gpu: &Gpu, scenario: &Scenario, work: &Workload, warnings: &mut Vec<String>) -> (Option<f64>, bool) {
     match scenario.hours {
@@ -44,7 +54,7 @@ pub fn mlco2(gpu: &Gpu, scenario: &Scenario, work: &Workload) -> RawEstimate {
     let tdp_w = tdp(gpu, &mut warnings);
     let (duration_h, duration_estimated) = duration(gpu, scenario, work, &mut warnings);
     RawEstimate {
-        energy_kwh: tdp_w.zip(duration_h).map(|(p, h)| p * f64::from(scenario.n_gpus) * h / 1000.0),
+        energy_kwh: tdp_w.zip(duration_h).map(|(p, h)| mlco2_kwh(p, scenario.n_gpus, h)),
         duration_h,
         duration_estimated,
         warnings,
@@ -57,9 +67,10 @@ pub fn green_algorithms(gpu: &Gpu, scenario: &Scenario, work: &Workload, site: &
     let mut warnings = Vec::new();
     let tdp_w = tdp(gpu, &mut warnings);
     let (duration_h, duration_estimated) = duration(gpu, scenario, work, &mut warnings);
-    let power_w = tdp_w.map(|p| f64::from(scenario.n_gpus) * p * scenario.usage + scenario.mem_gb * GA_MEMORY_W_PER_GB);
     RawEstimate {
-        energy_kwh: power_w.zip(duration_h).map(|(p, h)| p * h * site.pue / 1000.0),
+        energy_kwh: tdp_w
+            .zip(duration_h)
+            .map(|(p, h)| green_algorithms_kwh(p, scenario.n_gpus, scenario.usage, scenario.mem_gb, h, site.pue)),
         duration_h,
         duration_estimated,
         warnings,
@@ -77,7 +88,7 @@ pub fn flops(gpu: &Gpu, scenario: &Scenario, work: &Workload) -> RawEstimate {
         warnings.push("this method computes its own duration from FLOPs; \"hours\" is not used".into());
     }
     RawEstimate {
-        energy_kwh: tdp_w.zip(duration_h).map(|(p, h)| p * f64::from(scenario.n_gpus) * h / 1000.0),
+        energy_kwh: tdp_w.zip(duration_h).map(|(p, h)| mlco2_kwh(p, scenario.n_gpus, h)),
         duration_h,
         duration_estimated: true,
         warnings,

@@ -12,9 +12,11 @@ use super::workload::Workload;
 use super::RawEstimate;
 use crate::backbone::{Throughput, WorkloadInput};
 use crate::calibration::Calibration;
+use crate::calibration::{Evaluated, Protocol, Split};
 use crate::catalog::{Catalog, Gpu};
-use crate::eval::EvalResult;
+use crate::fit::mixed::Holdout;
 use crate::fit::{FeatureInput, FittedModel};
+use crate::methods::MethodId;
 use crate::scenario::{ArchChoice, Scenario};
 
 /// The model inputs of a scenario on one GPU.
@@ -34,10 +36,6 @@ pub fn features(scenario: &Scenario, work: &Workload, gpu: &Gpu, catalog: &Catal
     .with_gpu(gpu, scenario.precision, None)
 }
 
-fn accuracy<'a>(cal: &'a Calibration, method: &str, protocol: &str) -> Option<&'a EvalResult> {
-    cal.summary.accuracy.iter().find(|r| r.method == method && r.protocol == protocol)
-}
-
 fn evidence(model: &FittedModel, gpu: &Gpu) -> (String, bool) {
     let d = &model.diagnostics;
     let on_gpu = d.runs_per_gpu.iter().find(|(g, _)| *g == gpu.id).map_or(0, |(_, n)| *n);
@@ -50,11 +48,12 @@ fn coverage_warnings(
     x: &FeatureInput,
     gpu_seen: bool,
     cal: &Calibration,
-    method: &str,
+    method: MethodId,
 ) -> Vec<String> {
     let mut w = Vec::new();
     if !gpu_seen {
-        let logo = accuracy(cal, method, "leave-gpu-out")
+        let logo = (cal.summary)
+            .accuracy_of(Evaluated::Method(method), Protocol::of(Split::Holdout(Holdout::Gpu)))
             .and_then(|r| r.mape_pct)
             .map_or(String::new(), |m| format!(" (on a GPU left out of the fit, this method's MAPE is {m:.0} %)"));
         w.push(format!("no measured run on this GPU: the model extrapolates from other GPUs{logo}"));
@@ -184,7 +183,7 @@ fn predict(m: &FittedModel, x: &FeatureInput, row: Option<&[f64]>) -> f64 {
 /// `pre-power`.
 pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
     let (ev, seen) = evidence(&cal.power, gpu);
-    let mut warnings = coverage_warnings(&cal.power, &pre.x, seen, cal, "pre-power");
+    let mut warnings = coverage_warnings(&cal.power, &pre.x, seen, cal, MethodId::PrePower);
     let Some(tdp) = gpu.tdp_w else {
         warnings.push(format!("no TDP is known for {}", gpu.name));
         return (RawEstimate { warnings, ..RawEstimate::default() }, Some(ev));
@@ -219,7 +218,7 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
 /// `pre-epoch` (energy per training sample).
 pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
     let (ev, seen) = evidence(&cal.energy, gpu);
-    let mut warnings = coverage_warnings(&cal.energy, &pre.x, seen, cal, "pre-epoch");
+    let mut warnings = coverage_warnings(&cal.energy, &pre.x, seen, cal, MethodId::PreEpoch);
     let per_sample_j = crate::fmath::exp(pre.predict(&cal.energy));
     let e = per_sample_j * scenario.samples as f64 * f64::from(scenario.epochs) / 3.6e6;
     if scenario.n_gpus > 1 {

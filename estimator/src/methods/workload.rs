@@ -96,9 +96,12 @@ pub fn flops_duration_h(work: &Workload, gpu: &Gpu, scenario: &Scenario) -> (Opt
             warnings.push(format!("no {} peak FLOP/s known for {}", scenario.precision, gpu.name));
             (None, warnings)
         }
-        Some(tflops) => {
-            let seconds = flops / (f64::from(scenario.n_gpus) * tflops * 1e12 * FLOPS_UTILISATION);
-            (Some(seconds / 3600.0), warnings)
-        }
+        Some(tflops) => (Some(flops_seconds(flops, scenario.n_gpus, tflops) / 3600.0), warnings),
     }
+}
+
+/// The FLOPs model: seconds to run `training_flops` on `n_gpus` GPUs of `peak_tflops` each at
+/// [`FLOPS_UTILISATION`].
+pub fn flops_seconds(training_flops: f64, n_gpus: u32, peak_tflops: f64) -> f64 {
+    training_flops / (f64::from(n_gpus) * peak_tflops * 1e12 * FLOPS_UTILISATION)
 }
