@@ -1,0 +1,224 @@
+//! What every PRE estimate runs: the features ([`FeatureInput`]), the targets, the fitted models and
+//! their prediction. Training lives in [`super::train`], the measured runs in [`super::points`].
+
+use serde::{Deserialize, Serialize};
+
+use super::points::RunPoint;
+use crate::catalog::Gpu;
+use crate::methods::workload::peak_tflops;
+use crate::scenario::Precision;
+
+/// Format version of `data/models/*.json`.
+pub const MODEL_SCHEMA_VERSION: u32 = 1;
+
+/// Names of the features, in vector order.
+pub const FEATURES: [&str; 11] = [
+    "ln_forward_gflops",
+    "ln_params_m",
+    "ln_batch",
+    "ln_input_px",
+    "ln_train_samples",
+    "ln_tdp_w",
+    "ln_peak_tflops",
+    "ln_memory_gb",
+    "ln_bandwidth_gbs",
+    "ln_cores",
+    "power_limit_over_tdp",
+];
+
+/// The inputs a model sees, in natural units. `None` = unknown (imputed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeatureInput {
+    /// Forward GFLOPs per sample at the input size.
+    pub gflops: Option<f64>,
+    /// Parameters, millions.
+    pub params_m: Option<f64>,
+    /// Batch size.
+    pub batch: Option<f64>,
+    /// Input side, px.
+    pub input_px: Option<f64>,
+    /// Training samples per epoch.
+    pub train_samples: Option<f64>,
+    /// GPU TDP, W.
+    pub tdp_w: Option<f64>,
+    /// GPU peak TFLOP/s at the run's precision.
+    pub peak_tflops: Option<f64>,
+    /// GPU memory, GB.
+    pub memory_gb: Option<f64>,
+    /// GPU memory bandwidth, GB/s.
+    pub bandwidth_gbs: Option<f64>,
+    /// GPU cores.
+    pub cores: Option<f64>,
+    /// Power limit in force, W (the TDP when not set).
+    pub power_limit_w: Option<f64>,
+}
+
+impl FeatureInput {
+    /// The GPU part of the features.
+    pub fn with_gpu(mut self, gpu: &Gpu, precision: Precision, power_limit_w: Option<f64>) -> Self {
+        self.tdp_w = gpu.tdp_w;
+        self.peak_tflops = peak_tflops(gpu, precision).0;
+        self.memory_gb = gpu.memory_gb;
+        self.bandwidth_gbs = gpu.memory_bandwidth_gbs;
+        self.cores = gpu.cores.map(f64::from);
+        self.power_limit_w = power_limit_w.or(gpu.tdp_w);
+        self
+    }
+
+    /// The transformed feature vector (see `FEATURES`).
+    pub fn vector(&self) -> [Option<f64>; 11] {
+        let ln = |v: Option<f64>| v.filter(|x| *x > 0.0 && x.is_finite()).map(crate::fmath::ln);
+        [
+            ln(self.gflops),
+            ln(self.params_m),
+            ln(self.batch),
+            ln(self.input_px),
+            ln(self.train_samples),
+            ln(self.tdp_w),
+            ln(self.peak_tflops),
+            ln(self.memory_gb),
+            ln(self.bandwidth_gbs),
+            ln(self.cores),
+            self.power_limit_w.zip(self.tdp_w).filter(|(_, t)| *t > 0.0).map(|(l, t)| l / t),
+        ]
+    }
+}
+
+/// What a model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// Mean power ÷ power limit (pre-power).
+    PowerFraction,
+    /// ln(energy per training sample, J) (pre-epoch).
+    LnEnergyPerSample,
+    /// ln(training samples per second) (the duration model).
+    LnThroughput,
+}
+
+impl Target {
+    /// The target value of a run, when defined.
+    pub fn of(self, r: &RunPoint) -> Option<f64> {
+        let v = match self {
+            Target::PowerFraction => r.mean_power_w / r.limit_w()?,
+            Target::LnEnergyPerSample => crate::fmath::ln(r.energy_j / r.samples_seen),
+            Target::LnThroughput => crate::fmath::ln(r.samples_seen / r.duration_s),
+        };
+        v.is_finite().then_some(v)
+    }
+}
+
+/// A family of regression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// Ordinary least squares.
+    Linear,
+    /// Ridge regression.
+    Ridge,
+    /// Kernel ridge regression, RBF kernel.
+    Krr,
+}
+
+impl ModelKind {
+    /// All kinds.
+    pub const ALL: [ModelKind; 3] = [ModelKind::Linear, ModelKind::Ridge, ModelKind::Krr];
+}
+
+/// How well a fitted model did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnostics {
+    /// Runs fitted on.
+    pub n_runs: usize,
+    /// Distinct feature vectors among them.
+    pub n_configs: usize,
+    /// Runs per GPU id.
+    pub runs_per_gpu: Vec<(String, usize)>,
+    /// Cross-validated RMSE in target units, per kind (with its best hyperparameters).
+    pub cv_rmse_by_kind: Vec<(ModelKind, f64)>,
+    /// Cross-validated RMSE of the kept model.
+    pub cv_rmse: f64,
+    /// 5th and 95th percentiles of the cross-validated relative error of the predicted quantity
+    /// ((predicted − measured) ÷ measured), for intervals.
+    pub rel_error_q05: f64,
+    /// See `rel_error_q05`.
+    pub rel_error_q95: f64,
+    /// Fold seed.
+    pub seed: u64,
+    /// Folds.
+    pub folds: usize,
+}
+
+/// A fitted regression; `predict` cannot fail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedModel {
+    /// Format version.
+    pub schema_version: u32,
+    /// What it predicts.
+    pub target: Target,
+    /// Which regression.
+    pub kind: ModelKind,
+    /// Feature names, in order.
+    pub features: Vec<String>,
+    /// Feature means (standardisation).
+    pub mean: Vec<f64>,
+    /// Feature standard deviations (1 where constant).
+    pub scale: Vec<f64>,
+    /// Regularisation.
+    pub lambda: f64,
+    /// RBF kernel width (`krr`).
+    pub gamma: Option<f64>,
+    /// Intercept (mean target).
+    pub intercept: f64,
+    /// Linear weights on standardised features (`linear`, `ridge`).
+    pub weights: Vec<f64>,
+    /// Standardised training vectors (`krr`).
+    pub support: Vec<Vec<f64>>,
+    /// Dual coefficients (`krr`).
+    pub alpha: Vec<f64>,
+    /// Fit diagnostics.
+    pub diagnostics: Diagnostics,
+}
+
+impl FittedModel {
+    /// Standardises a feature vector (unknown values → 0, the training mean).
+    pub(super) fn standardise(&self, v: &[Option<f64>]) -> Vec<f64> {
+        v.iter().zip(self.mean.iter().zip(&self.scale)).map(|(x, (m, s))| x.map_or(0.0, |x| (x - m) / s)).collect()
+    }
+
+    /// Predicts the target for some inputs.
+    pub fn predict(&self, x: &FeatureInput) -> f64 {
+        let z = self.standardise(&x.vector());
+        self.predict_z(&z)
+    }
+
+    fn predict_z(&self, z: &[f64]) -> f64 {
+        match self.kind {
+            ModelKind::Linear | ModelKind::Ridge => {
+                self.intercept + self.weights.iter().zip(z).map(|(w, x)| w * x).sum::<f64>()
+            }
+            ModelKind::Krr => {
+                let g = self.gamma.unwrap_or(0.1);
+                self.intercept + self.support.iter().zip(&self.alpha).map(|(s, a)| a * rbf(g, s, z)).sum::<f64>()
+            }
+        }
+    }
+
+    /// The interval factors `(low, high)` to multiply a predicted quantity by, from CV errors.
+    pub fn interval_factors(&self) -> (f64, f64) {
+        let d = &self.diagnostics;
+        (1.0 / (1.0 + d.rel_error_q95), 1.0 / (1.0 + d.rel_error_q05))
+    }
+}
+
+pub(super) fn rbf(gamma: f64, a: &[f64], b: &[f64]) -> f64 {
+    crate::fmath::exp(-gamma * a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>())
+}
+
+/// The quantity a target predicts, from a target value (for relative errors).
+pub fn quantity(target: Target, value: f64) -> f64 {
+    match target {
+        Target::PowerFraction => value,
+        Target::LnEnergyPerSample | Target::LnThroughput => crate::fmath::exp(value),
+    }
+}
