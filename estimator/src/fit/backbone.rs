@@ -177,11 +177,7 @@ pub fn power_run(p: &crate::profile::Profile, catalog: &Catalog) -> Option<Power
     let arch = catalog.arch(m.arch_id.as_deref()?)?;
     let n = f64::from(m.n_gpus.max(1));
     let limit_w = m.gpu.power_limit_w.or(gpu.tdp_w)?;
-    let precision = m
-        .precision
-        .as_deref()
-        .and_then(|s| crate::Precision::ALL.into_iter().find(|x| x.as_str() == s))
-        .unwrap_or(crate::Precision::Fp32);
+    let precision = super::points::precision_of(p);
     let fraction = p.summary.mean_power_w / n / limit_w;
     let px = m.input_px.or(arch.input_px);
     (fraction.is_finite() && fraction > 0.0).then(|| PowerRun {

@@ -44,6 +44,13 @@ impl RunPoint {
     }
 }
 
+/// The precision a profile trained at (FP32 when it does not say, as the paper's Keras runs did).
+pub fn precision_of(p: &crate::profile::Profile) -> Precision {
+    (p.meta.precision.as_deref())
+        .and_then(|s| Precision::ALL.into_iter().find(|x| x.as_str() == s))
+        .unwrap_or(Precision::Fp32)
+}
+
 /// Builds a run point from a profile and the catalogue; `None` when the GPU is not in the catalogue or
 /// the profile lacks the workload (forward FLOPs, samples).
 pub fn run_point(p: &crate::profile::Profile, catalog: &Catalog) -> Option<RunPoint> {
@@ -51,11 +58,7 @@ pub fn run_point(p: &crate::profile::Profile, catalog: &Catalog) -> Option<RunPo
     let m = &p.meta;
     let epochs = f64::from(m.completed_epochs?);
     let train = m.train_samples? as f64;
-    let precision = m
-        .precision
-        .as_deref()
-        .and_then(|s| Precision::ALL.into_iter().find(|x| x.as_str() == s))
-        .unwrap_or(Precision::Fp32);
+    let precision = precision_of(p);
     let x = FeatureInput {
         gflops: Some(m.forward_gflops?),
         params_m: m.params_m,
