@@ -117,3 +117,33 @@ fn held_out_throughput_and_power_targets_hold_on_the_committed_data() {
     let r = result(&cal, "headline", "leave-gpu-out");
     assert!(f(&r, "mape_pct") <= 25.0, "headline leave-gpu-out: {r}");
 }
+
+/// Every committed run the fits use states what one sample is, and it is its architecture's unit: a run
+/// point (throughput, energy per sample) or a power-only run names a catalogue architecture, and the unit
+/// it is fitted in is that architecture's.
+#[test]
+fn every_run_used_in_a_fit_has_its_architecture_unit() {
+    use estimator::fit::backbone::{power_run, run_workload};
+    use estimator::fit::run_point;
+    let catalog = estimator::Catalog::embedded().unwrap();
+    let profiles = collector::profiles::load_all(&root().join("data/profiles")).unwrap();
+    let (mut points, mut power_only) = (0, 0);
+    for p in &profiles {
+        if let Some(r) = run_point(p, &catalog) {
+            if run_workload(&r).is_none() {
+                continue;
+            }
+            let arch = r.arch_id.as_deref().and_then(|a| catalog.arch(a));
+            let arch = arch.unwrap_or_else(|| panic!("{}: fitted without a catalogue architecture", p.id));
+            assert_eq!(r.sample_unit, arch.sample_unit, "{}: unit differs from {}'s", p.id, arch.id);
+            points += 1;
+        } else if let Some(r) = power_run(p, &catalog) {
+            let arch = catalog.arch(p.meta.arch_id.as_deref().unwrap()).unwrap();
+            assert_eq!(r.workload.unit, arch.sample_unit, "{}", p.id);
+            power_only += 1;
+        }
+    }
+    // What the fits say they used (docs/methods.md): 965 run points (905 with a known limit and FLOPs)
+    // and 328 power-only BERT runs.
+    assert!(points >= 900 && power_only >= 300, "{points} run points, {power_only} power-only runs");
+}
