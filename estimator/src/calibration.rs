@@ -455,8 +455,8 @@ impl Calibration {
             include_str!(concat!(env!("OUT_DIR"), "/duration.json")),
         )?;
         for (model, shares) in [&mut energy, &mut duration].into_iter().zip(embedded::SHARES_SUPPORT) {
-            if shares {
-                model.support.clone_from(&power.support);
+            if let (true, Some(from), crate::fit::Regression::Krr(to)) = (shares, power.krr(), &mut model.regression) {
+                to.support.clone_from(&from.support);
             }
         }
         let mut cal = Calibration::new(
@@ -621,7 +621,9 @@ mod tests {
         }
         // A model with another kernel width cannot share.
         let mut other = cal.energy.clone();
-        other.gamma = Some(1.0);
+        if let crate::fit::Regression::Krr(k) = &mut other.regression {
+            k.gamma = 1.0;
+        }
         assert!(crate::fit::refit_shared(&[&cal.power, &other], &x, &[0.7, -9.0]).is_none());
     }
 }

@@ -391,7 +391,7 @@ pub fn evaluate(
                     })
                     .collect();
                 let mape = errs.iter().sum::<f64>() / errs.len().max(1) as f64;
-                kinds.push(KindScore { method, kind: m.kind, protocol: Protocol::of(split), mape_pct: mape });
+                kinds.push(KindScore { method, kind: m.kind(), protocol: Protocol::of(split), mape_pct: mape });
             }
         }
     }
@@ -405,8 +405,7 @@ fn oof(model: &FittedModel, rows: &[&RunPoint], fold_of: &[usize]) -> Vec<Option
         rows.iter().enumerate().filter_map(|(i, r)| target.of(r).map(|y| (i, (*r, y)))).collect();
     let sub_rows: Vec<(&RunPoint, f64)> = with_y.iter().map(|(_, r)| *r).collect();
     let sub_folds: Vec<usize> = with_y.iter().map(|(i, _)| fold_of[*i]).collect();
-    let h = crate::fit::Hyper { lambda: model.lambda, gamma: model.gamma };
-    let pred = cross_predict(model.kind, &sub_rows, h, target, &sub_folds);
+    let pred = cross_predict(&sub_rows, model.hyper(), target, &sub_folds);
     let mut out = vec![None; rows.len()];
     for ((i, _), p) in with_y.iter().zip(pred) {
         out[*i] = p;

@@ -18,6 +18,9 @@ pub mod model;
 pub mod points;
 pub mod train;
 
-pub use model::{quantity, Diagnostics, FeatureInput, FittedModel, ModelKind, Target, FEATURES, MODEL_SCHEMA_VERSION};
+pub use model::{
+    quantity, Diagnostics, FeatureInput, FittedModel, Hyper, KernelFit, LinearFit, ModelKind, Regression, Target,
+    FEATURES, MODEL_SCHEMA_VERSION,
+};
 pub use points::{run_point, RunPoint};
-pub use train::{cross_predict, fit, folds, gpu_folds, quantile, refit_shared, FitResult, Hyper, FOLDS, SEED};
+pub use train::{cross_predict, fit, folds, gpu_folds, quantile, refit_shared, FitResult, FOLDS, SEED};

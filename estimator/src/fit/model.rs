@@ -149,6 +149,70 @@ pub struct Diagnostics {
     pub folds: usize,
 }
 
+/// Hyperparameters of one fit: each kind's own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Hyper {
+    /// Ordinary least squares.
+    Linear,
+    /// Ridge, with its penalty (× rows).
+    Ridge {
+        /// Penalty.
+        lambda: f64,
+    },
+    /// Kernel ridge with an RBF kernel.
+    Krr {
+        /// Penalty.
+        lambda: f64,
+        /// RBF width.
+        gamma: f64,
+    },
+}
+
+impl Hyper {
+    /// The kind these hyperparameters are for.
+    pub fn kind(self) -> ModelKind {
+        match self {
+            Hyper::Linear => ModelKind::Linear,
+            Hyper::Ridge { .. } => ModelKind::Ridge,
+            Hyper::Krr { .. } => ModelKind::Krr,
+        }
+    }
+}
+
+/// A fitted linear or ridge regression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearFit {
+    /// Penalty (a numerical 1e-9 for ordinary least squares).
+    pub lambda: f64,
+    /// Weights on standardised features.
+    pub weights: Vec<f64>,
+}
+
+/// A fitted kernel ridge regression (RBF kernel).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KernelFit {
+    /// Penalty.
+    pub lambda: f64,
+    /// RBF width.
+    pub gamma: f64,
+    /// Standardised training vectors.
+    pub support: Vec<Vec<f64>>,
+    /// Dual coefficients.
+    pub alpha: Vec<f64>,
+}
+
+/// What a fitted model is, with the fields of its kind only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Regression {
+    /// Ordinary least squares.
+    Linear(LinearFit),
+    /// Ridge regression.
+    Ridge(LinearFit),
+    /// Kernel ridge regression.
+    Krr(KernelFit),
+}
+
 /// A fitted regression; `predict` cannot fail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedModel {
@@ -156,31 +220,56 @@ pub struct FittedModel {
     pub schema_version: u32,
     /// What it predicts.
     pub target: Target,
-    /// Which regression.
-    pub kind: ModelKind,
     /// Feature names, in order.
     pub features: Vec<String>,
     /// Feature means (standardisation).
     pub mean: Vec<f64>,
     /// Feature standard deviations (1 where constant).
     pub scale: Vec<f64>,
-    /// Regularisation.
-    pub lambda: f64,
-    /// RBF kernel width (`krr`).
-    pub gamma: Option<f64>,
     /// Intercept (mean target).
     pub intercept: f64,
-    /// Linear weights on standardised features (`linear`, `ridge`).
-    pub weights: Vec<f64>,
-    /// Standardised training vectors (`krr`).
-    pub support: Vec<Vec<f64>>,
-    /// Dual coefficients (`krr`).
-    pub alpha: Vec<f64>,
+    /// The regression: its kind and that kind's fitted fields.
+    #[serde(flatten)]
+    pub regression: Regression,
     /// Fit diagnostics.
     pub diagnostics: Diagnostics,
 }
 
 impl FittedModel {
+    /// Which regression.
+    pub fn kind(&self) -> ModelKind {
+        match self.regression {
+            Regression::Linear(_) => ModelKind::Linear,
+            Regression::Ridge(_) => ModelKind::Ridge,
+            Regression::Krr(_) => ModelKind::Krr,
+        }
+    }
+
+    /// The hyperparameters it was fitted with.
+    pub fn hyper(&self) -> Hyper {
+        match &self.regression {
+            Regression::Linear(_) => Hyper::Linear,
+            Regression::Ridge(f) => Hyper::Ridge { lambda: f.lambda },
+            Regression::Krr(k) => Hyper::Krr { lambda: k.lambda, gamma: k.gamma },
+        }
+    }
+
+    /// Its penalty, whatever the kind.
+    pub fn lambda(&self) -> f64 {
+        match &self.regression {
+            Regression::Linear(f) | Regression::Ridge(f) => f.lambda,
+            Regression::Krr(k) => k.lambda,
+        }
+    }
+
+    /// The kernel fit, for KRR.
+    pub fn krr(&self) -> Option<&KernelFit> {
+        match &self.regression {
+            Regression::Krr(k) => Some(k),
+            _ => None,
+        }
+    }
+
     /// Standardises a feature vector (unknown values → 0, the training mean).
     pub(super) fn standardise(&self, v: &[Option<f64>]) -> Vec<f64> {
         v.iter().zip(self.mean.iter().zip(&self.scale)).map(|(x, (m, s))| x.map_or(0.0, |x| (x - m) / s)).collect()
@@ -193,13 +282,12 @@ impl FittedModel {
     }
 
     fn predict_z(&self, z: &[f64]) -> f64 {
-        match self.kind {
-            ModelKind::Linear | ModelKind::Ridge => {
-                self.intercept + self.weights.iter().zip(z).map(|(w, x)| w * x).sum::<f64>()
+        match &self.regression {
+            Regression::Linear(f) | Regression::Ridge(f) => {
+                self.intercept + f.weights.iter().zip(z).map(|(w, x)| w * x).sum::<f64>()
             }
-            ModelKind::Krr => {
-                let g = self.gamma.unwrap_or(0.1);
-                self.intercept + self.support.iter().zip(&self.alpha).map(|(s, a)| a * rbf(g, s, z)).sum::<f64>()
+            Regression::Krr(k) => {
+                self.intercept + k.support.iter().zip(&k.alpha).map(|(s, a)| a * rbf(k.gamma, s, z)).sum::<f64>()
             }
         }
     }

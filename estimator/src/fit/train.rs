@@ -3,7 +3,8 @@
 
 use super::linalg;
 use super::model::{
-    quantity, rbf, Diagnostics, FeatureInput, FittedModel, ModelKind, Target, FEATURES, MODEL_SCHEMA_VERSION,
+    quantity, rbf, Diagnostics, FeatureInput, FittedModel, Hyper, KernelFit, LinearFit, ModelKind, Regression, Target,
+    FEATURES, MODEL_SCHEMA_VERSION,
 };
 use super::points::RunPoint;
 
@@ -16,15 +17,13 @@ impl ModelKind {
     /// Candidate hyperparameters.
     fn grid(self) -> Vec<Hyper> {
         match self {
-            ModelKind::Linear => vec![Hyper { lambda: 1e-9, gamma: None }],
-            ModelKind::Ridge => {
-                [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0].iter().map(|l| Hyper { lambda: *l, gamma: None }).collect()
-            }
+            ModelKind::Linear => vec![Hyper::Linear],
+            ModelKind::Ridge => [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0].map(|lambda| Hyper::Ridge { lambda }).to_vec(),
             ModelKind::Krr => {
                 let mut g = Vec::new();
                 for lambda in [1e-4, 1e-3, 1e-2, 0.1] {
                     for gamma in [0.01, 0.03, 0.1, 0.3, 1.0] {
-                        g.push(Hyper { lambda, gamma: Some(gamma) });
+                        g.push(Hyper::Krr { lambda, gamma });
                     }
                 }
                 g
@@ -33,14 +32,8 @@ impl ModelKind {
     }
 }
 
-/// Hyperparameters of one fit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hyper {
-    /// Regularisation.
-    pub lambda: f64,
-    /// RBF width (`krr`).
-    pub gamma: Option<f64>,
-}
+/// Ordinary least squares' penalty: only enough to keep the normal equations solvable.
+const LINEAR_LAMBDA: f64 = 1e-9;
 
 /// Training data after standardisation.
 struct Design {
@@ -73,56 +66,33 @@ fn design(rows: &[(&RunPoint, f64)]) -> Design {
 }
 
 /// Fits one kind with given hyperparameters. `None` if the system is singular.
-fn fit_fixed(kind: ModelKind, rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<FittedModel> {
-    let Hyper { lambda, gamma } = h;
+fn fit_fixed(rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<FittedModel> {
     let des = design(rows);
     let n = des.y.len();
     let d = FEATURES.len();
     let y_mean = des.y.iter().sum::<f64>() / n.max(1) as f64;
-    let mut model = FittedModel {
-        schema_version: MODEL_SCHEMA_VERSION,
-        target,
-        kind,
-        features: FEATURES.iter().map(|s| s.to_string()).collect(),
-        mean: des.mean.clone(),
-        scale: des.scale.clone(),
-        lambda,
-        gamma,
-        intercept: y_mean,
-        weights: Vec::new(),
-        support: Vec::new(),
-        alpha: Vec::new(),
-        diagnostics: Diagnostics {
-            n_runs: n,
-            n_configs: 0,
-            runs_per_gpu: Vec::new(),
-            cv_rmse_by_kind: Vec::new(),
-            cv_rmse: f64::NAN,
-            rel_error_q05: 0.0,
-            rel_error_q95: 0.0,
-            seed: SEED,
-            folds: FOLDS,
-        },
-    };
-    match kind {
-        ModelKind::Linear | ModelKind::Ridge => {
-            // (ZᵀZ + nλI) w = Zᵀ(y − ȳ)
-            let mut a = vec![0.0; d * d];
-            let mut b = vec![0.0; d];
-            for (z, y) in des.z.iter().zip(&des.y) {
-                for i in 0..d {
-                    b[i] += z[i] * (y - y_mean);
-                    for j in 0..d {
-                        a[i * d + j] += z[i] * z[j];
-                    }
+    let mut n_configs = 0;
+    let linear = |lambda: f64| -> Option<LinearFit> {
+        // (ZᵀZ + nλI) w = Zᵀ(y − ȳ)
+        let mut a = vec![0.0; d * d];
+        let mut b = vec![0.0; d];
+        for (z, y) in des.z.iter().zip(&des.y) {
+            for i in 0..d {
+                b[i] += z[i] * (y - y_mean);
+                for j in 0..d {
+                    a[i * d + j] += z[i] * z[j];
                 }
             }
-            for i in 0..d {
-                a[i * d + i] += lambda * n as f64 + 1e-12;
-            }
-            model.weights = linalg::cholesky_solve(&mut a, d, &b)?;
         }
-        ModelKind::Krr => {
+        for i in 0..d {
+            a[i * d + i] += lambda * n as f64 + 1e-12;
+        }
+        Some(LinearFit { lambda, weights: linalg::cholesky_solve(&mut a, d, &b)? })
+    };
+    let regression = match h {
+        Hyper::Linear => Regression::Linear(linear(LINEAR_LAMBDA)?),
+        Hyper::Ridge { lambda } => Regression::Ridge(linear(lambda)?),
+        Hyper::Krr { lambda, gamma } => {
             // Identical feature vectors (repeated runs of one configuration) become one support vector
             // with their mean target.
             let mut configs: Vec<(Vec<f64>, f64, usize)> = Vec::new();
@@ -142,23 +112,41 @@ fn fit_fixed(kind: ModelKind, rows: &[(&RunPoint, f64)], h: Hyper, target: Targe
                 }
             }
             let m = configs.len();
-            let g = gamma.unwrap_or(0.1);
             let mut k = vec![0.0; m * m];
             for i in 0..m {
                 for j in 0..=i {
-                    let v = rbf(g, &configs[i].0, &configs[j].0);
+                    let v = rbf(gamma, &configs[i].0, &configs[j].0);
                     k[i * m + j] = v;
                     k[j * m + i] = v;
                 }
                 k[i * m + i] += lambda;
             }
             let targets: Vec<f64> = configs.iter().map(|c| c.1 / c.2 as f64 - y_mean).collect();
-            model.alpha = linalg::cholesky_solve(&mut k, m, &targets)?;
-            model.support = configs.into_iter().map(|c| c.0).collect();
-            model.diagnostics.n_configs = m;
+            let alpha = linalg::cholesky_solve(&mut k, m, &targets)?;
+            n_configs = m;
+            Regression::Krr(KernelFit { lambda, gamma, support: configs.into_iter().map(|c| c.0).collect(), alpha })
         }
-    }
-    Some(model)
+    };
+    Some(FittedModel {
+        schema_version: MODEL_SCHEMA_VERSION,
+        target,
+        features: FEATURES.iter().map(|s| s.to_string()).collect(),
+        mean: des.mean,
+        scale: des.scale,
+        intercept: y_mean,
+        regression,
+        diagnostics: Diagnostics {
+            n_runs: n,
+            n_configs,
+            runs_per_gpu: Vec::new(),
+            cv_rmse_by_kind: Vec::new(),
+            cv_rmse: f64::NAN,
+            rel_error_q05: 0.0,
+            rel_error_q95: 0.0,
+            seed: SEED,
+            folds: FOLDS,
+        },
+    })
 }
 
 /// Deterministic fold of each row (a seeded shuffle, then round robin).
@@ -185,13 +173,7 @@ pub fn folds(n: usize, k: usize, seed: u64) -> Vec<usize> {
 }
 
 /// Out-of-fold predictions for fixed hyperparameters (`None` where a fold's fit failed).
-pub fn cross_predict(
-    kind: ModelKind,
-    rows: &[(&RunPoint, f64)],
-    h: Hyper,
-    target: Target,
-    fold_of: &[usize],
-) -> Vec<Option<f64>> {
+pub fn cross_predict(rows: &[(&RunPoint, f64)], h: Hyper, target: Target, fold_of: &[usize]) -> Vec<Option<f64>> {
     let k = fold_of.iter().max().map_or(0, |m| m + 1);
     let mut out = vec![None; rows.len()];
     for f in 0..k {
@@ -200,7 +182,7 @@ pub fn cross_predict(
         if train.is_empty() {
             continue;
         }
-        if let Some(m) = fit_fixed(kind, &train, h, target) {
+        if let Some(m) = fit_fixed(&train, h, target) {
             for (i, (r, _)) in rows.iter().enumerate() {
                 if fold_of[i] == f {
                     out[i] = Some(m.predict(&r.x));
@@ -241,14 +223,14 @@ pub fn fit(points: &[RunPoint], target: Target) -> Option<FitResult> {
     for kind in ModelKind::ALL {
         let mut best: Option<(f64, Hyper, Vec<Option<f64>>)> = None;
         for h in kind.grid() {
-            let pred = cross_predict(kind, &rows, h, target, &fold_of);
+            let pred = cross_predict(&rows, h, target, &fold_of);
             let score = rmse(&pred, &rows);
             if best.as_ref().is_none_or(|b| score < b.0) {
                 best = Some((score, h, pred));
             }
         }
         let Some((score, h, pred)) = best else { continue };
-        let Some(mut model) = fit_fixed(kind, &rows, h, target) else { continue };
+        let Some(mut model) = fit_fixed(&rows, h, target) else { continue };
         let mut rel: Vec<f64> = pred
             .iter()
             .zip(&rows)
@@ -344,7 +326,7 @@ mod tests {
             })
             .collect();
         let fit = fit(&pts, Target::PowerFraction).unwrap();
-        let lin = fit.by_kind.iter().find(|m| m.kind == ModelKind::Linear).unwrap();
+        let lin = fit.by_kind.iter().find(|m| m.kind() == ModelKind::Linear).unwrap();
         assert!(lin.diagnostics.cv_rmse < 1e-6, "{}", lin.diagnostics.cv_rmse);
         let x = FeatureInput { gflops: Some(10.0), batch: Some(32.0), tdp_w: Some(300.0), ..FeatureInput::default() };
         assert!((lin.predict(&x) - (0.5 + 0.1 * 10f64.ln())).abs() < 1e-6);
@@ -359,11 +341,11 @@ mod tests {
             })
             .collect();
         let fit = fit(&pts, Target::PowerFraction).unwrap();
-        let krr = fit.by_kind.iter().find(|m| m.kind == ModelKind::Krr).unwrap();
-        assert_eq!(krr.support.len(), 20);
-        let lin = fit.by_kind.iter().find(|m| m.kind == ModelKind::Linear).unwrap();
+        let krr = fit.by_kind.iter().find(|m| m.kind() == ModelKind::Krr).unwrap();
+        assert_eq!(krr.krr().unwrap().support.len(), 20);
+        let lin = fit.by_kind.iter().find(|m| m.kind() == ModelKind::Linear).unwrap();
         assert!(krr.diagnostics.cv_rmse < lin.diagnostics.cv_rmse / 3.0);
-        assert_eq!(fit.best.kind, ModelKind::Krr);
+        assert_eq!(fit.best.kind(), ModelKind::Krr);
     }
 
     #[test]
@@ -391,26 +373,26 @@ impl FittedModel {
     /// kernel row ([`FittedModel::kernel_row`]) and one refit ([`refit_shared`]) serve both. `wattcast fit`
     /// fits all three models on the same configurations, so the embedded ones share.
     pub fn shares_kernel_with(&self, other: &FittedModel) -> bool {
-        self.kind == ModelKind::Krr
-            && other.kind == ModelKind::Krr
-            && self.gamma.is_some()
-            && self.gamma == other.gamma
-            && self.mean == other.mean
-            && self.scale == other.scale
-            && self.support == other.support
+        match (self.krr(), other.krr()) {
+            (Some(a), Some(b)) => {
+                a.gamma == b.gamma && self.mean == other.mean && self.scale == other.scale && a.support == b.support
+            }
+            _ => false,
+        }
     }
 
     /// The RBF kernel between the inputs and every support vector (`krr` only; `None` otherwise).
     pub fn kernel_row(&self, x: &FeatureInput) -> Option<Vec<f64>> {
-        let g = self.gamma.filter(|_| self.kind == ModelKind::Krr)?;
+        let k = self.krr()?;
         let z = self.standardise(&x.vector());
-        Some(self.support.iter().map(|s| rbf(g, s, &z)).collect())
+        Some(k.support.iter().map(|s| rbf(k.gamma, s, &z)).collect())
     }
 
     /// The prediction from a kernel row this model shares (see [`FittedModel::shares_kernel_with`]); the
-    /// same bits as [`FittedModel::predict`].
+    /// same bits as [`FittedModel::predict`]. A model that is not KRR predicts its intercept.
     pub fn predict_row(&self, row: &[f64]) -> f64 {
-        self.intercept + row.iter().zip(&self.alpha).map(|(k, a)| a * k).sum::<f64>()
+        let alpha = self.krr().map_or(&[][..], |k| &k.alpha[..]);
+        self.intercept + row.iter().zip(alpha).map(|(k, a)| a * k).sum::<f64>()
     }
 
     /// The model refitted with one more run, keeping its hyperparameters and standardisation: the fast
@@ -427,16 +409,15 @@ impl FittedModel {
 /// one's kernel and regularisation, a target is not finite, or the system is singular.
 pub fn refit_shared(models: &[&FittedModel], x: &FeatureInput, ys: &[f64]) -> Option<Vec<FittedModel>> {
     let first = *models.first()?;
-    if models.len() != ys.len()
-        || ys.iter().any(|y| !y.is_finite())
-        || models.iter().any(|m| !first.shares_kernel_with(m) || m.lambda != first.lambda)
-    {
+    let kernel = first.krr()?;
+    let same = |m: &FittedModel| first.shares_kernel_with(m) && m.krr().is_some_and(|k| k.lambda == kernel.lambda);
+    if models.len() != ys.len() || ys.iter().any(|y| !y.is_finite()) || models.iter().any(|m| !same(m)) {
         return None;
     }
-    let g = first.gamma?;
-    let m = first.support.len();
+    let (g, lambda) = (kernel.gamma, kernel.lambda);
+    let m = kernel.support.len();
     let n = m + 1;
-    let mut support = first.support.clone();
+    let mut support = kernel.support.clone();
     support.push(first.standardise(&x.vector()));
     // The kernel of the old support vectors, then the new one's row.
     let mut k = vec![0.0; n * n];
@@ -452,10 +433,11 @@ pub fn refit_shared(models: &[&FittedModel], x: &FeatureInput, ys: &[f64]) -> Op
         .iter()
         .zip(ys)
         .map(|(model, y)| {
+            let alpha = model.krr().map_or(&[][..], |k| &k.alpha[..]);
             let mut t: Vec<f64> = (0..m)
                 .map(|i| {
                     let row = &k[i * n..i * n + m];
-                    row.iter().zip(&model.alpha).map(|(kv, a)| a * kv).sum::<f64>() + model.lambda * model.alpha[i]
+                    row.iter().zip(alpha).map(|(kv, a)| a * kv).sum::<f64>() + lambda * alpha[i]
                 })
                 .collect();
             t.push(y - model.intercept);
@@ -463,7 +445,7 @@ pub fn refit_shared(models: &[&FittedModel], x: &FeatureInput, ys: &[f64]) -> Op
         })
         .collect();
     for i in 0..n {
-        k[i * n + i] += first.lambda;
+        k[i * n + i] += lambda;
     }
     linalg::cholesky(&mut k, n)?;
     Some(
@@ -472,8 +454,12 @@ pub fn refit_shared(models: &[&FittedModel], x: &FeatureInput, ys: &[f64]) -> Op
             .zip(rhs)
             .map(|(model, b)| {
                 let mut out = (*model).clone();
-                out.support = support.clone();
-                out.alpha = linalg::solve_factored(&k, n, &b);
+                out.regression = Regression::Krr(KernelFit {
+                    lambda,
+                    gamma: g,
+                    support: support.clone(),
+                    alpha: linalg::solve_factored(&k, n, &b),
+                });
                 out.diagnostics.n_runs += 1;
                 out.diagnostics.n_configs = n;
                 out
