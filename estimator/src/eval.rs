@@ -2,10 +2,16 @@
 //!
 //! - STEP (`step-power`, `step-epoch`) observes the first 10 %, 25 % or 50 % of each trace
 //!   (`observe-10|25|50`) and projects the total; runs still "not stable" are counted, not scored.
-//! - PRE (`pre-power`, `pre-epoch`) by 5-fold CV over runs (`kfold`) and holding out each GPU in turn
-//!   (`leave-gpu-out`), with the measured duration (the paper's protocol) or the predicted one
-//!   (`*-predicted-duration`, the calculator's case). Hyperparameters are those of the full fit.
-//! - Baselines (`mlco2`, `green-algorithms`, `flops`) on all runs (`all`).
+//! - PRE (`pre-power`, `pre-epoch`) by 5-fold CV over runs (`kfold`, a diagnostic), holding out each GPU
+//!   (`leave-gpu-out`) and each workload (`leave-workload-out`) in turn, with the measured duration (the
+//!   paper's protocol) or the predicted one (`*-predicted-duration`, the calculator's case).
+//!   Hyperparameters are those of the full fit (not chosen per fold: a known limit of these rows).
+//! - Baselines (`mlco2`, `green-algorithms`, `flops`) on all runs (`all`), through `methods/baselines.rs`.
+//! - The backbone (`headline`, `throughput`, `power-fraction`) under its nested protocols
+//!   ([`backbone_results`], from `fit::backbone`).
+//!
+//! One function per protocol family: `step_results`, `pre_results`, `baseline_results`,
+//! `kind_scores`, [`backbone_results`]; [`evaluate`] runs the first four.
 //!
 //! Every row also carries the RMSE of `mlco2` on the same runs, so methods compare on equal terms.
 
@@ -245,9 +251,21 @@ pub fn evaluate(
             }
         }
     }
-    let mut results = Vec::new();
+    let mut results = step_results(traced, &mlco2);
+    let pre = PreRows::of(points);
+    let (pre_results, leave_gpu_out) = pre_results(&pre, power, energy, duration, &mlco2);
+    results.extend(pre_results);
+    results.extend(baseline_results(points, &mlco2));
+    let kinds = kind_scores(&pre, power, energy, duration);
+    EvalReport { results, leave_gpu_out, kinds }
+}
 
-    // STEP.
+/// ML CO2 Impact's energy of each run by run id, J (the yardstick every row carries).
+type Mlco2 = std::collections::HashMap<String, f64>;
+
+/// STEP projects each traced run from its first 10 %, 25 % and 50 %.
+fn step_results(traced: &[Profile], mlco2: &Mlco2) -> Vec<EvalResult> {
+    let mut results = Vec::new();
     for (frac, split) in [(0.10, Split::Observe10), (0.25, Split::Observe25), (0.50, Split::Observe50)] {
         let protocol = Protocol::of(split);
         let mut sp: Scored = Vec::new();
@@ -287,32 +305,58 @@ pub fn evaluate(
         }
         for (method, scored, ns) in [(MethodId::StepPower, &sp, ns_p), (MethodId::StepEpoch, &se, ns_e)] {
             let method = Evaluated::Method(method);
-            let mut r = summarise(method, protocol, scored, &mlco2);
+            let mut r = summarise(method, protocol, scored, mlco2);
             r.n_not_stable = Some(ns);
             r.n_within_5pct = Some(scored.iter().filter(|(_, p, t)| ((p - t) / t).abs() <= 0.05).count());
             results.push(r);
         }
     }
 
-    // PRE.
-    let pw_rows: Vec<&RunPoint> = points.iter().filter(|r| Target::PowerFraction.of(r).is_some()).collect();
-    let by_gpu = gpu_folds(&pw_rows.iter().map(|r| (*r, 0.0)).collect::<Vec<_>>());
-    // Every run of one workload (architecture × input size) in one fold.
-    let workload_key = |r: &RunPoint| crate::fit::backbone::run_workload(r).map_or_else(|| r.id.clone(), |w| w.key);
-    let mut keys: Vec<String> = pw_rows.iter().map(|r| workload_key(r)).collect();
-    keys.sort();
-    keys.dedup();
-    let by_workload: Vec<usize> = pw_rows.iter().map(|r| keys.binary_search(&workload_key(r)).unwrap_or(0)).collect();
+    results
+}
+
+/// The runs PRE is scored on (those with a power fraction) and their fold assignments.
+struct PreRows<'a> {
+    rows: Vec<&'a RunPoint>,
+    by_gpu: Vec<usize>,
+    by_workload: Vec<usize>,
+}
+
+impl<'a> PreRows<'a> {
+    fn of(points: &'a [RunPoint]) -> PreRows<'a> {
+        let rows: Vec<&RunPoint> = points.iter().filter(|r| Target::PowerFraction.of(r).is_some()).collect();
+        let by_gpu = gpu_folds(&rows.iter().map(|r| (*r, 0.0)).collect::<Vec<_>>());
+        // Every run of one workload (architecture × input size) in one fold.
+        let workload_key = |r: &RunPoint| crate::fit::backbone::run_workload(r).map_or_else(|| r.id.clone(), |w| w.key);
+        let mut keys: Vec<String> = rows.iter().map(|r| workload_key(r)).collect();
+        keys.sort();
+        keys.dedup();
+        let by_workload: Vec<usize> = rows.iter().map(|r| keys.binary_search(&workload_key(r)).unwrap_or(0)).collect();
+        PreRows { rows, by_gpu, by_workload }
+    }
+}
+
+/// PRE with the measured and the predicted duration, by k-fold (a diagnostic), a GPU held out and a
+/// workload held out; and a GPU held out, per GPU.
+fn pre_results(
+    pre: &PreRows<'_>,
+    power: &FitResult,
+    energy: &FitResult,
+    duration: &FitResult,
+    mlco2: &Mlco2,
+) -> (Vec<EvalResult>, Vec<HeldOutGpu>) {
+    let pw_rows = &pre.rows[..];
     let protocols = [
         (Split::Kfold, folds(pw_rows.len(), FOLDS, SEED)),
-        (Split::Holdout(Holdout::Gpu), by_gpu.clone()),
-        (Split::Holdout(Holdout::Workload), by_workload),
+        (Split::Holdout(Holdout::Gpu), pre.by_gpu.clone()),
+        (Split::Holdout(Holdout::Workload), pre.by_workload.clone()),
     ];
+    let mut results = Vec::new();
     let mut leave_gpu_out = Vec::new();
     for (split, fold_of) in &protocols {
-        let frac = oof(&power.best, &pw_rows, fold_of);
-        let eps = oof(&energy.best, &pw_rows, fold_of);
-        let thr = oof(&duration.best, &pw_rows, fold_of);
+        let frac = oof(&power.best, pw_rows, fold_of);
+        let eps = oof(&energy.best, pw_rows, fold_of);
+        let thr = oof(&duration.best, pw_rows, fold_of);
         let mut power_measured: Scored = Vec::new();
         let mut power_predicted: Scored = Vec::new();
         let mut epoch: Scored = Vec::new();
@@ -329,10 +373,10 @@ pub fn evaluate(
             }
         }
         let (measured, predicted) = (Protocol::of(*split), Protocol::predicted(*split));
-        results.push(summarise(PRE_POWER, measured, &power_measured, &mlco2));
-        results.push(summarise(PRE_EPOCH, measured, &epoch, &mlco2));
-        results.push(summarise(PRE_POWER, predicted, &power_predicted, &mlco2));
-        results.push(summarise(PRE_EPOCH, predicted, &epoch, &mlco2));
+        results.push(summarise(PRE_POWER, measured, &power_measured, mlco2));
+        results.push(summarise(PRE_EPOCH, measured, &epoch, mlco2));
+        results.push(summarise(PRE_POWER, predicted, &power_predicted, mlco2));
+        results.push(summarise(PRE_EPOCH, predicted, &epoch, mlco2));
         if *split == Split::Holdout(Holdout::Gpu) {
             for (method, scored) in [(PRE_POWER, &power_measured), (PRE_EPOCH, &epoch)] {
                 let mut gpus: Vec<&str> = pw_rows.iter().map(|r| r.gpu_id.as_str()).collect();
@@ -342,13 +386,19 @@ pub fn evaluate(
                     let ids: std::collections::HashSet<&str> =
                         pw_rows.iter().filter(|r| r.gpu_id == g).map(|r| r.id.as_str()).collect();
                     let sub: Scored = scored.iter().filter(|(id, _, _)| ids.contains(id.as_str())).cloned().collect();
-                    let s = summarise(method, measured, &sub, &mlco2);
+                    let s = summarise(method, measured, &sub, mlco2);
                     leave_gpu_out.push(HeldOutGpu { method, gpu: g.into(), n_runs: s.n_runs, mape_pct: s.mape_pct });
                 }
             }
         }
     }
 
+    (results, leave_gpu_out)
+}
+
+/// The formulas people use today, on every run with its measured duration.
+fn baseline_results(points: &[RunPoint], mlco2: &Mlco2) -> Vec<EvalResult> {
+    let mut results = Vec::new();
     // Baselines on all runs, through the calculator's own formulas (`methods/baselines.rs`), scored on
     // device energy: Green Algorithms at PUE 1 with the calculator's default memory (0 GB) and the run's
     // measured GPU utilisation as its usage factor (1 where not measured, the calculator's default).
@@ -371,19 +421,26 @@ pub fn evaluate(
         }
     }
     let all = Protocol::of(Split::All);
-    results.push(summarise(Evaluated::Method(MethodId::Mlco2), all, &ml, &mlco2));
-    results.push(summarise(Evaluated::Method(MethodId::GreenAlgorithms), all, &ga, &mlco2));
-    results.push(summarise(Evaluated::Method(MethodId::Flops), all, &fl, &mlco2));
+    results.push(summarise(Evaluated::Method(MethodId::Mlco2), all, &ml, mlco2));
+    results.push(summarise(Evaluated::Method(MethodId::GreenAlgorithms), all, &ga, mlco2));
+    results.push(summarise(Evaluated::Method(MethodId::Flops), all, &fl, mlco2));
+    results
+}
+
+/// Every regression kind of the PRE models, by k-fold and with a GPU held out (how the kept kind was
+/// chosen).
+fn kind_scores(pre: &PreRows<'_>, power: &FitResult, energy: &FitResult, duration: &FitResult) -> Vec<KindScore> {
+    let (pw_rows, by_gpu) = (&pre.rows[..], &pre.by_gpu);
     let mut kinds = Vec::new();
     for (method, fit) in [(PRE_POWER, power), (PRE_EPOCH, energy), (Evaluated::Duration, duration)] {
         for m in &fit.by_kind {
             for (split, fold_of) in
                 [(Split::Kfold, folds(pw_rows.len(), FOLDS, SEED)), (Split::Holdout(Holdout::Gpu), by_gpu.clone())]
             {
-                let pred = oof(m, &pw_rows, &fold_of);
+                let pred = oof(m, pw_rows, &fold_of);
                 let errs: Vec<f64> = pred
                     .iter()
-                    .zip(&pw_rows)
+                    .zip(pw_rows)
                     .filter_map(|(p, r)| {
                         let y = m.target.of(r)?;
                         let (q, t) = (crate::fit::quantity(m.target, (*p)?), crate::fit::quantity(m.target, y));
@@ -395,7 +452,7 @@ pub fn evaluate(
             }
         }
     }
-    EvalReport { results, leave_gpu_out, kinds }
+    kinds
 }
 
 /// Out-of-fold predictions with the model's kind and hyperparameters.
