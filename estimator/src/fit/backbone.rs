@@ -530,7 +530,7 @@ fn grouped(rows: &[HeldOut], holdout: Holdout) -> Vec<(String, f64)> {
 }
 
 /// The 80 % band of ln(predicted ÷ measured) for a case, from the held-out rows of its protocol
-/// ([`calibrated`]).
+/// (`calibrated`).
 pub fn band(quantity: BandQuantity, case: Case, rows: &[HeldOut], holdout: Holdout) -> Option<ResidualBand> {
     let (q10, q90) = calibrated(&grouped(rows, holdout), None)?;
     let mape = rows.iter().map(|h| (h.predicted / h.measured - 1.0).abs()).sum::<f64>() / rows.len() as f64 * 100.0;

@@ -1,4 +1,4 @@
-//! Ridge regression with group effects: y = b + w·z + u[workload] + v[gpu], where z are standardised
+//! Ridge regression with group effects: `y = b + w·z + u[workload] + v[gpu]`, where z are standardised
 //! features, w is shrunk by `lambda` (× rows), and each group effect by its own `lambda_groups[k]`, so a
 //! group measured on n rows keeps about n ÷ (n + λ) of its mean residual. A group the model has not seen
 //! (a new GPU, a new workload) has effect 0: the prediction falls back to what the features say. That is
