@@ -25,7 +25,7 @@ use crate::methods::MethodId;
 const HEADLINE: Evaluated = Evaluated::Method(MethodId::Headline);
 const PRE_POWER: Evaluated = Evaluated::Method(MethodId::PrePower);
 const PRE_EPOCH: Evaluated = Evaluated::Method(MethodId::PreEpoch);
-use crate::fit::{cross_predict, folds, gpu_folds, FitResult, FittedModel, RunPoint, Target, FOLDS, SEED};
+use crate::fit::{fit_with, folds, gpu_folds, FitResult, FittedModel, RunPoint, Target, FOLDS, SEED};
 use crate::methods::baselines;
 use crate::methods::step::{step_epoch, step_power, StableConfig};
 use crate::methods::workload::{flops_seconds, TRAINING_FLOPS_FACTOR};
@@ -334,6 +334,46 @@ impl<'a> PreRows<'a> {
         let by_workload: Vec<usize> = rows.iter().map(|r| keys.binary_search(&workload_key(r)).unwrap_or(0)).collect();
         PreRows { rows, by_gpu, by_workload }
     }
+
+    /// (held-out rows, training rows) of each group under a protocol: one GPU, one workload, one
+    /// (workload, GPU) pair with the rest training, or one pair with neither its workload nor its GPU
+    /// training.
+    fn held_out(&self, h: Holdout) -> Groups {
+        let key = |i: usize| match h {
+            Holdout::Gpu => (usize::MAX, self.by_gpu[i]),
+            Holdout::Workload => (self.by_workload[i], usize::MAX),
+            Holdout::Pair | Holdout::Both => (self.by_workload[i], self.by_gpu[i]),
+        };
+        let mut keys: Vec<(usize, usize)> = (0..self.rows.len()).map(key).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .map(|k| {
+                let test: Vec<usize> = (0..self.rows.len()).filter(|&i| key(i) == k).collect();
+                let train = (0..self.rows.len())
+                    .filter(|&i| match h {
+                        Holdout::Both => self.by_workload[i] != k.0 && self.by_gpu[i] != k.1,
+                        _ => key(i) != k,
+                    })
+                    .collect();
+                (test, train)
+            })
+            .collect()
+    }
+}
+
+/// Held-out groups as (test row indices, training row indices).
+type Groups = Vec<(Vec<usize>, Vec<usize>)>;
+
+/// The groups of a fold assignment: each fold held out, the others training.
+fn split_by_fold(fold_of: &[usize]) -> Groups {
+    let k = fold_of.iter().max().map_or(0, |m| m + 1);
+    (0..k)
+        .map(|f| {
+            let (test, train): (Vec<usize>, Vec<usize>) = (0..fold_of.len()).partition(|&i| fold_of[i] == f);
+            (test, train)
+        })
+        .collect()
 }
 
 /// PRE with the measured and the predicted duration, by k-fold (a diagnostic), a GPU held out and a
@@ -347,16 +387,18 @@ fn pre_results(
 ) -> (Vec<EvalResult>, Vec<HeldOutGpu>) {
     let pw_rows = &pre.rows[..];
     let protocols = [
-        (Split::Kfold, folds(pw_rows.len(), FOLDS, SEED)),
-        (Split::Holdout(Holdout::Gpu), pre.by_gpu.clone()),
-        (Split::Holdout(Holdout::Workload), pre.by_workload.clone()),
+        (Split::Kfold, split_by_fold(&folds(pw_rows.len(), FOLDS, SEED))),
+        (Split::Holdout(Holdout::Pair), pre.held_out(Holdout::Pair)),
+        (Split::Holdout(Holdout::Gpu), pre.held_out(Holdout::Gpu)),
+        (Split::Holdout(Holdout::Workload), pre.held_out(Holdout::Workload)),
+        (Split::Holdout(Holdout::Both), pre.held_out(Holdout::Both)),
     ];
     let mut results = Vec::new();
     let mut leave_gpu_out = Vec::new();
-    for (split, fold_of) in &protocols {
-        let frac = oof(&power.best, pw_rows, fold_of);
-        let eps = oof(&energy.best, pw_rows, fold_of);
-        let thr = oof(&duration.best, pw_rows, fold_of);
+    for (split, groups) in &protocols {
+        let frac = oof(&power.best, pw_rows, groups);
+        let eps = oof(&energy.best, pw_rows, groups);
+        let thr = oof(&duration.best, pw_rows, groups);
         let mut power_measured: Scored = Vec::new();
         let mut power_predicted: Scored = Vec::new();
         let mut epoch: Scored = Vec::new();
@@ -437,7 +479,7 @@ fn kind_scores(pre: &PreRows<'_>, power: &FitResult, energy: &FitResult, duratio
             for (split, fold_of) in
                 [(Split::Kfold, folds(pw_rows.len(), FOLDS, SEED)), (Split::Holdout(Holdout::Gpu), by_gpu.clone())]
             {
-                let pred = oof(m, pw_rows, &fold_of);
+                let pred = oof(m, pw_rows, &split_by_fold(&fold_of));
                 let errs: Vec<f64> = pred
                     .iter()
                     .zip(pw_rows)
@@ -455,18 +497,21 @@ fn kind_scores(pre: &PreRows<'_>, power: &FitResult, energy: &FitResult, duratio
     kinds
 }
 
-/// Out-of-fold predictions with the model's kind and hyperparameters.
-fn oof(model: &FittedModel, rows: &[&RunPoint], fold_of: &[usize]) -> Vec<Option<f64>> {
+/// Held-out predictions with the model's kind and hyperparameters: for each group, refitted on its
+/// training rows (those with the target), then its held-out rows predicted (`None` where the fit failed).
+fn oof(model: &FittedModel, rows: &[&RunPoint], groups: &Groups) -> Vec<Option<f64>> {
     let target = model.target;
-    let with_y: Vec<(usize, (&RunPoint, f64))> =
-        rows.iter().enumerate().filter_map(|(i, r)| target.of(r).map(|y| (i, (*r, y)))).collect();
-    let sub_rows: Vec<(&RunPoint, f64)> = with_y.iter().map(|(_, r)| *r).collect();
-    let sub_folds: Vec<usize> = with_y.iter().map(|(i, _)| fold_of[*i]).collect();
-    let pred = cross_predict(&sub_rows, model.hyper(), target, &sub_folds);
     let mut out = vec![None; rows.len()];
-    for ((i, _), p) in with_y.iter().zip(pred) {
-        out[*i] = p;
+    for (test, train) in groups {
+        let train: Vec<(&RunPoint, f64)> =
+            train.iter().filter_map(|&i| target.of(rows[i]).map(|y| (rows[i], y))).collect();
+        if train.is_empty() {
+            continue;
+        }
+        let Some(m) = fit_with(&train, model.hyper(), target) else { continue };
+        for &i in test.iter().filter(|&&i| target.of(rows[i]).is_some()) {
+            out[i] = Some(m.predict(&rows[i].x));
+        }
     }
-    // A fold whose training set holds every run would predict nothing; cross_predict leaves it None.
     out
 }

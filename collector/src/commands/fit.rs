@@ -219,7 +219,13 @@ top-1 regret.\n",
         );
     }
     let _ = writeln!(s);
-    let pre = [Split::Kfold, Split::Holdout(Holdout::Gpu), Split::Holdout(Holdout::Workload)];
+    let pre = [
+        Split::Kfold,
+        Split::Holdout(Holdout::Pair),
+        Split::Holdout(Holdout::Gpu),
+        Split::Holdout(Holdout::Workload),
+        Split::Holdout(Holdout::Both),
+    ];
     let groups: [(&str, Vec<Protocol>); 4] = [
         (
             "STEP: projecting from the first part of a run",

@@ -23,4 +23,4 @@ pub use model::{
     FEATURES, MODEL_SCHEMA_VERSION,
 };
 pub use points::{run_point, RunPoint};
-pub use train::{cross_predict, fit, folds, gpu_folds, quantile, refit_shared, FitResult, FOLDS, SEED};
+pub use train::{cross_predict, fit, fit_with, folds, gpu_folds, quantile, refit_shared, FitResult, FOLDS, SEED};

@@ -66,7 +66,7 @@ fn design(rows: &[(&RunPoint, f64)]) -> Design {
 }
 
 /// Fits one kind with given hyperparameters. `None` if the system is singular.
-fn fit_fixed(rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<FittedModel> {
+pub fn fit_with(rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<FittedModel> {
     let des = design(rows);
     let n = des.y.len();
     let d = FEATURES.len();
@@ -182,7 +182,7 @@ pub fn cross_predict(rows: &[(&RunPoint, f64)], h: Hyper, target: Target, fold_o
         if train.is_empty() {
             continue;
         }
-        if let Some(m) = fit_fixed(&train, h, target) {
+        if let Some(m) = fit_with(&train, h, target) {
             for (i, (r, _)) in rows.iter().enumerate() {
                 if fold_of[i] == f {
                     out[i] = Some(m.predict(&r.x));
@@ -230,7 +230,7 @@ pub fn fit(points: &[RunPoint], target: Target) -> Option<FitResult> {
             }
         }
         let Some((score, h, pred)) = best else { continue };
-        let Some(mut model) = fit_fixed(&rows, h, target) else { continue };
+        let Some(mut model) = fit_with(&rows, h, target) else { continue };
         let mut rel: Vec<f64> = pred
             .iter()
             .zip(&rows)
