@@ -4,7 +4,8 @@
 //!   (`observe-10|25|50`) and projects the total; runs still "not stable" are counted, not scored.
 //! - PRE (`pre-power`, `pre-epoch`) by 5-fold CV over runs (`kfold`, a diagnostic), holding out each GPU
 //!   (`leave-gpu-out`) and each workload (`leave-workload-out`) in turn, with the measured duration (the
-//!   paper's protocol) or the predicted one (`*-predicted-duration`, the calculator's case).
+//!   paper's protocol) or the predicted one (`*-predicted-duration`, the calculator's case: the time ×
+//!   power model's duration held out the same way, on the runs at the default limit, as the headline).
 //!   Hyperparameters are those of the full fit (not chosen per fold: a known limit of these rows).
 //! - Baselines (`mlco2`, `green-algorithms`, `flops`) on all runs (`all`), through `methods/baselines.rs`.
 //! - The backbone (`headline`, `throughput`, `power-fraction`) under its nested protocols
@@ -235,6 +236,7 @@ pub fn evaluate(
     power: &FitResult,
     energy: &FitResult,
     duration: &FitResult,
+    backbone: &[(Holdout, ProtocolRun)],
 ) -> EvalReport {
     let mut mlco2 = std::collections::HashMap::new();
     for r in points {
@@ -253,7 +255,7 @@ pub fn evaluate(
     }
     let mut results = step_results(traced, &mlco2);
     let pre = PreRows::of(points);
-    let (pre_results, leave_gpu_out) = pre_results(&pre, power, energy, duration, &mlco2);
+    let (pre_results, leave_gpu_out) = pre_results(&pre, power, energy, backbone, &mlco2);
     results.extend(pre_results);
     results.extend(baseline_results(points, &mlco2));
     let kinds = kind_scores(&pre, power, energy, duration);
@@ -382,9 +384,19 @@ fn pre_results(
     pre: &PreRows<'_>,
     power: &FitResult,
     energy: &FitResult,
-    duration: &FitResult,
+    backbone: &[(Holdout, ProtocolRun)],
     mlco2: &Mlco2,
 ) -> (Vec<EvalResult>, Vec<HeldOutGpu>) {
+    // The duration the calculator would predict for a run, held out as the protocol holds out (k-fold,
+    // a diagnostic, takes the pair-held-out one: the nearest).
+    let no_durations = std::collections::BTreeMap::new();
+    let durations = |split: Split| {
+        let h = match split {
+            Split::Holdout(h) => h,
+            _ => Holdout::Pair,
+        };
+        backbone.iter().find(|(x, _)| *x == h).map_or(&no_durations, |(_, r)| &r.predicted_duration_s)
+    };
     let pw_rows = &pre.rows[..];
     let protocols = [
         (Split::Kfold, split_by_fold(&folds(pw_rows.len(), FOLDS, SEED))),
@@ -398,27 +410,33 @@ fn pre_results(
     for (split, groups) in &protocols {
         let frac = oof(&power.best, pw_rows, groups);
         let eps = oof(&energy.best, pw_rows, groups);
-        let thr = oof(&duration.best, pw_rows, groups);
+        let predicted_s = durations(*split);
         let mut power_measured: Scored = Vec::new();
         let mut power_predicted: Scored = Vec::new();
         let mut epoch: Scored = Vec::new();
+        // PRE-epoch needs no duration; its "predicted-duration" row scores it on the calculator's rows
+        // (runs at the default limit, where a duration is predicted), the same rows as the others.
+        let mut epoch_predicted: Scored = Vec::new();
         for (i, r) in pw_rows.iter().enumerate() {
             let limit = r.limit_w().unwrap_or(0.0);
             if let Some(f) = frac[i] {
                 power_measured.push((r.id.clone(), f * limit * r.duration_s, r.energy_j));
-                if let Some(t) = thr[i] {
-                    power_predicted.push((r.id.clone(), f * limit * r.samples_seen / crate::fmath::exp(t), r.energy_j));
+                if let Some(d) = predicted_s.get(&r.id) {
+                    power_predicted.push((r.id.clone(), f * limit * f64::from(r.n_gpus) * d, r.energy_j));
                 }
             }
             if let Some(e) = eps[i] {
                 epoch.push((r.id.clone(), crate::fmath::exp(e) * r.samples_seen, r.energy_j));
+                if predicted_s.contains_key(&r.id) {
+                    epoch_predicted.push((r.id.clone(), crate::fmath::exp(e) * r.samples_seen, r.energy_j));
+                }
             }
         }
         let (measured, predicted) = (Protocol::of(*split), Protocol::predicted(*split));
         results.push(summarise(PRE_POWER, measured, &power_measured, mlco2));
         results.push(summarise(PRE_EPOCH, measured, &epoch, mlco2));
         results.push(summarise(PRE_POWER, predicted, &power_predicted, mlco2));
-        results.push(summarise(PRE_EPOCH, predicted, &epoch, mlco2));
+        results.push(summarise(PRE_EPOCH, predicted, &epoch_predicted, mlco2));
         if *split == Split::Holdout(Holdout::Gpu) {
             for (method, scored) in [(PRE_POWER, &power_measured), (PRE_EPOCH, &epoch)] {
                 let mut gpus: Vec<&str> = pw_rows.iter().map(|r| r.gpu_id.as_str()).collect();

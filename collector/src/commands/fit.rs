@@ -51,11 +51,11 @@ pub fn fit_all(profiles_dir: &Path, benchmarks: &Path) -> anyhow::Result<Fitted>
     let energy = need(fit(&points, Target::LnEnergyPerSample), "pre-epoch")?;
     let duration = need(fit(&points, Target::LnThroughput), "duration")?;
     let traced: Vec<Profile> = profiles.iter().filter(|p| !p.devices.is_empty()).cloned().collect();
-    let mut report = evaluate(&traced, &points, &power, &energy, &duration);
     let set = BenchmarkSet::from_json(&crate::profiles::read_text(benchmarks)?)?;
     let power_only: Vec<_> = profiles.iter().filter_map(|p| backbone::power_run(p, &catalog)).collect();
     let (backbone, runs) = backbone::fit_and_evaluate(&set, &points, &power_only, &catalog)
         .context("too few rows to fit the time × power model")?;
+    let mut report = evaluate(&traced, &points, &power, &energy, &duration, &runs);
     report.results.extend(estimator::eval::backbone_results(&runs));
     Ok(Fitted {
         n_points: points.len(),

@@ -322,6 +322,10 @@ pub struct ProtocolRun {
     pub energy_predicted_duration: Vec<HeldOut>,
     /// Energy with the measured duration (predicted power × measured duration), J.
     pub energy_measured_duration: Vec<HeldOut>,
+    /// The held-out duration of each profile run at the default limit (run id → s): what the calculator
+    /// would predict for it. PRE's predicted-duration rows use it too, so every method is scored on the
+    /// same duration.
+    pub predicted_duration_s: BTreeMap<String, f64>,
 }
 
 impl ProtocolRun {
@@ -399,6 +403,7 @@ pub fn run_protocol(tp: &Rows, pw: &Rows, points: &[RunPoint], holdout: Holdout)
             if let Some(pt) = by_id.get(id.as_str()) {
                 let scale = pt.samples_seen / pt.duration_s / f64::from(pt.n_gpus) / m;
                 tp_by_run.insert(id.clone(), p * scale);
+                run.predicted_duration_s.insert(id.clone(), pt.samples_seen / (p * scale * f64::from(pt.n_gpus)));
             }
         }
         // Features 3 and 4 flag fp32 and tf32 (see THROUGHPUT_FEATURES).
