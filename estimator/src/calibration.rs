@@ -364,6 +364,13 @@ pub struct EvalResult {
     /// measured − 1), %.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top1_regret_median_pct: Option<f64>,
+    /// 10th percentile of ln(predicted ÷ measured) over the scored rows: with `log_ratio_q90`, the 80 %
+    /// interval a method shows for a case like this protocol's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_ratio_q10: Option<f64>,
+    /// 90th percentile of ln(predicted ÷ measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_ratio_q90: Option<f64>,
 }
 
 /// Leave-one-GPU-out detail: one GPU held out.
@@ -399,6 +406,14 @@ pub struct CalibrationSummary {
     /// Energy against time over power limits, where the data has several limits of one workload.
     #[serde(default)]
     pub power_limits: Vec<PowerLimitCurve>,
+}
+
+impl EvalResult {
+    /// Factors (low, high) that turn an estimate into the 80 % interval of this protocol's held-out
+    /// residuals (measured = predicted ÷ e^r); `None` when the row has no residual quantiles.
+    pub fn interval_factors(&self) -> Option<(f64, f64)> {
+        Some((crate::fmath::exp(-self.log_ratio_q90?), crate::fmath::exp(-self.log_ratio_q10?)))
+    }
 }
 
 impl CalibrationSummary {

@@ -78,6 +78,11 @@ fn summarise(
     };
     let rmse = |it: &mut dyn Iterator<Item = f64>| mean(it).sqrt() / 1000.0;
     let base: Vec<(f64, f64)> = scored.iter().filter_map(|(id, _, t)| mlco2.get(id).map(|p| (*p, *t))).collect();
+    let mut log_ratio: Vec<f64> =
+        scored.iter().map(|(_, p, t)| crate::fmath::ln(p / t)).filter(|r| r.is_finite()).collect();
+    log_ratio.sort_by(f64::total_cmp);
+    let log_q =
+        (log_ratio.len() >= 5).then(|| (crate::fit::quantile(&log_ratio, 0.1), crate::fit::quantile(&log_ratio, 0.9)));
     EvalResult {
         method,
         protocol,
@@ -94,6 +99,8 @@ fn summarise(
         coverage_80_pct: None,
         spearman_median: None,
         top1_regret_median_pct: None,
+        log_ratio_q10: log_q.map(|q| q.0),
+        log_ratio_q90: log_q.map(|q| q.1),
     }
 }
 

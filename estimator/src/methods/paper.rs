@@ -42,21 +42,38 @@ fn evidence(model: &FittedModel, gpu: &Gpu) -> (String, bool) {
     (format!("fitted on {} measured runs, {} on this GPU", d.n_runs, on_gpu), on_gpu > 0)
 }
 
+/// The protocol whose held-out residuals stand for a PRE estimate: the pair held out on a GPU with
+/// measured runs, the GPU held out otherwise; with the predicted duration when the estimate predicts one.
+fn held_out_protocol(gpu_seen: bool, predicted_duration: bool) -> Protocol {
+    let split = Split::Holdout(if gpu_seen { Holdout::Pair } else { Holdout::Gpu });
+    Protocol { split, predicted_duration }
+}
+
+/// The 80 % interval factors of a PRE estimate from its protocol's held-out residuals, with the sentence
+/// that quotes that protocol's error; the cross-validated ones (which leak near-identical runs) only where
+/// the calibration has no held-out row.
+fn held_out_interval(cal: &Calibration, model: &FittedModel, method: MethodId, p: Protocol) -> ((f64, f64), String) {
+    let row = cal.summary.accuracy_of(Evaluated::Method(method), p);
+    let factors = row.and_then(|r| r.interval_factors()).unwrap_or_else(|| model.interval_factors());
+    let what = match p.split {
+        Split::Holdout(Holdout::Gpu) => "on a GPU left out of the fit",
+        _ => "with this architecture on this GPU left out of the fit",
+    };
+    let how = if p.predicted_duration { ", duration predicted" } else { "" };
+    let sentence = row.and_then(|r| r.mape_pct).map_or(String::new(), |m| {
+        format!(
+            "held-out error {what}{how}: MAPE {m:.0} % ({} runs); the interval is its 10th–90th percentile",
+            row.map_or(0, |r| r.n_runs)
+        )
+    });
+    (factors, sentence)
+}
+
 /// Warnings about inputs the models have not seen: unknown values and values far outside the data.
-fn coverage_warnings(
-    model: &FittedModel,
-    x: &FeatureInput,
-    gpu_seen: bool,
-    cal: &Calibration,
-    method: MethodId,
-) -> Vec<String> {
+fn coverage_warnings(model: &FittedModel, x: &FeatureInput, gpu_seen: bool) -> Vec<String> {
     let mut w = Vec::new();
     if !gpu_seen {
-        let logo = (cal.summary)
-            .accuracy_of(Evaluated::Method(method), Protocol::of(Split::Holdout(Holdout::Gpu)))
-            .and_then(|r| r.mape_pct)
-            .map_or(String::new(), |m| format!(" (on a GPU left out of the fit, this method's MAPE is {m:.0} %)"));
-        w.push(format!("no measured run on this GPU: the model extrapolates from other GPUs{logo}"));
+        w.push("no measured run on this GPU: the model extrapolates from other GPUs".to_string());
     }
     let v = x.vector();
     let mut far = Vec::new();
@@ -183,7 +200,7 @@ fn predict(m: &FittedModel, x: &FeatureInput, row: Option<&[f64]>) -> f64 {
 /// `pre-power`.
 pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
     let (ev, seen) = evidence(&cal.power, gpu);
-    let mut warnings = coverage_warnings(&cal.power, &pre.x, seen, cal, MethodId::PrePower);
+    let mut warnings = coverage_warnings(&cal.power, &pre.x, seen);
     let Some(tdp) = gpu.tdp_w else {
         warnings.push(format!("no TDP is known for {}", gpu.name));
         return (RawEstimate { warnings, ..RawEstimate::default() }, Some(ev));
@@ -200,13 +217,18 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
     let power_w = clamped * tdp * f64::from(scenario.n_gpus);
     let d = &pre.duration;
     warnings.extend(d.warnings.iter().cloned());
-    let (plo, phi) = cal.power.interval_factors();
+    // The held-out residuals with the predicted duration already hold the duration's error.
+    let protocol = held_out_protocol(seen, d.estimated);
+    let ((lo, hi), sentence) = held_out_interval(cal, &cal.power, MethodId::PrePower, protocol);
+    if !sentence.is_empty() {
+        warnings.push(sentence);
+    }
     let e = power_w * d.hours / 1000.0;
     (
         RawEstimate {
             energy_kwh: Some(e),
-            low_kwh: Some(e * plo * d.factors.0),
-            high_kwh: Some(e * phi * d.factors.1),
+            low_kwh: Some(e * lo.min(1.0)),
+            high_kwh: Some(e * hi.max(1.0)),
             duration_h: Some(d.hours),
             duration_estimated: d.estimated,
             warnings,
@@ -218,7 +240,7 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
 /// `pre-epoch` (energy per training sample).
 pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
     let (ev, seen) = evidence(&cal.energy, gpu);
-    let mut warnings = coverage_warnings(&cal.energy, &pre.x, seen, cal, MethodId::PreEpoch);
+    let mut warnings = coverage_warnings(&cal.energy, &pre.x, seen);
     let per_sample_j = crate::fmath::exp(pre.predict(&cal.energy));
     let e = per_sample_j * scenario.samples as f64 * f64::from(scenario.epochs) / 3.6e6;
     if scenario.n_gpus > 1 {
@@ -226,12 +248,15 @@ pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
     }
     let d = &pre.duration;
     warnings.extend(d.warnings.iter().cloned());
-    let (lo, hi) = cal.energy.interval_factors();
+    let ((lo, hi), sentence) = held_out_interval(cal, &cal.energy, MethodId::PreEpoch, held_out_protocol(seen, false));
+    if !sentence.is_empty() {
+        warnings.push(sentence);
+    }
     (
         RawEstimate {
             energy_kwh: Some(e),
-            low_kwh: Some(e * lo),
-            high_kwh: Some(e * hi),
+            low_kwh: Some(e * lo.min(1.0)),
+            high_kwh: Some(e * hi.max(1.0)),
             duration_h: Some(d.hours),
             duration_estimated: d.estimated,
             warnings,
