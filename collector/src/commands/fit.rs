@@ -219,13 +219,7 @@ top-1 regret.\n",
         );
     }
     let _ = writeln!(s);
-    let pre = [
-        Split::Kfold,
-        Split::Holdout(Holdout::Pair),
-        Split::Holdout(Holdout::Gpu),
-        Split::Holdout(Holdout::Workload),
-        Split::Holdout(Holdout::Both),
-    ];
+    let pre: Vec<Split> = std::iter::once(Split::Kfold).chain(backbone::PROTOCOLS.map(Split::Holdout)).collect();
     let groups: [(&str, Vec<Protocol>); 4] = [
         (
             "STEP: projecting from the first part of a run",
@@ -233,9 +227,9 @@ top-1 regret.\n",
         ),
         (
             "PRE with the measured duration (the paper's protocol; k-fold is a diagnostic: it leaks near-identical runs)",
-            pre.map(Protocol::of).to_vec(),
+            pre.iter().copied().map(Protocol::of).collect(),
         ),
-        ("PRE with the predicted duration (the calculator's case)", pre.map(Protocol::predicted).to_vec()),
+        ("PRE with the predicted duration (the calculator's case)", pre.iter().copied().map(Protocol::predicted).collect()),
         ("Baselines", vec![Protocol::of(Split::All)]),
     ];
     for (title, protocols) in groups {
