@@ -21,7 +21,7 @@ use crate::methods::workload::{peak_tflops, TRAINING_FLOPS_FACTOR};
 use crate::scenario::Precision;
 
 /// Format version of `data/models/backbone.json`.
-pub const BACKBONE_SCHEMA_VERSION: u32 = 1;
+pub const BACKBONE_SCHEMA_VERSION: u32 = 2;
 
 /// Where a throughput measurement comes from: software and timing differ, so each has its own offset.
 /// Predictions are made for [`Software::Current`] (framework-default PyTorch 2.x, Lambda's latest tables).
@@ -343,6 +343,85 @@ impl ResidualBand {
     }
 }
 
+/// `−ln Σ e^−aᵢ`: the smallest of `a`, softened where they are close. In ln rates, the rate of stages in
+/// series (1/r = Σ 1/rᵢ): a run cannot go faster than its slowest part.
+pub fn softmin(a: &[f64]) -> f64 {
+    let m = a.iter().copied().fold(f64::INFINITY, f64::min);
+    m - crate::fmath::ln(a.iter().map(|x| crate::fmath::exp(-(x - m))).sum::<f64>())
+}
+
+/// Index of `ln_batch_per_gpu` in [`THROUGHPUT_FEATURES`].
+pub const BATCH_FEATURE: usize = 11;
+
+/// A measured workload's limits in the whole-run stage ([`RunsStage`]), in ln TFLOP/s per GPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ceiling {
+    /// Workload key.
+    pub workload: String,
+    /// What the input pipeline feeds, whatever the GPU.
+    pub ln_input: f64,
+    /// What a fixed time per step allows at batch 1 (kernel launches, optimizer and framework overhead):
+    /// the limit rises with the batch, `ln_step + ln batch`.
+    pub ln_step: f64,
+}
+
+/// The second throughput stage: whole measured runs (the calibration profiles) against the benchmark
+/// model's training-step rate. A run computes at the benchmark model's rate × an overhead (evaluation,
+/// logging, checkpoints: what a benchmark window leaves out) × its GPU's effect, and cannot go faster than
+/// its workload's input pipeline feeds it, nor than a fixed time per step allows at its batch (all in ln
+/// TFLOP/s per GPU): `ln rate = softmin(ln bench + ln_overhead + gpu effect, ln_input, ln_step + ln batch)`.
+///
+/// The limits are why small models do not speed up on a faster GPU: a 128 px Keras MobileNet is
+/// data-loader bound, so its rate on an RTX 3070 is nearly its rate on an RTX 3090, where a FLOPs-and-specs
+/// model predicts several times apart; a CIFAR ShuffleNet at batch 8 is launch bound, its rate ∝ batch up
+/// to 512. A workload no profile measured has no limits: its estimate assumes, as the benchmarks do, that
+/// the input pipeline keeps the GPUs busy at a large enough batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunsStage {
+    /// ln(whole-run compute rate ÷ the benchmark model's rate).
+    pub ln_overhead: f64,
+    /// GPU effects on the compute rate, as (GPU id, ln factor), sorted by id.
+    pub gpu_effects: Vec<(String, f64)>,
+    /// Each measured workload's limits, sorted by workload.
+    pub ceilings: Vec<Ceiling>,
+    /// Penalty on the GPU effects (chosen by grouped cross-validation inside the training rows).
+    pub lambda_gpu: f64,
+    /// Profile rows fitted on.
+    pub n_rows: usize,
+}
+
+impl RunsStage {
+    /// A stage fitted on nothing: it knows no workload and changes no prediction.
+    pub fn empty() -> RunsStage {
+        RunsStage { ln_overhead: 0.0, gpu_effects: Vec::new(), ceilings: Vec::new(), lambda_gpu: 0.0, n_rows: 0 }
+    }
+
+    fn ceiling(&self, key: &str) -> Option<&Ceiling> {
+        self.ceilings.binary_search_by(|c| c.workload.as_str().cmp(key)).ok().map(|i| &self.ceilings[i])
+    }
+
+    /// Whether a profile measured this workload.
+    pub fn knows_workload(&self, key: &str) -> bool {
+        self.ceiling(key).is_some()
+    }
+
+    /// Whether a profile measured this GPU.
+    pub fn knows_gpu(&self, id: &str) -> bool {
+        self.gpu_effect(id).is_some()
+    }
+
+    fn gpu_effect(&self, id: &str) -> Option<f64> {
+        self.gpu_effects.binary_search_by(|(k, _)| k.as_str().cmp(id)).ok().map(|i| self.gpu_effects[i].1)
+    }
+
+    /// ln TFLOP/s per GPU of a whole run from the benchmark model's `ln_bench` at ln(batch per GPU)
+    /// `ln_batch`; a workload it does not know gets no limits, a GPU it does not know no effect.
+    pub fn predict(&self, ln_bench: f64, ln_batch: f64, workload: &str, gpu: &str) -> f64 {
+        let compute = ln_bench + self.ln_overhead + self.gpu_effect(gpu).unwrap_or(0.0);
+        self.ceiling(workload).map_or(compute, |c| softmin(&[compute, c.ln_input, c.ln_step + ln_batch]))
+    }
+}
+
 /// The fitted backbone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Backbone {
@@ -350,9 +429,9 @@ pub struct Backbone {
     pub schema_version: u32,
     /// ln(achieved training TFLOP/s per GPU), fitted on the benchmark rows.
     pub throughput: FittedMixed,
-    /// The profiles' shift from it (intercept, workload and GPU effects, no features): applied to the
-    /// workloads the profiles measured.
-    pub throughput_runs: FittedMixed,
+    /// Whole runs against benchmark windows ([`RunsStage`]): applied to the workloads only the profiles
+    /// measured.
+    pub throughput_runs: RunsStage,
     /// Mean power ÷ power limit.
     pub power: FittedMixed,
     /// Typical ln(batch per GPU) for images and for tokens' sequences, used when a case gives none.
@@ -393,8 +472,8 @@ impl Backbone {
 
     /// Which case a (GPU, workload) pair is for the throughput models (benchmarks and profiles).
     pub fn throughput_case(&self, gpu_id: &str, workload: &str) -> Case {
-        let gpu_seen = self.throughput.knows(1, gpu_id) || self.throughput_runs.knows(1, gpu_id);
-        let wl_seen = self.throughput.knows(0, workload) || self.throughput_runs.knows(0, workload);
+        let gpu_seen = self.throughput.knows(1, gpu_id) || self.throughput_runs.knows_gpu(gpu_id);
+        let wl_seen = self.throughput.knows(0, workload) || self.throughput_runs.knows_workload(workload);
         Case::of(gpu_seen, wl_seen)
     }
 
@@ -453,10 +532,11 @@ impl Backbone {
     pub fn model_tflops(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput) -> Option<f64> {
         let x = throughput_features(gpu, precision, w, Software::Current, &self.batch_default)?;
         let g = [w.key.as_str(), gpu.id.as_str()];
-        // The profiles' shift applies to the workloads only they measured (see `throughput_runs`).
-        let only_runs = self.throughput_runs.knows(0, g[0]) && !self.throughput.knows(0, g[0]);
-        let runs = if only_runs { self.throughput_runs.predict(&[], g) } else { 0.0 };
-        Some(crate::fmath::exp(self.throughput.predict(&x, g) + runs))
+        let bench = self.throughput.predict(&x, g);
+        // The whole-run stage applies to the workloads only the profiles measured (see `throughput_runs`).
+        let only_runs = self.throughput_runs.knows_workload(g[0]) && !self.throughput.knows(0, g[0]);
+        let runs = |b: f64| self.throughput_runs.predict(b, x[BATCH_FEATURE], g[0], g[1]);
+        Some(crate::fmath::exp(if only_runs { runs(bench) } else { bench }))
     }
 
     /// Throughput of a run on `n_gpus` of `gpu`: the measured benchmark when one matches, else the model.
@@ -486,7 +566,7 @@ impl Backbone {
             mfu: peak.map_or(f64::NAN, |p| achieved / p),
             measured_source: source,
             case: self.throughput_case(&gpu.id, &w.key),
-            runs_only: self.throughput_runs.knows(0, &w.key) && !self.throughput.knows(0, &w.key),
+            runs_only: self.throughput_runs.knows_workload(&w.key) && !self.throughput.knows(0, &w.key),
         })
     }
 

@@ -9,10 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::mixed::{self, Extrapolation, FittedMixed, Holdout, MixedRow};
+use super::runs::{self, RunRow};
 use super::RunPoint;
 use crate::backbone::{
     compose, power_features, throughput_features, Backbone, BandQuantity, Case, MeasuredThroughput, ResidualBand,
-    Scaling, Software, WorkloadInput, BACKBONE_SCHEMA_VERSION, POWER_FEATURES, THROUGHPUT_FEATURES,
+    RunsStage, Scaling, Software, WorkloadInput, BACKBONE_SCHEMA_VERSION, BATCH_FEATURE, POWER_FEATURES,
+    THROUGHPUT_FEATURES,
 };
 use crate::bench::{BenchmarkSet, Tuning};
 use crate::catalog::{Catalog, SampleUnit};
@@ -340,26 +342,37 @@ impl ProtocolRun {
     }
 }
 
-/// The two throughput stages: the benchmark model (features, workload and GPU effects), then on the
-/// profiles' residuals from it an intercept (whole runs against benchmark windows) with workload and GPU
-/// effects and no features, so that the slopes come from the benchmarks alone and the profiles only shift
+/// The two throughput stages: the benchmark model (features, workload and GPU effects), then the
+/// whole-run stage ([`RunsStage`]: overhead, GPU effects and each workload's input-pipeline ceiling) on the
+/// profiles against it, so that the slopes come from the benchmarks alone and the profiles only change
 /// the workloads they measured.
-pub fn fit_throughput(rows: &[&MixedRow], origin: &[&Origin], holdout: Holdout) -> Option<(FittedMixed, FittedMixed)> {
+/// `with_runs: false` skips the second stage (held-out groups of benchmark rows alone never use it).
+pub fn fit_throughput(
+    rows: &[&MixedRow],
+    origin: &[&Origin],
+    holdout: Holdout,
+    with_runs: bool,
+) -> Option<(FittedMixed, RunsStage)> {
     let bench: Vec<&MixedRow> =
         rows.iter().zip(origin).filter(|(_, o)| matches!(o, Origin::Bench(_))).map(|(r, _)| *r).collect();
     let first = mixed::select(&bench, &THROUGHPUT_FEATURES, holdout, Extrapolation::Linear)?;
-    let resid: Vec<MixedRow> = rows
+    if !with_runs {
+        return Some((first, RunsStage::empty()));
+    }
+    let runs: Vec<RunRow> = rows
         .iter()
         .zip(origin)
         .filter(|(_, o)| matches!(o, Origin::Profile(_)))
-        .map(|(r, _)| MixedRow {
-            x: Vec::new(),
-            groups: r.groups.clone(),
-            y: r.y - first.predict(&r.x, [&r.groups[0], &r.groups[1]]),
+        .map(|(r, _)| RunRow {
+            ln_bench: first.predict(&r.x, [&r.groups[0], &r.groups[1]]),
+            ln_batch: r.x[BATCH_FEATURE],
+            y: r.y,
+            workload: r.groups[0].clone(),
+            gpu: r.groups[1].clone(),
         })
         .collect();
-    let resid_refs: Vec<&MixedRow> = resid.iter().collect();
-    let second = mixed::select(&resid_refs, &[], holdout, Extrapolation::Linear).unwrap_or_else(FittedMixed::zero);
+    let refs: Vec<&RunRow> = runs.iter().collect();
+    let second = runs::select(&refs, holdout).unwrap_or_else(RunsStage::empty);
     Some((first, second))
 }
 
@@ -370,7 +383,8 @@ pub fn held_out_throughput(tp: &Rows, holdout: Holdout) -> Vec<Option<f64>> {
     for (test, train) in mixed::holdout_groups(&tp.rows, holdout) {
         let rows: Vec<&MixedRow> = train.iter().map(|&i| &tp.rows[i]).collect();
         let origin: Vec<&Origin> = train.iter().map(|&i| &tp.origin[i]).collect();
-        let Some((a, b)) = fit_throughput(&rows, &origin, holdout) else { continue };
+        let with_runs = test.iter().any(|&j| matches!(tp.origin[j], Origin::Profile(_)));
+        let Some((a, b)) = fit_throughput(&rows, &origin, holdout, with_runs) else { continue };
         for j in test {
             out[j] = Some(predict_two_stage(&a, &b, &tp.rows[j], &tp.origin[j]));
         }
@@ -378,13 +392,17 @@ pub fn held_out_throughput(tp: &Rows, holdout: Holdout) -> Vec<Option<f64>> {
     out
 }
 
-/// A row's held-out prediction: the benchmark model, plus for a profile row the profiles' shift of its
-/// workload when that workload was measured by other profiles (a benchmark row is a benchmark window, not
-/// a whole run, and gets no shift).
-pub fn predict_two_stage(first: &FittedMixed, second: &FittedMixed, r: &MixedRow, origin: &Origin) -> f64 {
+/// A row's held-out prediction: the benchmark model, and for a profile row whose workload other
+/// profiles measured, the whole-run stage on top (a benchmark row is a benchmark window, not a whole
+/// run; a workload no profile measured gets no ceiling, as in the calculator).
+pub fn predict_two_stage(first: &FittedMixed, second: &RunsStage, r: &MixedRow, origin: &Origin) -> f64 {
     let g = [r.groups[0].as_str(), r.groups[1].as_str()];
-    let shift = matches!(origin, Origin::Profile(_)) && second.knows(0, g[0]);
-    first.predict(&r.x, g) + if shift { second.predict(&[], g) } else { 0.0 }
+    let bench = first.predict(&r.x, g);
+    if matches!(origin, Origin::Profile(_)) && second.knows_workload(g[0]) {
+        second.predict(bench, r.x[BATCH_FEATURE], g[0], g[1])
+    } else {
+        bench
+    }
 }
 
 /// Runs one protocol over both models.
@@ -629,7 +647,7 @@ pub fn fit_and_evaluate(
     let tp_refs: Vec<&MixedRow> = tp.rows.iter().collect();
     let tp_origin: Vec<&Origin> = tp.origin.iter().collect();
     let pw_refs: Vec<&MixedRow> = pw.rows.iter().collect();
-    let (throughput, throughput_runs) = fit_throughput(&tp_refs, &tp_origin, Holdout::Gpu)?;
+    let (throughput, throughput_runs) = fit_throughput(&tp_refs, &tp_origin, Holdout::Gpu, true)?;
     let backbone = Backbone {
         schema_version: BACKBONE_SCHEMA_VERSION,
         throughput,

@@ -8,14 +8,15 @@
 //! imputed with the training mean (0 after standardisation).
 //!
 //! [`model`]: what every estimate runs (features, fitted models, predict); [`train`]: grids, folds, CV,
-//! fitting and the refit; [`points`]: the measured runs. The time × power backbone is [`backbone`] and
-//! [`mixed`].
+//! fitting and the refit; [`points`]: the measured runs. The time × power backbone is [`backbone`],
+//! [`mixed`] and [`runs`].
 
 pub mod backbone;
 pub mod linalg;
 pub mod mixed;
 pub mod model;
 pub mod points;
+pub mod runs;
 pub mod train;
 
 pub use model::{
