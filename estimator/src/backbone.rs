@@ -326,6 +326,10 @@ pub struct ResidualBand {
     pub quantity: BandQuantity,
     /// The case.
     pub case: Case,
+    /// The family it is of (convolutional or not) when it is taken over one family's workloads only; the
+    /// pooled band of every family otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conv: Option<bool>,
     /// Held-out rows the quantiles are over.
     pub n: usize,
     /// 10th percentile of ln(predicted ÷ measured).
@@ -457,6 +461,8 @@ pub struct Throughput {
     pub case: Case,
     /// Whether only the profiles measured this workload (its band is the profile runs').
     pub runs_only: bool,
+    /// Whether the workload is convolutional (its family's band applies where it has one).
+    pub conv: bool,
 }
 
 impl Backbone {
@@ -505,14 +511,21 @@ impl Backbone {
         (crate::fmath::exp(-q90), crate::fmath::exp(-q10))
     }
 
-    /// The residual band of a quantity for a case (falling back to the widest case measured).
+    /// The pooled residual band of a quantity for a case (falling back to the widest case measured).
     pub fn band(&self, quantity: BandQuantity, case: Case) -> Option<&ResidualBand> {
-        self.bands.iter().find(|b| b.quantity == quantity && b.case == case).or_else(|| {
-            self.bands
-                .iter()
-                .filter(|b| b.quantity == quantity)
-                .max_by(|a, b| (a.q90 - a.q10).total_cmp(&(b.q90 - b.q10)))
-        })
+        let pooled = || self.bands.iter().filter(|b| b.quantity == quantity && b.conv.is_none());
+        pooled()
+            .find(|b| b.case == case)
+            .or_else(|| pooled().max_by(|a, b| (a.q90 - a.q10).total_cmp(&(b.q90 - b.q10))))
+    }
+
+    /// The band of a quantity for a case and a workload family: the family's own where there is one
+    /// (unseen workloads of a family with several benchmarked workloads), else the pooled [`Self::band`].
+    pub fn family_band(&self, quantity: BandQuantity, case: Case, conv: bool) -> Option<&ResidualBand> {
+        self.bands
+            .iter()
+            .find(|b| b.quantity == quantity && b.case == case && b.conv == Some(conv))
+            .or_else(|| self.band(quantity, case))
     }
 
     /// The band of a throughput estimate: for a workload that only the profiles measured, the profile
@@ -525,7 +538,7 @@ impl Backbone {
         if t.runs_only && t.measured_source.is_none() {
             return self.band(BandQuantity::ThroughputRuns, case).or_else(|| self.band(BandQuantity::Throughput, case));
         }
-        self.band(BandQuantity::Throughput, case)
+        self.family_band(BandQuantity::Throughput, case, t.conv)
     }
 
     /// Achieved training TFLOP/s per GPU predicted from specs; `None` when a spec is missing.
@@ -567,6 +580,7 @@ impl Backbone {
             measured_source: source,
             case: self.throughput_case(&gpu.id, &w.key),
             runs_only: self.throughput_runs.knows_workload(&w.key) && !self.throughput.knows(0, &w.key),
+            conv: w.conv,
         })
     }
 

@@ -109,3 +109,28 @@ fn power_only_runs_take_the_architecture_unit_and_are_never_counted_twice() {
     assert!(estimator::fit::run_point(&full, &catalog).is_some());
     assert!(power_run(&full, &catalog).is_none());
 }
+
+/// A workload no benchmark measured takes its family's held-out band where the family has several
+/// benchmarked workloads (transformers), and the pooled band otherwise (CNNs: ResNet-50 is the only
+/// benchmarked one). The two come from the committed model, so the test follows the data: a Llama on an
+/// H100 gets the transformer band, an EfficientNet the pooled one, and the transformer band is narrower.
+#[test]
+fn unseen_workloads_take_their_familys_interval_where_it_has_one() {
+    use estimator::backbone::{BandQuantity, Case};
+    let (catalog, cal) = data();
+    let b = cal.backbone.as_ref().expect("the committed backbone");
+    let own = b.family_band(BandQuantity::Throughput, Case::WorkloadUnseen, false).unwrap();
+    let pooled = b.band(BandQuantity::Throughput, Case::WorkloadUnseen).unwrap();
+    assert_eq!((own.conv, pooled.conv), (Some(false), None));
+    assert!(own.q90 - own.q10 < pooled.q90 - pooled.q10, "{own:?} vs {pooled:?}");
+    // CNNs have no band of their own: the pooled one serves.
+    assert_eq!(b.family_band(BandQuantity::Throughput, Case::WorkloadUnseen, true), Some(pooled));
+    let spread = |q: &str| {
+        let (_, report) = estimate(&catalog, &cal, q);
+        let h = report.rows.iter().find(|r| r.method == MethodId::Headline).unwrap();
+        h.high_kwh.unwrap() / h.low_kwh.unwrap()
+    };
+    let base = "gpu=nvidia-h100-sxm&samples=100000000&epochs=1&precision=bf16";
+    let (llama, effnet) = (spread(&format!("arch=llama-3-8b&{base}")), spread(&format!("arch=tv-efficientnet-b0&{base}")));
+    assert!(llama < effnet, "interval high ÷ low: Llama-3-8B {llama}, EfficientNet-B0 {effnet}");
+}

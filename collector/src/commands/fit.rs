@@ -137,6 +137,11 @@ pub fn run_eval(profiles: &Path, benchmarks: &Path, json: bool, markdown: Option
     Ok(ExitCode::SUCCESS)
 }
 
+/// The data-file name of an enum value (`gpu-unseen`).
+fn kebab(v: impl serde::Serialize) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
 fn fmt(x: impl Into<Option<f64>>) -> String {
     match x.into() {
         Some(x) if x.is_finite() => format!("{x:.2}"),
@@ -217,6 +222,33 @@ top-1 regret.\n",
             fmt(x.spearman_median),
             fmt(x.top1_regret_median_pct),
         );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "### The intervals the estimates show
+"
+    );
+    let _ = writeln!(
+        s,
+        "80 % bands of predicted ÷ measured from the held-out residuals above, widened so that a held-out group falls \
+inside 80 % of the time; an estimate is divided by these factors for its interval. `family`: for a workload no benchmark \
+measured, a family with ≥ {} benchmarked workloads has its own band (its held-out workloads' residuals, widened by the \
+factor learnt on every family); the pooled band serves the others.\n",
+        backbone::MIN_FAMILY_WORKLOADS
+    );
+    let _ = writeln!(s, "| quantity | case | family | rows | MAPE % | low factor | high factor |");
+    let _ = writeln!(s, "| --- | --- | --- | ---: | ---: | ---: | ---: |");
+    for b in &f.backbone.bands {
+        let (lo, hi) = b.factors();
+        let family = match b.conv {
+            None => "all",
+            Some(true) => "convolutional",
+            Some(false) => "not convolutional",
+        };
+        let (q, c) = (kebab(b.quantity), kebab(b.case));
+        let _ =
+            writeln!(s, "| `{q}` | `{c}` | {family} | {} | {} | {:.2} | {:.2} |", b.n, fmt(Some(b.mape_pct)), lo, hi);
     }
     let _ = writeln!(s);
     let pre: Vec<Split> = std::iter::once(Split::Kfold).chain(backbone::PROTOCOLS.map(Split::Holdout)).collect();

@@ -295,6 +295,8 @@ pub struct HeldOut {
     pub gpu: String,
     /// Workload key.
     pub workload: String,
+    /// Whether the workload is convolutional (its family, for the bands of unseen workloads).
+    pub conv: bool,
     /// The configuration GPUs are compared on when picking one (workload with precision, or with batch).
     pub config: String,
     /// Predicted value (natural units: samples/s, fraction, J).
@@ -433,6 +435,7 @@ pub fn run_protocol(tp: &Rows, pw: &Rows, points: &[RunPoint], holdout: Holdout)
             origin: origin.clone(),
             gpu: row.groups[1].clone(),
             workload: row.groups[0].clone(),
+            conv: row.x[CONV_FEATURE] > 0.5,
             config,
             predicted: p,
             measured: m,
@@ -449,6 +452,7 @@ pub fn run_protocol(tp: &Rows, pw: &Rows, points: &[RunPoint], holdout: Holdout)
             origin: origin.clone(),
             gpu: row.groups[1].clone(),
             workload: row.groups[0].clone(),
+            conv: row.x[POWER_CONV_FEATURE] > 0.5,
             config: config.clone(),
             predicted: frac,
             measured: row.y,
@@ -462,6 +466,7 @@ pub fn run_protocol(tp: &Rows, pw: &Rows, points: &[RunPoint], holdout: Holdout)
             origin: origin.clone(),
             gpu: row.groups[1].clone(),
             workload: row.groups[0].clone(),
+            conv: row.x[POWER_CONV_FEATURE] > 0.5,
             config: config.clone(),
             predicted: power_w * pt.duration_s,
             measured: pt.energy_j,
@@ -472,6 +477,7 @@ pub fn run_protocol(tp: &Rows, pw: &Rows, points: &[RunPoint], holdout: Holdout)
                 origin: origin.clone(),
                 gpu: row.groups[1].clone(),
                 workload: row.groups[0].clone(),
+                conv: row.x[POWER_CONV_FEATURE] > 0.5,
                 config: config.clone(),
                 predicted: power_w * duration_s,
                 measured: pt.energy_j,
@@ -493,6 +499,42 @@ fn config_of(p: Option<&RunPoint>, workload: &str) -> String {
     }
 }
 
+/// Index of the convolutional flag in the throughput and in the power features.
+const CONV_FEATURE: usize = 7;
+const POWER_CONV_FEATURE: usize = 5;
+
+/// A family (convolutional or not) gets bands of its own for unseen workloads when the benchmark rows
+/// hold at least this many of its workloads: holding one out then still leaves others of its kind, so its
+/// residuals measure an unseen workload of that family. With fewer (one CNN benchmark, ResNet-50), the
+/// pooled band of every family stands.
+pub const MIN_FAMILY_WORKLOADS: usize = 3;
+
+/// The families with bands of their own among some held-out rows ([`MIN_FAMILY_WORKLOADS`]).
+pub fn families_with_bands(rows: &[HeldOut]) -> Vec<bool> {
+    [false, true]
+        .into_iter()
+        .filter(|conv| {
+            let keys: BTreeSet<&str> = rows.iter().filter(|h| h.conv == *conv).map(|h| h.workload.as_str()).collect();
+            keys.len() >= MIN_FAMILY_WORKLOADS
+        })
+        .collect()
+}
+
+/// The rows a band for a workload of family `conv` is taken over: that family's where it has bands of its
+/// own, else all.
+fn family_rows(rows: &[HeldOut], conv: bool, families: &[bool]) -> Vec<HeldOut> {
+    if families.contains(&conv) {
+        rows.iter().filter(|h| h.conv == conv).cloned().collect()
+    } else {
+        rows.to_vec()
+    }
+}
+
+/// Whether a protocol's bands are split by family: only where the workload is unseen.
+fn split_by_family(holdout: Holdout) -> bool {
+    matches!(holdout, Holdout::Workload | Holdout::Both)
+}
+
 /// Sorted quantile (linear interpolation).
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     super::quantile(sorted, q)
@@ -501,8 +543,28 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// The coverage the shown intervals aim at.
 pub const TARGET_COVERAGE: f64 = 0.8;
 
-/// Held-out residuals ln(predicted ÷ measured), each with the group its protocol holds it out with.
-type Grouped = [(String, f64)];
+/// A held-out residual ln(predicted ÷ measured) with the group its protocol holds it out with.
+#[derive(Debug, Clone, PartialEq)]
+struct Residual {
+    /// The protocol's group key ([`holdout_key`]).
+    key: String,
+    workload: String,
+    gpu: String,
+    r: f64,
+}
+
+/// Held-out residuals of one protocol.
+type Grouped = [Residual];
+
+/// Whether a residual must be left out of the band for the group of `g` under a protocol: its own group,
+/// and under `leave-both-out` every row that shares the workload or the GPU (their models did not see that
+/// workload or that GPU either, so their residuals carry the same error).
+fn related(holdout: Holdout, a: &Residual, g: &Residual) -> bool {
+    match holdout {
+        Holdout::Both => a.workload == g.workload || a.gpu == g.gpu,
+        _ => a.key == g.key,
+    }
+}
 
 /// An 80 % band of ln(predicted ÷ measured) that holds for a group not in `rows`: the 10th–90th
 /// percentile band of `rows`, widened (or narrowed) about its centre by the factor that makes
@@ -512,18 +574,30 @@ type Grouped = [(String, f64)];
 /// `exclude` leaves one group out first (the nested check of [`coverage_pct`]). `None` under 5 rows.
 /// (Stretching each side on its own was tried: coverage with the workload held out fell to 59 % for
 /// throughput and 50 % for power, against 73 % and 64 % with one factor.)
-fn calibrated(rows: &Grouped, exclude: Option<&str>) -> Option<(f64, f64)> {
-    let kept: Vec<&(String, f64)> = rows.iter().filter(|(g, _)| Some(g.as_str()) != exclude).collect();
-    let all: Vec<f64> = kept.iter().map(|(_, r)| *r).collect();
-    let (q10, q90) = raw_band(&all)?;
-    let groups: BTreeSet<&str> = kept.iter().map(|(g, _)| g.as_str()).collect();
-    // How far each row lies from the centre of the other groups' band, in that band's half-widths.
+///
+/// `widths` are the rows the widening factor is learnt on: `rows` themselves, or for a family's band
+/// (a subset of the rows) every family's, since a family has too few groups to learn it alone (the
+/// transformer benchmarks are two BERTs and four small GPT runs: learnt inside the family, its band
+/// covered 57 % of held-out transformer rows).
+fn calibrated(rows: &Grouped, widths: &Grouped, holdout: Holdout, exclude: Option<&Residual>) -> Option<(f64, f64)> {
+    let out = |x: &Residual| exclude.is_some_and(|g| related(holdout, x, g));
+    let own: Vec<f64> = rows.iter().filter(|x| !out(x)).map(|x| x.r).collect();
+    let (q10, q90) = raw_band(&own)?;
+    let kept: Vec<&Residual> = widths.iter().filter(|x| !out(x)).collect();
+    let mut groups: Vec<&Residual> = Vec::new();
+    for x in &kept {
+        if groups.last().is_none_or(|g| g.key != x.key) && groups.iter().all(|g| g.key != x.key) {
+            groups.push(x);
+        }
+    }
+    // How far each row lies from the centre of the band of the rows not related to its group, in that
+    // band's half-widths.
     let mut z = Vec::with_capacity(kept.len());
     for g in &groups {
-        let others: Vec<f64> = kept.iter().filter(|(k, _)| k != g).map(|(_, r)| *r).collect();
+        let others: Vec<f64> = kept.iter().filter(|x| !related(holdout, x, g)).map(|x| x.r).collect();
         let Some((a, b)) = raw_band(&others) else { continue };
         let (c, h) = ((a + b) / 2.0, ((b - a) / 2.0).max(1e-9));
-        z.extend(kept.iter().filter(|(k, _)| k == g).map(|(_, r)| (r - c).abs() / h));
+        z.extend(kept.iter().filter(|x| x.key == g.key).map(|x| (x.r - c).abs() / h));
     }
     let k = if z.len() < 5 {
         1.0
@@ -548,16 +622,40 @@ fn raw_band(r: &[f64]) -> Option<(f64, f64)> {
 }
 
 /// The residuals of some held-out rows with their groups under a protocol.
-fn grouped(rows: &[HeldOut], holdout: Holdout) -> Vec<(String, f64)> {
-    rows.iter().map(|h| (holdout_key(h, holdout), ln(h.predicted / h.measured))).collect()
+fn grouped(rows: &[HeldOut], holdout: Holdout) -> Vec<Residual> {
+    rows.iter()
+        .map(|h| Residual {
+            key: holdout_key(h, holdout),
+            workload: h.workload.clone(),
+            gpu: h.gpu.clone(),
+            r: ln(h.predicted / h.measured),
+        })
+        .collect()
 }
 
 /// The 80 % band of ln(predicted ÷ measured) for a case, from the held-out rows of its protocol
 /// (`calibrated`).
 pub fn band(quantity: BandQuantity, case: Case, rows: &[HeldOut], holdout: Holdout) -> Option<ResidualBand> {
-    let (q10, q90) = calibrated(&grouped(rows, holdout), None)?;
+    let g = grouped(rows, holdout);
+    let (q10, q90) = calibrated(&g, &g, holdout, None)?;
     let mape = rows.iter().map(|h| (h.predicted / h.measured - 1.0).abs()).sum::<f64>() / rows.len() as f64 * 100.0;
-    Some(ResidualBand { quantity, case, n: rows.len(), q10: round6(q10), q90: round6(q90), mape_pct: round6(mape) })
+    Some(ResidualBand {
+        quantity,
+        case,
+        conv: None,
+        n: rows.len(),
+        q10: round6(q10),
+        q90: round6(q90),
+        mape_pct: round6(mape),
+    })
+}
+
+/// The benchmark throughput band of one family's rows `own` for a case, widened by the factor learnt on
+/// every family's rows `all` ([`calibrated`]).
+fn family_band(case: Case, own: &[HeldOut], all: &[HeldOut], holdout: Holdout) -> Option<ResidualBand> {
+    let (q10, q90) = calibrated(&grouped(own, holdout), &grouped(all, holdout), holdout, None)?;
+    let pooled = band(BandQuantity::Throughput, case, own, holdout)?;
+    Some(ResidualBand { q10: round6(q10), q90: round6(q90), ..pooled })
 }
 
 /// The group a held-out row belongs to under a protocol.
@@ -569,28 +667,45 @@ fn holdout_key(h: &HeldOut, holdout: Holdout) -> String {
     }
 }
 
+/// One band an interval is composed of, as held-out rows.
+struct Component<'a> {
+    rows: &'a [HeldOut],
+    /// Throughput over-predicted means energy under-predicted: the sign flips.
+    flip: bool,
+    /// Whether the estimate shows this quantity's family band for unseen workloads (benchmark throughput).
+    by_family: bool,
+}
+
 /// Share of `rows` inside the 80 % band composed ([`compose`]) from the bands of `components`, each
-/// calibrated without the row's own group (`true` flips a component's sign: throughput over-predicted
-/// means energy under-predicted). In %.
-fn coverage_of(rows: &[HeldOut], components: &[(&[HeldOut], bool)], holdout: Holdout) -> Option<f64> {
-    let groups: BTreeSet<String> = rows.iter().map(|h| holdout_key(h, holdout)).collect();
-    let components: Vec<(Vec<(String, f64)>, bool)> =
-        components.iter().map(|(c, flip)| (grouped(c, holdout), *flip)).collect();
+/// calibrated without the row's own group and, for a component taken by family where the protocol holds
+/// the workload out, over the row's family when that family has bands of its own
+/// ([`families_with_bands`]), as the estimate shows. In %.
+fn coverage_of(rows: &[HeldOut], components: &[Component<'_>], holdout: Holdout) -> Option<f64> {
+    let targets = grouped(rows, holdout);
+    let mut groups: BTreeMap<(String, bool), &Residual> = BTreeMap::new();
+    for (x, h) in targets.iter().zip(rows) {
+        groups.entry((x.key.clone(), h.conv)).or_insert(x);
+    }
     let (mut inside, mut n) = (0usize, 0usize);
-    for g in &groups {
+    for ((key, conv), g) in &groups {
         let mut parts = Vec::new();
-        for (component, flip) in &components {
-            let Some((q10, q90)) = calibrated(component, Some(g)) else { continue };
+        for Component { rows: component, flip, by_family } in components {
+            let all = grouped(component, holdout);
+            let own = if *by_family && split_by_family(holdout) {
+                grouped(&family_rows(component, *conv, &families_with_bands(component)), holdout)
+            } else {
+                all.clone()
+            };
+            let Some((q10, q90)) = calibrated(&own, &all, holdout, Some(g)) else { continue };
             parts.push(if *flip { (-q90, -q10) } else { (q10, q90) });
         }
         if parts.len() < components.len() {
             continue;
         }
         let (lo, hi) = compose(&parts);
-        for h in rows.iter().filter(|h| holdout_key(h, holdout) == *g) {
-            let r = ln(h.predicted / h.measured);
+        for (x, _) in targets.iter().zip(rows).filter(|(x, h)| x.key == *key && h.conv == *conv) {
             n += 1;
-            if r >= lo && r <= hi {
+            if x.r >= lo && x.r <= hi {
                 inside += 1;
             }
         }
@@ -600,8 +715,8 @@ fn coverage_of(rows: &[HeldOut], components: &[(&[HeldOut], bool)], holdout: Hol
 
 /// Share of rows whose measured value lies in the 80 % band calibrated without their own group (the GPU
 /// for `leave-gpu-out`, the workload for `leave-workload-out`, the pair otherwise): honest coverage, in %.
-pub fn coverage_pct(rows: &[HeldOut], holdout: Holdout) -> Option<f64> {
-    coverage_of(rows, &[(rows, false)], holdout)
+pub fn coverage_pct(rows: &[HeldOut], holdout: Holdout, by_family: bool) -> Option<f64> {
+    coverage_of(rows, &[Component { rows, flip: false, by_family }], holdout)
 }
 
 /// Coverage of the interval the headline shows for an energy estimate with a predicted duration, on
@@ -617,8 +732,15 @@ pub fn shown_energy_coverage(
     holdout: Holdout,
 ) -> Option<f64> {
     match holdout {
-        Holdout::Pair | Holdout::Gpu => coverage_pct(energy, holdout),
-        Holdout::Workload | Holdout::Both => coverage_of(energy, &[(power, false), (bench_throughput, true)], holdout),
+        Holdout::Pair | Holdout::Gpu => coverage_pct(energy, holdout, false),
+        Holdout::Workload | Holdout::Both => coverage_of(
+            energy,
+            &[
+                Component { rows: power, flip: false, by_family: false },
+                Component { rows: bench_throughput, flip: true, by_family: true },
+            ],
+            holdout,
+        ),
     }
 }
 
@@ -639,7 +761,14 @@ pub fn fit_and_evaluate(
     let mut bands = Vec::new();
     for (h, run) in &runs {
         let case = case_of(*h);
-        bands.extend(band(BandQuantity::Throughput, case, &run.bench_throughput(), *h));
+        let bench = run.bench_throughput();
+        bands.extend(band(BandQuantity::Throughput, case, &bench, *h));
+        if split_by_family(*h) {
+            for conv in families_with_bands(&bench) {
+                let own = family_rows(&bench, conv, &[conv]);
+                bands.extend(family_band(case, &own, &bench, *h).map(|b| ResidualBand { conv: Some(conv), ..b }));
+            }
+        }
         bands.extend(band(BandQuantity::ThroughputRuns, case, &run.runs_throughput(), *h));
         bands.extend(band(BandQuantity::PowerFraction, case, &run.power, *h));
         bands.extend(band(BandQuantity::EnergyRuns, case, &run.energy_predicted_duration, *h));
@@ -669,18 +798,34 @@ mod tests {
     use super::*;
 
     /// Residuals of groups of `n` rows each at its own offset, with a small spread inside.
-    fn grouped_rows(groups: &[(usize, f64)]) -> Vec<(String, f64)> {
+    fn res(key: &str, gpu: &str, r: f64) -> Residual {
+        Residual { key: key.into(), workload: key.into(), gpu: gpu.into(), r }
+    }
+
+    fn grouped_rows(groups: &[(usize, f64)]) -> Vec<Residual> {
         let mut v = Vec::new();
         for (g, (n, off)) in groups.iter().enumerate() {
             for i in 0..*n {
-                v.push((format!("g{g}"), off + (i as f64 - *n as f64 / 2.0) * 0.002));
+                v.push(res(&format!("g{g}"), "x", off + (i as f64 - *n as f64 / 2.0) * 0.002));
             }
         }
         v
     }
 
-    fn covered(band: (f64, f64), rows: &[(String, f64)], group: &str) -> usize {
-        rows.iter().filter(|(g, r)| g == group && *r >= band.0 && *r <= band.1).count()
+    fn covered(band: (f64, f64), rows: &[Residual], group: &str) -> usize {
+        rows.iter().filter(|x| x.key == group && x.r >= band.0 && x.r <= band.1).count()
+    }
+
+    #[test]
+    fn leave_both_out_bands_leave_out_every_row_of_the_workload_and_of_the_gpu() {
+        let g = Residual { key: "w\u{1f}a".into(), workload: "w".into(), gpu: "a".into(), r: 0.0 };
+        let same_w = Residual { key: "w\u{1f}b".into(), workload: "w".into(), gpu: "b".into(), r: 0.0 };
+        let same_gpu = Residual { key: "v\u{1f}a".into(), workload: "v".into(), gpu: "a".into(), r: 0.0 };
+        let neither = Residual { key: "v\u{1f}b".into(), workload: "v".into(), gpu: "b".into(), r: 0.0 };
+        assert!(related(Holdout::Both, &same_w, &g) && related(Holdout::Both, &same_gpu, &g));
+        assert!(!related(Holdout::Both, &neither, &g));
+        // A pair held out alone keeps the other pairs of its workload and GPU.
+        assert!(!related(Holdout::Pair, &same_w, &g) && related(Holdout::Pair, &g, &g));
     }
 
     #[test]
@@ -696,21 +841,21 @@ mod tests {
         let mut raw_in = 0;
         for g in 0..groups.len() {
             let name = format!("g{g}");
-            let others: Vec<f64> = rows.iter().filter(|(k, _)| *k != name).map(|(_, r)| *r).collect();
+            let others: Vec<f64> = rows.iter().filter(|x| x.key != name).map(|x| x.r).collect();
             raw_in += covered(raw_band(&others).unwrap(), &rows, &name);
         }
         assert!(raw_in <= 60, "raw covers {raw_in} of 140");
-        let all: Vec<f64> = rows.iter().map(|(_, r)| *r).collect();
-        let (raw, cal) = (raw_band(&all).unwrap(), calibrated(&rows, None).unwrap());
+        let all: Vec<f64> = rows.iter().map(|x| x.r).collect();
+        let (raw, cal) = (raw_band(&all).unwrap(), calibrated(&rows, &rows, Holdout::Workload, None).unwrap());
         assert!(cal.1 - cal.0 > raw.1 - raw.0, "raw {raw:?} calibrated {cal:?}");
         assert_eq!(covered(cal, &rows, "g8"), 60, "{cal:?}");
         assert!(covered(cal, &rows, "g0") == 10 && covered(cal, &rows, "g7") == 10, "{cal:?}");
         // Without group structure (all rows of one group) the band is the plain percentiles.
-        let one: Vec<(String, f64)> = (0..20).map(|i| ("g".to_string(), f64::from(i) / 20.0)).collect();
-        let r: Vec<f64> = one.iter().map(|(_, x)| *x).collect();
-        let (c, w) = (calibrated(&one, None).unwrap(), raw_band(&r).unwrap());
+        let one: Vec<Residual> = (0..20).map(|i| res("g", "x", f64::from(i) / 20.0)).collect();
+        let r: Vec<f64> = one.iter().map(|x| x.r).collect();
+        let (c, w) = (calibrated(&one, &one, Holdout::Workload, None).unwrap(), raw_band(&r).unwrap());
         assert!((c.0 - w.0).abs() < 1e-12 && (c.1 - w.1).abs() < 1e-12, "{c:?} vs {w:?}");
         // Too few rows: no band.
-        assert_eq!(calibrated(&one[..4], None), None);
+        assert_eq!(calibrated(&one[..4], &one[..4], Holdout::Workload, None), None);
     }
 }
