@@ -131,6 +131,7 @@ fn unseen_workloads_take_their_familys_interval_where_it_has_one() {
         h.high_kwh.unwrap() / h.low_kwh.unwrap()
     };
     let base = "gpu=nvidia-h100-sxm&samples=100000000&epochs=1&precision=bf16";
-    let (llama, effnet) = (spread(&format!("arch=llama-3-8b&{base}")), spread(&format!("arch=tv-efficientnet-b0&{base}")));
+    let (llama, effnet) =
+        (spread(&format!("arch=llama-3-8b&{base}")), spread(&format!("arch=tv-efficientnet-b0&{base}")));
     assert!(llama < effnet, "interval high ÷ low: Llama-3-8B {llama}, EfficientNet-B0 {effnet}");
 }
