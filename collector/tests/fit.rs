@@ -105,7 +105,7 @@ fn held_out_throughput_and_power_targets_hold_on_the_committed_data() {
     // Throughput with the GPU held out, over ≥ 25 GPUs of the benchmark rows.
     let r = result(&cal, "throughput", "leave-gpu-out");
     assert!(r["n_gpus"].as_u64().unwrap() >= 25, "{r}");
-    assert!(f(&r, "mape_pct") <= 16.0, "throughput leave-gpu-out: {r}");
+    assert!(f(&r, "mape_pct") <= 15.0, "throughput leave-gpu-out: {r}");
     // Picking a GPU by time: rank correlation and regret.
     assert!(f(&r, "spearman_median") >= 0.9 && f(&r, "top1_regret_median_pct") <= 5.0, "{r}");
     // 80 % intervals cover 70–90 % of held-out rows, in every protocol, for throughput, power and the

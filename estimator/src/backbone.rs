@@ -53,7 +53,7 @@ impl Software {
 }
 
 /// Names of the throughput features, in order.
-pub const THROUGHPUT_FEATURES: [&str; 16] = [
+pub const THROUGHPUT_FEATURES: [&str; 17] = [
     "ln_peak_tflops",
     "ln_bandwidth_gbs",
     "ln_memory_gb",
@@ -70,6 +70,7 @@ pub const THROUGHPUT_FEATURES: [&str; 16] = [
     "sw_lambda_v0",
     "sw_neusight",
     "sw_profile",
+    "ln_batch_below_typical",
 ];
 
 /// Names of the power-fraction features, in order.
@@ -187,6 +188,7 @@ pub fn throughput_features(
         flag(sw == Software::LambdaV0),
         flag(sw == Software::NeuSight),
         flag(sw == Software::Profile),
+        (batch - batch_default[unit_index(w.unit)]).min(0.0),
     ])
 }
 
