@@ -1,4 +1,5 @@
-//! Number formatting shared by the CLI table and the site, so both print the same digits.
+//! Numbers for people, both ways: formatting shared by the CLI table and the site, so both print the same
+//! digits ([`human`]), and reading numbers as people type them ([`parse_human`]).
 
 /// Formats a number for people: three significant digits below 1000, whole numbers with thousands
 /// separators from 1000 on. Non-finite values print as `—`.
@@ -36,6 +37,81 @@ pub fn human(x: f64) -> String {
     s
 }
 
+/// What a typed number counts, for the suffixes it may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typed {
+    /// A count or a plain quantity: `k`/`K` thousand, `M` million, `B`/`G` billion, `T` trillion.
+    Count,
+    /// A duration in hours: `h` hours, `d` days, or a count suffix.
+    Hours,
+}
+
+/// Reads a number as people write it: `90`, `1e8`, `100M`, `1.2B`, `100,000,000`, `100 000 000`,
+/// `1_281_167`, and for hours `24h` or `2d`. Grouping separators (`,`, spaces, `_`) must split whole groups
+/// of three digits, so `1,5` (a decimal comma) is refused rather than read as 15. `None` when it is not
+/// such a number, or not finite.
+pub fn parse_human(raw: &str, typed: Typed) -> Option<f64> {
+    let s = raw.trim();
+    let (body, scale_exp, factor) = split_suffix(s, typed)?;
+    let body = ungroup(body.trim_end())?;
+    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')) {
+        return None;
+    }
+    // Shift the decimal exponent in text so the result is the correctly rounded value (1.2B is exactly
+    // 1,200,000,000), then apply a non-decimal factor (days).
+    let x: f64 = if scale_exp == 0 {
+        body.parse().ok()?
+    } else {
+        if body.contains(['e', 'E']) {
+            return None;
+        }
+        format!("{body}e{scale_exp}").parse().ok()?
+    };
+    let x = x * factor;
+    x.is_finite().then_some(x)
+}
+
+/// Splits a trailing suffix off: (number, decimal exponent, factor).
+fn split_suffix(s: &str, typed: Typed) -> Option<(&str, i32, f64)> {
+    let Some(last) = s.chars().last() else { return Some((s, 0, 1.0)) };
+    let body = &s[..s.len() - last.len_utf8()];
+    Some(match (last, typed) {
+        ('k' | 'K', _) => (body, 3, 1.0),
+        ('M', _) => (body, 6, 1.0),
+        ('B' | 'G', _) => (body, 9, 1.0),
+        ('T', _) => (body, 12, 1.0),
+        ('h', Typed::Hours) => (body, 0, 1.0),
+        ('d', Typed::Hours) => (body, 0, 24.0),
+        (c, _) if c.is_ascii_digit() || c == '.' => (s, 0, 1.0),
+        _ => return None,
+    })
+}
+
+/// Removes grouping separators (`,`, spaces, `_`) that split the integer part into groups of three.
+fn ungroup(s: &str) -> Option<String> {
+    let is_sep = |c: char| matches!(c, ',' | ' ' | '_' | '\u{a0}' | '\u{202f}');
+    if !s.chars().any(is_sep) {
+        return Some(s.to_string());
+    }
+    let (int, frac) = s.split_once('.').map_or((s, None), |(a, b)| (a, Some(b)));
+    let sep = int.chars().find(|c| is_sep(*c))?;
+    let groups: Vec<&str> = int.split(sep).collect();
+    let digits = |g: &str| g.chars().all(|c| c.is_ascii_digit());
+    let first_ok = (1..=3).contains(&groups[0].len()) && digits(groups[0]);
+    if !first_ok
+        || groups[1..].iter().any(|g| g.len() != 3 || !digits(g))
+        || frac.is_some_and(|f| f.chars().any(is_sep))
+    {
+        return None;
+    }
+    let mut out = groups.concat();
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::human;
@@ -58,6 +134,35 @@ mod tests {
             (2.5e16, "2.50e16"),
         ] {
             assert_eq!(human(x), expected, "{x}");
+        }
+    }
+
+    #[test]
+    fn numbers_as_people_type_them() {
+        use super::{parse_human, Typed};
+        let count = |s: &str| parse_human(s, Typed::Count);
+        for (typed, want) in [
+            ("90", 90.0),
+            ("1e8", 1e8),
+            ("100M", 1e8),
+            ("1.2B", 1.2e9),
+            ("100,000,000", 1e8),
+            ("100 000 000", 1e8),
+            ("1_281_167", 1_281_167.0),
+            (" 2.5k ", 2500.0),
+            ("3 M", 3e6),
+            ("1,234.5", 1234.5),
+            ("2T", 2e12),
+        ] {
+            assert_eq!(count(typed), Some(want), "{typed:?}");
+        }
+        assert_eq!(parse_human("24h", Typed::Hours), Some(24.0));
+        assert_eq!(parse_human("2d", Typed::Hours), Some(48.0));
+        assert_eq!(parse_human("1.5", Typed::Hours), Some(1.5));
+        for bad in
+            ["", "ten", "1,5", "1,00,000", "12,3456", "1e8M", "inf", "NaN", "2d", "5m", "1..2", "1e999", "100,000.5,0"]
+        {
+            assert_eq!(count(bad), None, "{bad:?}");
         }
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::error::QueryError;
+use crate::format::Typed;
 use crate::query::ScenarioQuery;
 
 /// Link format version written by this build.
@@ -261,8 +262,11 @@ impl Resolver<'_> {
     /// A whole number in `[min, max]`.
     fn int<T: TryFrom<u64>>(&mut self, key: &'static str, min: u64, max: u64) -> Option<T> {
         let raw = self.q.get(key)?;
-        match raw.trim().parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => T::try_from(n).ok(),
+        // As people write counts (`100M`, `1.2B`, `1,281,167`); whole and in range.
+        let whole =
+            crate::format::parse_human(raw, Typed::Count).filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 1.9e19);
+        match whole.map(|x| x as u64) {
+            Some(n) if (min..=max).contains(&n) => T::try_from(n).ok(),
             _ => {
                 self.invalid(key, raw, format!("expected a whole number from {min} to {max}"));
                 None
@@ -274,7 +278,8 @@ impl Resolver<'_> {
     fn real(&mut self, key: &'static str, min: f64, min_inclusive: bool, max: f64) -> Option<f64> {
         let raw = self.q.get(key)?;
         let ok = |x: f64| x.is_finite() && (if min_inclusive { x >= min } else { x > min }) && x <= max;
-        match raw.trim().parse::<f64>() {
+        let typed = if key == "hours" { Typed::Hours } else { Typed::Count };
+        match crate::format::parse_human(raw, typed).ok_or(()) {
             Ok(x) if ok(x) => Some(x),
             _ => {
                 let lower = if min_inclusive { format!("from {min}") } else { format!("above {min}") };
@@ -398,6 +403,29 @@ mod tests {
         assert_eq!(s.epochs, d.epochs);
         assert_eq!(s.gpus, vec!["nvidia-h100-sxm".to_string()]);
         assert_eq!(s.arch, d.arch);
+    }
+
+    #[test]
+    fn numbers_as_people_write_them_resolve_and_links_store_the_canonical_number() {
+        let s = check("samples=100M&epochs=1e2&batch=1,024&hours=2d&n_gpus=8&price=0.2", &[], 0);
+        assert_eq!((s.samples, s.epochs, s.batch, s.hours, s.n_gpus), (100_000_000, 100, Some(1024), Some(48.0), 8));
+        let link = s.to_query(catalog().data_version()).to_query_string();
+        assert!(
+            link.contains("samples=100000000") && link.contains("hours=48") && link.contains("batch=1024"),
+            "{link}"
+        );
+        // A decimal comma or a fraction of a sample is an error naming the value, not a guess.
+        check(
+            "samples=1,5",
+            &["invalid value \"1,5\" for \"samples\": expected a whole number from 1 to 100000000000000"],
+            0,
+        );
+        let s = check(
+            "epochs=1.5k&samples=2.5",
+            &["invalid value \"2.5\" for \"samples\": expected a whole number from 1 to 100000000000000"],
+            0,
+        );
+        assert_eq!(s.epochs, 1500);
     }
 
     #[test]
