@@ -156,6 +156,24 @@ test("a bad link shows a message naming key and value, and the page still works"
   await context.close();
 });
 
+test("numbers typed as people write them are used, and the link stores the canonical number", async () => {
+  const { page, context, problems } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm&epochs=1`);
+  for (const [id, typed, stored] of [["#in-samples", "100M", "100000000"], ["#in-hours", "2d", "48"], ["#in-epochs", "1,000", "1000"]]) {
+    await page.fill(id, typed);
+    await page.press(id, "Tab");
+    await page.waitForFunction(([id, stored]) => document.querySelector(id).value === stored, [id, stored]);
+    assert.equal(new URL(page.url()).searchParams.get(id.slice(4)), stored, `${typed} is stored as ${stored}`);
+  }
+  assert.equal(await page.$('[role="alert"]'), null, "no error for numbers people write");
+  // The numbers are the CLI's for the canonical link.
+  await assertMatchesCli(page);
+  // A decimal comma is refused, naming the value, not guessed.
+  await page.fill("#in-samples", "1,5");
+  await page.waitForFunction(() => document.querySelector('[role="alert"]')?.textContent.includes('"1,5" for "samples"'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the site works under a sub-path, as on GitHub Pages", async () => {
   const { page, context, problems, requests } = await open(`${sub.url}?arch=gpt2-small&gpu=nvidia-h100-sxm&samples=1000000000&epochs=1`);
   await assertMatchesCli(page);

@@ -87,11 +87,23 @@ fn field(
     let id = format!("in-{key}");
     let invalid = resolved.errors.iter().any(|e| e.key() == key);
     let value = state.query.get(key).unwrap_or_default().to_string();
+    // When the user leaves the field, a number typed as people write it (`100M`, `2d`) becomes the canonical
+    // number the link stores, the one `Scenario::to_query` writes.
+    let canonical = resolved.scenario.to_query("").get(key).map(str::to_string);
+    let canonical = canonical.filter(|c| !invalid && !value.trim().is_empty() && *c != value);
+    let on_change = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: Event| {
+            if let Some(c) = canonical.clone() {
+                dispatch.emit(Action::Set(key, c));
+            }
+        })
+    };
     html! {
         <div class={classes!("field", invalid.then_some("invalid"))}>
             <label for={id.clone()}>{ label }</label>
             <input id={id} name={key} type="text" inputmode="decimal" autocomplete="off" placeholder={hint.to_string()}
-                value={value} aria-invalid={invalid.to_string()} oninput={on_set(dispatch, key)} />
+                value={value} aria-invalid={invalid.to_string()} oninput={on_set(dispatch, key)} onchange={on_change} />
         </div>
     }
 }
