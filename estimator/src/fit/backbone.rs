@@ -560,10 +560,7 @@ type Grouped = [Residual];
 /// and under `leave-both-out` every row that shares the workload or the GPU (their models did not see that
 /// workload or that GPU either, so their residuals carry the same error).
 fn related(holdout: Holdout, a: &Residual, g: &Residual) -> bool {
-    match holdout {
-        Holdout::Both => a.workload == g.workload || a.gpu == g.gpu,
-        _ => a.key == g.key,
-    }
+    !holdout.may_train_ids([&a.workload, &a.gpu], [&g.workload, &g.gpu])
 }
 
 /// An 80 % band of ln(predicted ÷ measured) that holds for a group not in `rows`: the 10th–90th
@@ -584,12 +581,9 @@ fn calibrated(rows: &Grouped, widths: &Grouped, holdout: Holdout, exclude: Optio
     let own: Vec<f64> = rows.iter().filter(|x| !out(x)).map(|x| x.r).collect();
     let (q10, q90) = raw_band(&own)?;
     let kept: Vec<&Residual> = widths.iter().filter(|x| !out(x)).collect();
-    let mut groups: Vec<&Residual> = Vec::new();
-    for x in &kept {
-        if groups.last().is_none_or(|g| g.key != x.key) && groups.iter().all(|g| g.key != x.key) {
-            groups.push(x);
-        }
-    }
+    // One representative row per group, in order of first appearance.
+    let mut seen = BTreeSet::new();
+    let groups: Vec<&Residual> = kept.iter().copied().filter(|x| seen.insert(x.key.as_str())).collect();
     // How far each row lies from the centre of the band of the rows not related to its group, in that
     // band's half-widths.
     let mut z = Vec::with_capacity(kept.len());
@@ -637,34 +631,32 @@ fn grouped(rows: &[HeldOut], holdout: Holdout) -> Vec<Residual> {
 /// (`calibrated`).
 pub fn band(quantity: BandQuantity, case: Case, rows: &[HeldOut], holdout: Holdout) -> Option<ResidualBand> {
     let g = grouped(rows, holdout);
-    let (q10, q90) = calibrated(&g, &g, holdout, None)?;
-    let mape = rows.iter().map(|h| (h.predicted / h.measured - 1.0).abs()).sum::<f64>() / rows.len() as f64 * 100.0;
-    Some(ResidualBand {
-        quantity,
-        case,
-        conv: None,
-        n: rows.len(),
-        q10: round6(q10),
-        q90: round6(q90),
-        mape_pct: round6(mape),
-    })
+    Some(band_of(quantity, case, None, rows, calibrated(&g, &g, holdout, None)?))
 }
 
-/// The benchmark throughput band of one family's rows `own` for a case, widened by the factor learnt on
-/// every family's rows `all` ([`calibrated`]).
-fn family_band(case: Case, own: &[HeldOut], all: &[HeldOut], holdout: Holdout) -> Option<ResidualBand> {
-    let (q10, q90) = calibrated(&grouped(own, holdout), &grouped(all, holdout), holdout, None)?;
-    let pooled = band(BandQuantity::Throughput, case, own, holdout)?;
-    Some(ResidualBand { q10: round6(q10), q90: round6(q90), ..pooled })
+/// The benchmark throughput band of family `conv` for a case: over that family's rows of `all`, widened by
+/// the factor learnt on every family's rows ([`calibrated`]).
+fn family_band(case: Case, conv: bool, all: &[HeldOut], holdout: Holdout) -> Option<ResidualBand> {
+    let own: Vec<HeldOut> = all.iter().filter(|h| h.conv == conv).cloned().collect();
+    let q = calibrated(&grouped(&own, holdout), &grouped(all, holdout), holdout, None)?;
+    Some(band_of(BandQuantity::Throughput, case, Some(conv), &own, q))
+}
+
+/// A band from its quantiles, with the MAPE of the rows it is over.
+fn band_of(
+    quantity: BandQuantity,
+    case: Case,
+    conv: Option<bool>,
+    rows: &[HeldOut],
+    (q10, q90): (f64, f64),
+) -> ResidualBand {
+    let mape = rows.iter().map(|h| (h.predicted / h.measured - 1.0).abs()).sum::<f64>() / rows.len() as f64 * 100.0;
+    ResidualBand { quantity, case, conv, n: rows.len(), q10: round6(q10), q90: round6(q90), mape_pct: round6(mape) }
 }
 
 /// The group a held-out row belongs to under a protocol.
 fn holdout_key(h: &HeldOut, holdout: Holdout) -> String {
-    match holdout {
-        Holdout::Gpu => h.gpu.clone(),
-        Holdout::Workload => h.workload.clone(),
-        Holdout::Both | Holdout::Pair => format!("{}\u{1f}{}", h.workload, h.gpu),
-    }
+    holdout.key_of(&h.workload, &h.gpu)
 }
 
 /// One band an interval is composed of, as held-out rows.
@@ -686,17 +678,25 @@ fn coverage_of(rows: &[HeldOut], components: &[Component<'_>], holdout: Holdout)
     for (x, h) in targets.iter().zip(rows) {
         groups.entry((x.key.clone(), h.conv)).or_insert(x);
     }
+    // Each component's residuals, and those its band for a workload of each family is taken over.
+    let residuals: Vec<(Vec<Residual>, [Vec<Residual>; 2], bool)> = components
+        .iter()
+        .map(|c| {
+            let all = grouped(c.rows, holdout);
+            let own = if c.by_family && split_by_family(holdout) {
+                let families = families_with_bands(c.rows);
+                [false, true].map(|conv| grouped(&family_rows(c.rows, conv, &families), holdout))
+            } else {
+                [all.clone(), all.clone()]
+            };
+            (all, own, c.flip)
+        })
+        .collect();
     let (mut inside, mut n) = (0usize, 0usize);
     for ((key, conv), g) in &groups {
         let mut parts = Vec::new();
-        for Component { rows: component, flip, by_family } in components {
-            let all = grouped(component, holdout);
-            let own = if *by_family && split_by_family(holdout) {
-                grouped(&family_rows(component, *conv, &families_with_bands(component)), holdout)
-            } else {
-                all.clone()
-            };
-            let Some((q10, q90)) = calibrated(&own, &all, holdout, Some(g)) else { continue };
+        for (all, own, flip) in &residuals {
+            let Some((q10, q90)) = calibrated(&own[usize::from(*conv)], all, holdout, Some(g)) else { continue };
             parts.push(if *flip { (-q90, -q10) } else { (q10, q90) });
         }
         if parts.len() < components.len() {
@@ -765,8 +765,7 @@ pub fn fit_and_evaluate(
         bands.extend(band(BandQuantity::Throughput, case, &bench, *h));
         if split_by_family(*h) {
             for conv in families_with_bands(&bench) {
-                let own = family_rows(&bench, conv, &[conv]);
-                bands.extend(family_band(case, &own, &bench, *h).map(|b| ResidualBand { conv: Some(conv), ..b }));
+                bands.extend(family_band(case, conv, &bench, *h));
             }
         }
         bands.extend(band(BandQuantity::ThroughputRuns, case, &run.runs_throughput(), *h));

@@ -219,13 +219,28 @@ pub enum Holdout {
 }
 
 impl Holdout {
+    /// The group a (workload, GPU) is held out with.
+    pub fn key_of(self, workload: &str, gpu: &str) -> String {
+        match self {
+            Holdout::Workload => workload.to_string(),
+            Holdout::Gpu => gpu.to_string(),
+            Holdout::Both | Holdout::Pair => format!("{workload}\u{1f}{gpu}"),
+        }
+    }
+
+    /// Whether a (workload, GPU) `train` may be used when `test` is held out.
+    pub fn may_train_ids(self, train: [&str; 2], test: [&str; 2]) -> bool {
+        match self {
+            Holdout::Workload => train[0] != test[0],
+            Holdout::Gpu => train[1] != test[1],
+            Holdout::Both => train[0] != test[0] && train[1] != test[1],
+            Holdout::Pair => train != test,
+        }
+    }
+
     /// The group a row is held out with.
     fn key(self, r: &MixedRow) -> String {
-        match self {
-            Holdout::Workload => r.groups[0].clone(),
-            Holdout::Gpu => r.groups[1].clone(),
-            Holdout::Both | Holdout::Pair => format!("{}\u{1f}{}", r.groups[0], r.groups[1]),
-        }
+        self.key_of(&r.groups[0], &r.groups[1])
     }
 
     /// Whether two rows are held out together.
@@ -235,42 +250,52 @@ impl Holdout {
 
     /// Whether a training row may be used when `test` is held out.
     pub fn may_train(self, train: &MixedRow, test: &MixedRow) -> bool {
-        match self {
-            Holdout::Workload => train.groups[0] != test.groups[0],
-            Holdout::Gpu => train.groups[1] != test.groups[1],
-            Holdout::Both => train.groups[0] != test.groups[0] && train.groups[1] != test.groups[1],
-            Holdout::Pair => train.groups != test.groups,
-        }
+        self.may_train_ids(ids(train), ids(test))
     }
+}
+
+fn ids(r: &MixedRow) -> [&str; GROUPS] {
+    [&r.groups[0], &r.groups[1]]
 }
 
 /// Inner folds of [`select`].
 pub const INNER_FOLDS: usize = 5;
 
-/// Chooses hyperparameters by grouped cross-validation over `rows` (groups by `holdout`, assigned to
-/// [`INNER_FOLDS`] folds in sorted order), minimising the mean absolute error of the target; then fits on
-/// all of `rows`.
-pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout, ex: Extrapolation) -> Option<FittedMixed> {
-    let mut keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
+/// Grouped cross-validation, shared by every hyperparameter choice: `rows` are grouped by `holdout` (their
+/// (workload, GPU) from `ids`), the groups assigned to [`INNER_FOLDS`] folds in sorted key order, and each
+/// candidate of `grid` scored by `fold_errors(train, test, candidate)` over the folds (the absolute error of
+/// each test row, `None` where nothing could be fitted). Training rows for a fold are those
+/// [`Holdout::may_train_ids`] allows for every test row. Returns the candidate with the lowest mean
+/// absolute error (the first on ties), `None` when none could be scored.
+pub fn select_by_cv<R, H: Copy>(
+    rows: &[&R],
+    holdout: Holdout,
+    ids: fn(&R) -> [&str; GROUPS],
+    grid: impl IntoIterator<Item = H>,
+    mut fold_errors: impl FnMut(&[&R], &[&R], H) -> Option<Vec<f64>>,
+) -> Option<H> {
+    let key = |r: &R| {
+        let [w, g] = ids(r);
+        holdout.key_of(w, g)
+    };
+    let mut keys: Vec<String> = rows.iter().map(|r| key(r)).collect();
     keys.sort();
     keys.dedup();
-    let fold_of = |r: &MixedRow| keys.binary_search(&holdout.key(r)).map_or(0, |i| i % INNER_FOLDS);
-    let folds: Vec<usize> = rows.iter().map(|r| fold_of(r)).collect();
-    let mut best: Option<(f64, MixedHyper)> = None;
-    for h in MixedHyper::grid() {
-        let mut err = 0.0;
-        let mut n = 0usize;
+    let folds: Vec<usize> = rows.iter().map(|r| keys.binary_search(&key(r)).map_or(0, |i| i % INNER_FOLDS)).collect();
+    let mut best: Option<(f64, H)> = None;
+    for h in grid {
+        let (mut err, mut n) = (0.0, 0usize);
         for f in 0..INNER_FOLDS.min(keys.len()) {
-            let test: Vec<&MixedRow> = rows.iter().zip(&folds).filter(|(_, k)| **k == f).map(|(r, _)| *r).collect();
-            let train: Vec<&MixedRow> = rows
+            let test: Vec<&R> = rows.iter().zip(&folds).filter(|(_, k)| **k == f).map(|(r, _)| *r).collect();
+            let train: Vec<&R> = rows
                 .iter()
                 .zip(&folds)
-                .filter(|(r, k)| **k != f && test.iter().all(|t| holdout.may_train(r, t)))
+                .filter(|(r, k)| **k != f && test.iter().all(|t| holdout.may_train_ids(ids(r), ids(t))))
                 .map(|(r, _)| *r)
                 .collect();
-            let Some(m) = fit_mixed(&train, names, h, ex) else { continue };
-            for t in &test {
-                err += (m.predict(&t.x, [&t.groups[0], &t.groups[1]]) - t.y).abs();
+            let Some(errors) = fold_errors(&train, &test, h) else { continue };
+            for e in errors {
+                err += e;
                 n += 1;
             }
         }
@@ -282,7 +307,17 @@ pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout, ex: Extrapol
             best = Some((score, h));
         }
     }
-    let h = best.map_or(MixedHyper { lambda: 1e-2, lambda_groups: [10.0, 10.0] }, |(_, h)| h);
+    best.map(|(_, h)| h)
+}
+
+/// Chooses hyperparameters by grouped cross-validation over `rows` ([`select_by_cv`]: groups by `holdout`,
+/// mean absolute error of the target); then fits on all of `rows`.
+pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout, ex: Extrapolation) -> Option<FittedMixed> {
+    let chosen = select_by_cv(rows, holdout, ids, MixedHyper::grid(), |train, test, h| {
+        let m = fit_mixed(train, names, h, ex)?;
+        Some(test.iter().map(|t| (m.predict(&t.x, ids(t)) - t.y).abs()).collect())
+    });
+    let h = chosen.unwrap_or(MixedHyper { lambda: 1e-2, lambda_groups: [10.0, 10.0] });
     fit_mixed(rows, names, h, ex)
 }
 

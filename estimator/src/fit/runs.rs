@@ -4,7 +4,7 @@
 //! fixed bracket, so the fit is deterministic and needs no derivative). The GPU penalty is chosen by
 //! grouped cross-validation inside the rows given ([`select`]), like every other hyperparameter.
 
-use super::mixed::{Holdout, INNER_FOLDS};
+use super::mixed::{self, Holdout};
 use crate::backbone::{softmin, Ceiling, RunsStage};
 
 /// One profile run as the stage sees it.
@@ -128,61 +128,26 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
-/// The group key of a row under a protocol.
-fn key(r: &RunRow, holdout: Holdout) -> String {
-    match holdout {
-        Holdout::Workload => r.workload.clone(),
-        Holdout::Gpu => r.gpu.clone(),
-        Holdout::Both | Holdout::Pair => format!("{}\u{1f}{}", r.workload, r.gpu),
-    }
+fn ids(r: &RunRow) -> [&str; 2] {
+    [&r.workload, &r.gpu]
 }
 
-/// Whether `train` may be used when `test` is held out under `holdout`.
-fn may_train(train: &RunRow, test: &RunRow, holdout: Holdout) -> bool {
-    match holdout {
-        Holdout::Workload => train.workload != test.workload,
-        Holdout::Gpu => train.gpu != test.gpu,
-        Holdout::Both => train.workload != test.workload && train.gpu != test.gpu,
-        Holdout::Pair => train.workload != test.workload || train.gpu != test.gpu,
-    }
-}
-
-/// Chooses the GPU penalty by grouped cross-validation (groups by `holdout`, [`INNER_FOLDS`] folds in
-/// sorted key order; mean absolute error of the predictions the calculator would make: the stage only
-/// for workloads it was fitted on), then fits on all `rows`.
+/// Chooses the GPU penalty by grouped cross-validation ([`mixed::select_by_cv`]: groups by `holdout`;
+/// mean absolute error of the predictions the calculator would make: the stage only for workloads it was
+/// fitted on), then fits on all `rows`.
 pub fn select(rows: &[&RunRow], holdout: Holdout) -> Option<RunsStage> {
-    let mut keys: Vec<String> = rows.iter().map(|r| key(r, holdout)).collect();
-    keys.sort();
-    keys.dedup();
-    let fold: Vec<usize> =
-        rows.iter().map(|r| keys.binary_search(&key(r, holdout)).map_or(0, |i| i % INNER_FOLDS)).collect();
-    let mut best: Option<(f64, f64)> = None;
-    for lambda in LAMBDA_GPU {
-        let (mut sum, mut n) = (0.0, 0usize);
-        for f in 0..INNER_FOLDS.min(keys.len()) {
-            let test: Vec<&RunRow> = rows.iter().zip(&fold).filter(|(_, k)| **k == f).map(|(r, _)| *r).collect();
-            let train: Vec<&RunRow> = rows
-                .iter()
-                .zip(&fold)
-                .filter(|(r, k)| **k != f && test.iter().all(|t| may_train(r, t, holdout)))
-                .map(|(r, _)| *r)
-                .collect();
-            let Some(m) = fit_runs(&train, lambda) else { continue };
-            for t in &test {
-                let p = if m.knows_workload(&t.workload) {
-                    m.predict(t.ln_bench, t.ln_batch, &t.workload, &t.gpu)
-                } else {
-                    t.ln_bench
-                };
-                sum += (p - t.y).abs();
-                n += 1;
+    let chosen = mixed::select_by_cv(rows, holdout, ids, LAMBDA_GPU, |train, test, lambda| {
+        let m = fit_runs(train, lambda)?;
+        let predict = |t: &RunRow| {
+            if m.knows_workload(&t.workload) {
+                m.predict(t.ln_bench, t.ln_batch, &t.workload, &t.gpu)
+            } else {
+                t.ln_bench
             }
-        }
-        if n > 0 && best.is_none_or(|(s, _)| sum / (n as f64) < s) {
-            best = Some((sum / n as f64, lambda));
-        }
-    }
-    fit_runs(rows, best.map_or(LAMBDA_GPU[1], |(_, l)| l))
+        };
+        Some(test.iter().map(|t| (predict(t) - t.y).abs()).collect())
+    });
+    fit_runs(rows, chosen.unwrap_or(LAMBDA_GPU[1]))
 }
 
 #[cfg(test)]
