@@ -5,7 +5,7 @@ use estimator::calibration::{Evaluated, Protocol, Split};
 use estimator::catalog::{RegionKind, SampleUnit};
 use estimator::fit::mixed::Holdout;
 use estimator::format::human;
-use estimator::{ArchChoice, Catalog, MethodId, Precision, Report, Resolved};
+use estimator::{ArchChoice, Catalog, MethodId, Precision, Report, Resolved, ScenarioQuery};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -79,6 +79,7 @@ fn on_change(dispatch: &Callback<Action>, key: &'static str) -> Callback<Event> 
 fn field(
     state: &State,
     resolved: &Resolved,
+    canonical: &ScenarioQuery,
     dispatch: &Callback<Action>,
     key: &'static str,
     label: &str,
@@ -88,8 +89,8 @@ fn field(
     let invalid = resolved.errors.iter().any(|e| e.key() == key);
     let value = state.query.get(key).unwrap_or_default().to_string();
     // When the user leaves the field, a number typed as people write it (`100M`, `2d`) becomes the canonical
-    // number the link stores, the one `Scenario::to_query` writes.
-    let canonical = resolved.scenario.to_query("").get(key).map(str::to_string);
+    // number the link stores (`canonical`: the resolved scenario as `Scenario::to_query` writes it).
+    let canonical = canonical.get(key).map(str::to_string);
     let canonical = canonical.filter(|c| !invalid && !value.trim().is_empty() && *c != value);
     let on_change = {
         let dispatch = dispatch.clone();
@@ -115,6 +116,8 @@ pub fn Inputs(p: &PartProps) -> Html {
     let (state, resolved, dispatch) = (&p.state, &p.resolved, &p.dispatch);
     let s = &resolved.scenario;
     let custom = matches!(s.arch, ArchChoice::Custom { .. }) || state.query.get("arch") == Some("custom");
+    // What each field's value becomes in the link when the user leaves it (see `field`).
+    let canonical = s.to_query("");
 
     let arch_value = state.query.get("arch").unwrap_or_default().to_string();
     let on_arch_input = {
@@ -200,8 +203,8 @@ pub fn Inputs(p: &PartProps) -> Html {
             </div>
             if custom {
                 <div class="row">
-                    { field(state, resolved, dispatch, "params_m", "Parameters (millions)", "optional") }
-                    { field(state, resolved, dispatch, "gflops", "Forward GFLOPs per sample", "e.g. 8.2") }
+                    { field(state, resolved, &canonical, dispatch, "params_m", "Parameters (millions)", "optional") }
+                    { field(state, resolved, &canonical, dispatch, "gflops", "Forward GFLOPs per sample", "e.g. 8.2") }
                 </div>
             }
             <fieldset class="gpus">
@@ -211,13 +214,13 @@ pub fn Inputs(p: &PartProps) -> Html {
                 <ul class="gpu-picker">{ gpu_items }</ul>
             </fieldset>
             <div class="row">
-                { field(state, resolved, dispatch, "n_gpus", "GPUs per run", "1") }
-                { field(state, resolved, dispatch, "epochs", "Epochs", "90") }
+                { field(state, resolved, &canonical, dispatch, "n_gpus", "GPUs per run", "1") }
+                { field(state, resolved, &canonical, dispatch, "epochs", "Epochs", "90") }
             </div>
-            { field(state, resolved, dispatch, "samples", samples_label, "1281167") }
+            { field(state, resolved, &canonical, dispatch, "samples", samples_label, "1281167") }
             <div class="row">
-                { field(state, resolved, dispatch, "batch", "Batch size", "optional") }
-                { field(state, resolved, dispatch, "input", "Input size (px)", "architecture default") }
+                { field(state, resolved, &canonical, dispatch, "batch", "Batch size", "optional") }
+                { field(state, resolved, &canonical, dispatch, "input", "Input size (px)", "architecture default") }
             </div>
             <div class="row">
                 <div class="field">
@@ -228,7 +231,7 @@ pub fn Inputs(p: &PartProps) -> Html {
                         }) }
                     </select>
                 </div>
-                { field(state, resolved, dispatch, "hours", "Duration (hours)", "estimate it") }
+                { field(state, resolved, &canonical, dispatch, "hours", "Duration (hours)", "estimate it") }
             </div>
             <div class="field">
                 <label for="in-region">{ "Region (grid carbon intensity)" }</label>
@@ -237,14 +240,14 @@ pub fn Inputs(p: &PartProps) -> Html {
                 </select>
             </div>
             <div class="row">
-                { field(state, resolved, dispatch, "pue", "PUE", &pue_hint) }
-                { field(state, resolved, dispatch, "price", "Price per kWh", "optional") }
+                { field(state, resolved, &canonical, dispatch, "pue", "PUE", &pue_hint) }
+                { field(state, resolved, &canonical, dispatch, "price", "Price per kWh", "optional") }
             </div>
             <details>
                 <summary>{ "Green Algorithms inputs" }</summary>
                 <div class="row">
-                    { field(state, resolved, dispatch, "usage", "GPU usage factor", "1") }
-                    { field(state, resolved, dispatch, "mem_gb", "Memory (GB)", "0") }
+                    { field(state, resolved, &canonical, dispatch, "usage", "GPU usage factor", "1") }
+                    { field(state, resolved, &canonical, dispatch, "mem_gb", "Memory (GB)", "0") }
                 </div>
             </details>
         </section>
