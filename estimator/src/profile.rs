@@ -55,6 +55,36 @@ pub struct GpuInfo {
     pub power_limit_w: Option<f64>,
 }
 
+/// How a language-model run's sequences were padded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Padding {
+    /// Every sequence was padded to the length: sequences × length is the token count.
+    Full,
+    /// Sequences hold at most the length (padded per batch, or the source does not say): sequences ×
+    /// length is an upper bound, so the run tells power, never throughput.
+    UpTo,
+}
+
+/// Tokens per sequence of a language-model run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Sequence {
+    /// Tokens per sequence (the padded or the maximum length).
+    pub tokens: u32,
+    /// Whether every sequence had that many.
+    pub padding: Padding,
+}
+
+impl Sequence {
+    /// Whether sequences × tokens counts the tokens trained (not only bounds them).
+    pub fn exact(&self) -> bool {
+        self.padding == Padding::Full
+    }
+}
+
 /// What was trained, and how.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -82,9 +112,12 @@ pub struct RunMeta {
     /// Square input side, pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_px: Option<u32>,
-    /// Training samples per epoch.
+    /// Training samples per epoch (images, or tokens = sequences × `sequence.tokens` for language models).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train_samples: Option<u64>,
+    /// Tokens per sequence (language models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<Sequence>,
     /// Validation samples per epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val_samples: Option<u64>,

@@ -3,8 +3,8 @@
 
 use estimator::catalog::Catalog;
 use estimator::profile::{
-    Calibration, Capabilities, DeviceTrace, EnergySource, GpuInfo, Profile, ProfileStatus, Provenance, RunMeta,
-    Samples, Summary,
+    Calibration, Capabilities, DeviceTrace, EnergySource, GpuInfo, Padding, Profile, ProfileStatus, Provenance,
+    RunMeta, Samples, Sequence, Summary,
 };
 
 use super::nvidia_smi::{self, SmiLog};
@@ -103,6 +103,7 @@ fn seaa_meta(run: &SeaaRun, gpu_id: &str, ram_gb: f64, catalog: &Catalog, arch_i
         batch: Some(run.batch),
         input_px: Some(128),
         train_samples: Some(run.train),
+        sequence: None,
         val_samples: Some(run.val),
         planned_epochs: Some(150),
         completed_epochs: Some(run.epochs),
@@ -289,14 +290,49 @@ pub const ZEUS_GPUS: [(&str, &str, &str); 4] = [
     ("v100", "nvidia-v100-pcie-16gb", "PCIe variant assumed from the 250 W top power limit; 16 GB assumed"),
 ];
 
-/// Zeus workload → (catalogue architecture, square input px, training samples per epoch), where known.
-fn zeus_workload(dataset: &str, network: &str) -> (Option<&'static str>, Option<u32>, Option<u64>) {
-    match (dataset, network) {
-        ("cifar100", "shufflenetv2") => (Some("tv-shufflenet-v2-x1-0"), Some(32), Some(50_000)),
-        ("imagenet", "resnet50") => (Some("tv-resnet50"), Some(224), Some(1_281_167)),
-        (_, "bert_base_uncased") => (Some("bert-base-uncased"), None, None),
-        _ => (None, None, None),
-    }
+/// A Zeus workload as the catalogue and the training scripts describe it.
+struct ZeusWorkload {
+    arch_id: &'static str,
+    /// Square input side, px (images).
+    input_px: Option<u32>,
+    /// Training samples per epoch: images, or sequences for BERT.
+    train: u64,
+    /// BERT: tokens per sequence at most, BERT's depth and width, and where the figures come from.
+    sequence: Option<(u32, &'static str)>,
+}
+
+/// BERT-base's layers and model width (Devlin et al. 2019, L = 12, H = 768), for the attention FLOPs.
+const BERT_BASE_DIMS: (u32, u32) = (12, 768);
+
+/// Zeus workload → its catalogue architecture and size, where known. The traces give neither sequence counts
+/// nor lengths for BERT: the figures below are the training scripts' defaults, and a bound on the tokens.
+fn zeus_workload(dataset: &str, network: &str) -> Option<ZeusWorkload> {
+    let (arch_id, input_px, train, sequence) = match (dataset, network) {
+        ("cifar100", "shufflenetv2") => ("tv-shufflenet-v2-x1-0", Some(32), 50_000, None),
+        ("imagenet", "resnet50") => ("tv-resnet50", Some(224), 1_281_167, None),
+        ("squad", "bert_base_uncased") => (
+            "bert-base-uncased",
+            None,
+            88_524,
+            Some((
+                384,
+                "SQuAD v1.1's 87,599 training questions as 88,524 windows of at most 384 tokens (stride 128: the \
+Hugging Face question-answering example's defaults, assumed); the trace states neither, and its epochs run 1.3 to 1.6 x Lambda's FP32 rate for padded 384-token sequences, so sequences were likely shorter",
+            )),
+        ),
+        ("sentiment140", "bert_base_uncased") => (
+            "bert-base-uncased",
+            None,
+            425_000,
+            Some((
+                128,
+                "a Capriccio slice of Sentiment140 (425,000 training tweets) at most 128 tokens each, padded per \
+batch (Zeus's sentiment training script's defaults); tweets are far shorter than 128 tokens",
+            )),
+        ),
+        _ => return None,
+    };
+    Some(ZeusWorkload { arch_id, input_px, train, sequence })
 }
 
 /// Builds summary-only profiles from one Zeus power trace (`summary_power_<gpu>.csv`).
@@ -315,10 +351,33 @@ pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<
         let limit = r.positive("power_limit")?.ok_or_else(|| r.invalid("power_limit", "", "required"))?;
         let epoch_s = r.positive("time_per_epoch")?.ok_or_else(|| r.invalid("time_per_epoch", "", "required"))?;
         let power = r.positive("average_power")?.ok_or_else(|| r.invalid("average_power", "", "required"))?;
-        let (arch_id, input_px, train) = zeus_workload(dataset, network);
-        let arch = arch_id.and_then(|a| catalog.arch(a));
-        // Image FLOPs scale with input area; BERT's per-sample FLOPs depend on a sequence length the trace omits.
-        let gflops = arch.filter(|_| input_px.is_some()).and_then(|a| a.gflops_at(input_px));
+        let w = zeus_workload(dataset, network);
+        let arch = w.as_ref().and_then(|w| catalog.arch(w.arch_id));
+        let input_px = w.as_ref().and_then(|w| w.input_px);
+        // Image FLOPs scale with input area; BERT's per token add attention at the (maximum) sequence length.
+        let gflops = match (arch, w.as_ref().and_then(|w| w.sequence)) {
+            (Some(a), Some((tokens, _))) => a
+                .params_m
+                .map(|p| crate::import::bench::lm_forward_gflops(p * 1e6, BERT_BASE_DIMS.0, BERT_BASE_DIMS.1, tokens)),
+            (Some(a), None) => a.gflops_at(input_px),
+            (None, _) => None,
+        };
+        let sequence =
+            w.as_ref().and_then(|w| w.sequence).map(|(tokens, _)| Sequence { tokens, padding: Padding::UpTo });
+        let train = w.as_ref().map(|w| w.train * sequence.map_or(1, |s| u64::from(s.tokens)));
+        let mut detail = format!("one epoch: average power × time per epoch at power limit {limit} W");
+        if !assumption.is_empty() {
+            detail.push_str(&format!("; {assumption}"));
+        }
+        if input_px == Some(32) {
+            detail.push_str("; forward FLOPs scaled by input area from 224 to 32 px");
+        }
+        if let Some((tokens, why)) = w.as_ref().and_then(|w| w.sequence) {
+            detail.push_str(&format!(
+                "; samples are tokens, an upper bound (sequences × {tokens}): {why}; FLOPs per token include \
+attention at {tokens} tokens"
+            ));
+        }
         out.push(Profile {
             schema_version: 1,
             id: format!("zeus-{gpu_suffix}-{dataset}-{network}-b{batch}-{optimizer}-pl{limit}"),
@@ -332,13 +391,14 @@ pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<
                     ..GpuInfo::default()
                 },
                 n_gpus: 1,
-                arch_id: arch_id.map(str::to_string),
+                arch_id: arch.map(|a| a.id.clone()),
                 workload: Some(format!("{dataset}/{network} ({optimizer})")),
                 params_m: arch.and_then(|a| a.params_m),
                 forward_gflops: gflops,
                 batch: Some(batch),
                 input_px,
                 train_samples: train,
+                sequence,
                 completed_epochs: Some(1),
                 framework: Some("pytorch".into()),
                 ..RunMeta::default()
@@ -367,11 +427,7 @@ pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<
                 citation: "You, Chung and Chowdhury (2023). Zeus: Understanding and Optimizing GPU Energy Consumption of DNN \
 Training. NSDI '23"
                     .into(),
-                detail: Some(format!(
-                    "one epoch: average power × time per epoch at power limit {limit} W{}{}",
-                    if assumption.is_empty() { String::new() } else { format!("; {assumption}") },
-                    if input_px == Some(32) { "; forward FLOPs scaled by input area from 224 to 32 px" } else { "" }
-                )),
+                detail: Some(detail),
             },
         });
     }
@@ -434,5 +490,24 @@ cifar100,shufflenetv2,1024,adadelta,100,27.13,106.9\nmovielens-1m,ncf,64,adam,20
         assert!((g - 0.29 * (32.0f64 / 224.0).powi(2)).abs() < 1e-12, "{g}");
         assert_eq!(ps[1].meta.forward_gflops, None, "NCF is not in the catalogue");
         assert!(zeus_profiles("h999", csv, &catalog).is_err());
+    }
+
+    /// BERT runs count tokens, as a bound: sequences × their maximum length, with attention FLOPs at that
+    /// length; the fits take them for power only.
+    #[test]
+    fn zeus_bert_runs_count_tokens_as_an_upper_bound() {
+        let catalog = Catalog::embedded().unwrap();
+        let csv = "dataset,network,batch_size,optimizer,power_limit,time_per_epoch,average_power\n\
+squad,bert_base_uncased,32,adamw,250,1733.3,228.2\nsentiment140,bert_base_uncased,64,adamw,250,4027.8,220.5\n";
+        let ps = zeus_profiles("v100", csv, &catalog).unwrap();
+        for (p, sequences, tokens) in [(&ps[0], 88_524u64, 384u32), (&ps[1], 425_000, 128)] {
+            assert_eq!(p.meta.sequence, Some(Sequence { tokens, padding: Padding::UpTo }), "{}", p.id);
+            assert_eq!(p.meta.train_samples, Some(sequences * u64::from(tokens)), "{}", p.id);
+            let per_token = p.meta.forward_gflops.unwrap();
+            let attention = 2.0 * 12.0 * f64::from(tokens) * 768.0 / 1e9;
+            assert!((per_token - (2.0 * 109.48224e-3 + attention)).abs() < 1e-9, "{}: {per_token}", p.id);
+            assert!(p.provenance.detail.as_deref().unwrap().contains("upper bound"), "{}", p.id);
+            assert!(estimator::fit::run_point(p, &catalog).is_none(), "{}: a bound is no throughput", p.id);
+        }
     }
 }

@@ -52,10 +52,13 @@ pub fn precision_of(p: &crate::profile::Profile) -> Precision {
 }
 
 /// Builds a run point from a profile and the catalogue; `None` when the GPU is not in the catalogue or
-/// the profile lacks the workload (forward FLOPs, samples).
+/// the profile lacks the workload (forward FLOPs, samples) or gives only a bound on its token count.
 pub fn run_point(p: &crate::profile::Profile, catalog: &Catalog) -> Option<RunPoint> {
     let gpu = catalog.gpu(p.meta.gpu.catalog_id.as_deref()?)?;
     let m = &p.meta;
+    if m.sequence.is_some_and(|s| !s.exact()) {
+        return None;
+    }
     let epochs = f64::from(m.completed_epochs?);
     let train = m.train_samples? as f64;
     let precision = precision_of(p);
