@@ -6,7 +6,8 @@
 //!   (`leave-gpu-out`) and each workload (`leave-workload-out`) in turn, with the measured duration (the
 //!   paper's protocol) or the predicted one (`*-predicted-duration`, the calculator's case: the time ×
 //!   power model's duration held out the same way, on the runs at the default limit, as the headline).
-//!   Hyperparameters are those of the full fit (not chosen per fold: a known limit of these rows).
+//!   Each held-out group's kind and hyperparameters are chosen by cross-validation inside its training
+//!   rows only (nested: `INNER_FOLDS` folds, grouped as the protocol groups), never on the held-out rows.
 //! - Baselines (`mlco2`, `green-algorithms`, `flops`) on all runs (`all`), through `methods/baselines.rs`.
 //! - The backbone (`headline`, `throughput`, `power-fraction`) under its nested protocols
 //!   ([`backbone_results`], from `fit::backbone`).
@@ -26,7 +27,9 @@ use crate::methods::MethodId;
 const HEADLINE: Evaluated = Evaluated::Method(MethodId::Headline);
 const PRE_POWER: Evaluated = Evaluated::Method(MethodId::PrePower);
 const PRE_EPOCH: Evaluated = Evaluated::Method(MethodId::PreEpoch);
-use crate::fit::{fit_with, folds, gpu_folds, FitResult, FittedModel, RunPoint, Target, FOLDS, SEED};
+use crate::fit::{
+    fit_nested, folds, gpu_folds, grouped_folds, FitResult, ModelKind, RunPoint, Target, FOLDS, INNER_FOLDS, SEED,
+};
 use crate::methods::baselines;
 use crate::methods::step::{step_epoch, step_power, StableConfig};
 use crate::methods::workload::{flops_seconds, TRAINING_FLOPS_FACTOR};
@@ -38,7 +41,7 @@ pub struct KindScore {
     /// What is scored (`pre-power`, `pre-epoch`, `duration`).
     pub method: Evaluated,
     /// Regression kind.
-    pub kind: crate::fit::ModelKind,
+    pub kind: ModelKind,
     /// Protocol id.
     pub protocol: Protocol,
     /// MAPE of the predicted quantity (power, energy per sample, or duration), %.
@@ -345,15 +348,20 @@ impl<'a> PreRows<'a> {
         PreRows { rows, by_gpu, by_workload }
     }
 
+    /// The group of row `i` under a protocol: its GPU, its workload, or its (workload, GPU) pair.
+    fn key(&self, h: Holdout, i: usize) -> (usize, usize) {
+        match h {
+            Holdout::Gpu => (usize::MAX, self.by_gpu[i]),
+            Holdout::Workload => (self.by_workload[i], usize::MAX),
+            Holdout::Pair | Holdout::Both => (self.by_workload[i], self.by_gpu[i]),
+        }
+    }
+
     /// (held-out rows, training rows) of each group under a protocol: one GPU, one workload, one
     /// (workload, GPU) pair with the rest training, or one pair with neither its workload nor its GPU
     /// training.
     fn held_out(&self, h: Holdout) -> Groups {
-        let key = |i: usize| match h {
-            Holdout::Gpu => (usize::MAX, self.by_gpu[i]),
-            Holdout::Workload => (self.by_workload[i], usize::MAX),
-            Holdout::Pair | Holdout::Both => (self.by_workload[i], self.by_gpu[i]),
-        };
+        let key = |i: usize| self.key(h, i);
         let mut keys: Vec<(usize, usize)> = (0..self.rows.len()).map(key).collect();
         keys.sort();
         keys.dedup();
@@ -406,6 +414,7 @@ fn pre_results(
         backbone.iter().find(|(x, _)| *x == h).map_or(&no_durations, |(_, r)| &r.predicted_duration_s)
     };
     let pw_rows = &pre.rows[..];
+    let all_kinds = &ModelKind::ALL[..];
     let protocols = [
         (Split::Kfold, split_by_fold(&folds(pw_rows.len(), FOLDS, SEED))),
         (Split::Holdout(Holdout::Pair), pre.held_out(Holdout::Pair)),
@@ -416,8 +425,8 @@ fn pre_results(
     let mut results = Vec::new();
     let mut leave_gpu_out = Vec::new();
     for (split, groups) in &protocols {
-        let frac = oof(&power.best, pw_rows, groups);
-        let eps = oof(&energy.best, pw_rows, groups);
+        let frac = oof(power.best.target, all_kinds, pre, *split, groups);
+        let eps = oof(energy.best.target, all_kinds, pre, *split, groups);
         let predicted_s = durations(*split);
         let mut power_measured: Scored = Vec::new();
         let mut power_predicted: Scored = Vec::new();
@@ -427,7 +436,7 @@ fn pre_results(
         let mut epoch_predicted: Scored = Vec::new();
         for (i, r) in pw_rows.iter().enumerate() {
             let limit = r.limit_w().unwrap_or(0.0);
-            if let Some(f) = frac[i] {
+            if let Some(f) = frac[i].map(crate::methods::paper::clamp_fraction) {
                 power_measured.push((r.id.clone(), f * limit * r.duration_s, r.energy_j));
                 if let Some(d) = predicted_s.get(&r.id) {
                     power_predicted.push((r.id.clone(), f * limit * f64::from(r.n_gpus) * d, r.energy_j));
@@ -498,14 +507,15 @@ fn baseline_results(points: &[RunPoint], mlco2: &Mlco2) -> Vec<EvalResult> {
 /// Every regression kind of the PRE models, by k-fold and with a GPU held out (how the kept kind was
 /// chosen).
 fn kind_scores(pre: &PreRows<'_>, power: &FitResult, energy: &FitResult, duration: &FitResult) -> Vec<KindScore> {
-    let (pw_rows, by_gpu) = (&pre.rows[..], &pre.by_gpu);
+    let pw_rows = &pre.rows[..];
     let mut kinds = Vec::new();
     for (method, fit) in [(PRE_POWER, power), (PRE_EPOCH, energy), (Evaluated::Duration, duration)] {
         for m in &fit.by_kind {
-            for (split, fold_of) in
-                [(Split::Kfold, folds(pw_rows.len(), FOLDS, SEED)), (Split::Holdout(Holdout::Gpu), by_gpu.clone())]
-            {
-                let pred = oof(m, pw_rows, &split_by_fold(&fold_of));
+            for (split, groups) in [
+                (Split::Kfold, split_by_fold(&folds(pw_rows.len(), FOLDS, SEED))),
+                (Split::Holdout(Holdout::Gpu), pre.held_out(Holdout::Gpu)),
+            ] {
+                let pred = oof(m.target, &[m.kind()], pre, split, &groups);
                 let errs: Vec<f64> = pred
                     .iter()
                     .zip(pw_rows)
@@ -523,18 +533,24 @@ fn kind_scores(pre: &PreRows<'_>, power: &FitResult, energy: &FitResult, duratio
     kinds
 }
 
-/// Held-out predictions with the model's kind and hyperparameters: for each group, refitted on its
-/// training rows (those with the target), then its held-out rows predicted (`None` where the fit failed).
-fn oof(model: &FittedModel, rows: &[&RunPoint], groups: &Groups) -> Vec<Option<f64>> {
-    let target = model.target;
+/// Held-out predictions: for each group, a model of one of `kinds` chosen and fitted on its training rows
+/// alone ([`fit_nested`], inner folds grouped as `split` groups: by GPU, workload or pair; seeded for
+/// k-fold), then its held-out rows predicted (`None` where no fit succeeded).
+fn oof(target: Target, kinds: &[ModelKind], pre: &PreRows<'_>, split: Split, groups: &Groups) -> Vec<Option<f64>> {
+    let rows = &pre.rows;
     let mut out = vec![None; rows.len()];
     for (test, train) in groups {
-        let train: Vec<(&RunPoint, f64)> =
-            train.iter().filter_map(|&i| target.of(rows[i]).map(|y| (rows[i], y))).collect();
+        let train: Vec<usize> = train.iter().copied().filter(|&i| target.of(rows[i]).is_some()).collect();
         if train.is_empty() {
             continue;
         }
-        let Some(m) = fit_with(&train, model.hyper(), target) else { continue };
+        let inner = match split {
+            Split::Holdout(h) => grouped_folds(&train.iter().map(|&i| pre.key(h, i)).collect::<Vec<_>>(), INNER_FOLDS),
+            _ => folds(train.len(), INNER_FOLDS, SEED),
+        };
+        let train: Vec<(&RunPoint, f64)> =
+            train.iter().filter_map(|&i| target.of(rows[i]).map(|y| (rows[i], y))).collect();
+        let Some(m) = fit_nested(&train, target, kinds, &inner) else { continue };
         for &i in test.iter().filter(|&&i| target.of(rows[i]).is_some()) {
             out[i] = Some(m.predict(&rows[i].x));
         }

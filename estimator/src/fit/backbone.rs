@@ -150,8 +150,9 @@ pub fn throughput_rows(set: &BenchmarkSet, points: &[RunPoint], catalog: &Catalo
 }
 
 /// A profile that measured power but not how many samples it trained (Zeus's BERT runs give time and
-/// power per epoch, not the SQuAD sequence count or length): enough for the power model, never for
-/// throughput or energy per sample. Its workload comes from the catalogue architecture.
+/// power per epoch and at most a bound on the tokens: sequences up to 384 or 128 tokens): enough for the
+/// power model, never for throughput or energy per sample. Its workload comes from the catalogue
+/// architecture, with the profile's own FLOPs per sample where it gives them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PowerRun {
     /// Profile id.
@@ -187,7 +188,7 @@ pub fn power_run(p: &crate::profile::Profile, catalog: &Catalog) -> Option<Power
         gpu_id: gpu.id.clone(),
         workload: WorkloadInput {
             key: WorkloadInput::key_of(&arch.id, arch.sample_unit, px),
-            forward_gflops: arch.forward_gflops.filter(|g| *g > 0.0).unwrap_or(f64::NAN),
+            forward_gflops: m.forward_gflops.or(arch.forward_gflops).filter(|g| *g > 0.0).unwrap_or(f64::NAN),
             unit: arch.sample_unit,
             conv: arch.family == "cnn",
             batch_per_gpu: m.batch.map(|b| f64::from(b) / n),

@@ -24,4 +24,7 @@ pub use model::{
     FEATURES, MODEL_SCHEMA_VERSION,
 };
 pub use points::{run_point, RunPoint};
-pub use train::{cross_predict, fit, fit_with, folds, gpu_folds, quantile, refit_shared, FitResult, FOLDS, SEED};
+pub use train::{
+    cross_predict, fit, fit_nested, fit_with, folds, gpu_folds, grouped_folds, quantile, refit_shared, FitResult,
+    FOLDS, INNER_FOLDS, SEED,
+};

@@ -210,6 +210,25 @@ pub struct FitResult {
     pub by_kind: Vec<FittedModel>,
 }
 
+/// The hyperparameters of `kind` with the lowest cross-validated RMSE over `fold_of` (the first on
+/// ties), with that RMSE and the out-of-fold predictions.
+fn select(
+    rows: &[(&RunPoint, f64)],
+    target: Target,
+    kind: ModelKind,
+    fold_of: &[usize],
+) -> Option<(f64, Hyper, Vec<Option<f64>>)> {
+    let mut best: Option<(f64, Hyper, Vec<Option<f64>>)> = None;
+    for h in kind.grid() {
+        let pred = cross_predict(rows, h, target, fold_of);
+        let score = rmse(&pred, rows);
+        if best.as_ref().is_none_or(|b| score < b.0) {
+            best = Some((score, h, pred));
+        }
+    }
+    best
+}
+
 /// Fits every kind on the runs that have the target, choosing hyperparameters by k-fold CV.
 /// `None` when fewer than `FOLDS` runs have the target.
 pub fn fit(points: &[RunPoint], target: Target) -> Option<FitResult> {
@@ -221,15 +240,7 @@ pub fn fit(points: &[RunPoint], target: Target) -> Option<FitResult> {
     let mut by_kind = Vec::new();
     let mut scores = Vec::new();
     for kind in ModelKind::ALL {
-        let mut best: Option<(f64, Hyper, Vec<Option<f64>>)> = None;
-        for h in kind.grid() {
-            let pred = cross_predict(&rows, h, target, &fold_of);
-            let score = rmse(&pred, &rows);
-            if best.as_ref().is_none_or(|b| score < b.0) {
-                best = Some((score, h, pred));
-            }
-        }
-        let Some((score, h, pred)) = best else { continue };
+        let Some((score, h, pred)) = select(&rows, target, kind, &fold_of) else { continue };
         let Some(mut model) = fit_with(&rows, h, target) else { continue };
         let mut rel: Vec<f64> = pred
             .iter()
@@ -261,6 +272,42 @@ pub fn fit(points: &[RunPoint], target: Target) -> Option<FitResult> {
     }
     let best = by_kind.iter().min_by(|a, b| a.diagnostics.cv_rmse.total_cmp(&b.diagnostics.cv_rmse))?.clone();
     Some(FitResult { best, by_kind })
+}
+
+/// Folds of the inner cross-validation inside a held-out protocol's training rows.
+pub const INNER_FOLDS: usize = 3;
+
+/// The fit a held-out evaluation makes from its training rows alone: the kind (among `kinds`) and its
+/// hyperparameters with the lowest RMSE over the inner folds `fold_of` (nested cross-validation; the
+/// held-out rows never choose), fitted on all the training rows.
+pub fn fit_nested(
+    rows: &[(&RunPoint, f64)],
+    target: Target,
+    kinds: &[ModelKind],
+    fold_of: &[usize],
+) -> Option<FittedModel> {
+    let mut best: Option<(f64, Hyper)> = None;
+    for &kind in kinds {
+        if let Some((score, h, _)) = select(rows, target, kind, fold_of) {
+            if best.is_none_or(|b| score < b.0) {
+                best = Some((score, h));
+            }
+        }
+    }
+    fit_with(rows, best?.1, target)
+}
+
+/// Inner folds by group: the distinct keys in sorted order dealt round robin into at most `k` folds, so
+/// every group stays in one fold. With fewer than two groups, seeded folds over the rows.
+pub fn grouped_folds<K: Ord + Clone>(keys: &[K], k: usize) -> Vec<usize> {
+    let mut distinct: Vec<K> = keys.to_vec();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        return folds(keys.len(), k, SEED);
+    }
+    let k = k.min(distinct.len());
+    keys.iter().map(|key| distinct.binary_search(key).map_or(0, |i| i % k)).collect()
 }
 
 /// One fold per GPU id, in sorted order.
@@ -357,6 +404,32 @@ mod tests {
             assert!(n == 4 || n == 5);
         }
         assert_ne!(a, folds(23, 5, SEED + 1));
+    }
+
+    /// Inner folds keep every group in one fold, use at most as many folds as groups, and fall back to
+    /// seeded folds over the rows when there is a single group.
+    #[test]
+    fn grouped_folds_keep_groups_together() {
+        for (keys, k, folds_used) in [
+            (vec!["a", "b", "a", "c", "b", "d", "a"], 3, 3),
+            (vec!["x", "y", "x", "y"], 3, 2),
+            (vec!["g1", "g2", "g3", "g4", "g5", "g6"], 3, 3),
+        ] {
+            let f = grouped_folds(&keys, k);
+            assert_eq!(f.len(), keys.len());
+            for (i, key) in keys.iter().enumerate() {
+                for (j, other) in keys.iter().enumerate() {
+                    if key == other {
+                        assert_eq!(f[i], f[j], "{keys:?}: {key} split across folds");
+                    }
+                }
+            }
+            let mut used = f.clone();
+            used.sort();
+            used.dedup();
+            assert_eq!(used.len(), folds_used, "{keys:?}");
+        }
+        assert_eq!(grouped_folds(&["same"; 7], 3), folds(7, 3, SEED));
     }
 
     #[test]

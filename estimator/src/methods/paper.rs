@@ -197,6 +197,12 @@ fn predict(m: &FittedModel, x: &FeatureInput, row: Option<&[f64]>) -> f64 {
     row.map_or_else(|| m.predict(x), |r| m.predict_row(r))
 }
 
+/// The power fractions `pre-power` keeps: its regression's output clamped to 5 %–120 % of TDP (the
+/// calculator warns when it clamps; the evaluation scores the clamped value, as the calculator shows it).
+pub fn clamp_fraction(fraction: f64) -> f64 {
+    fraction.clamp(0.05, 1.2)
+}
+
 /// `pre-power`.
 pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
     let (ev, seen) = evidence(&cal.power, gpu);
@@ -206,7 +212,7 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
         return (RawEstimate { warnings, ..RawEstimate::default() }, Some(ev));
     };
     let fraction = pre.predict(&cal.power);
-    let clamped = fraction.clamp(0.05, 1.2);
+    let clamped = clamp_fraction(fraction);
     if (clamped - fraction).abs() > 1e-12 {
         warnings.push(format!(
             "predicted power {:.0} % of TDP was clamped to {:.0} %",
