@@ -201,20 +201,42 @@ pub fn sorted_by(all: &[Ranked], criterion: Criterion) -> (Vec<&Ranked>, usize) 
     (with, missing)
 }
 
-/// The region where this run would emit least: lowest grid intensity × PUE (the user's PUE when set, else
-/// each region's default). Returns the region and the factor to multiply this region's emissions by.
-pub fn lowest_carbon_region<'c>(
-    catalog: &'c Catalog,
-    scenario: &Scenario,
-) -> Option<(&'c crate::catalog::Region, f64)> {
+/// A lower-carbon place to run the same job: a cloud region, with the factor to multiply this region's
+/// emissions by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionAdvice<'c> {
+    /// The cloud region.
+    pub region: &'c crate::catalog::Region,
+    /// Its source table (for the intensity's provenance).
+    pub source: Option<&'c crate::catalog::SourceRef>,
+    /// Its emissions ÷ those of the scenario's region (grid intensity × PUE each), below 1.
+    pub factor: f64,
+}
+
+/// The cloud region where this run would emit least, where that is less than here: among the regions of
+/// the scenario's provider when its region is a cloud region, else among every provider's. Grid intensity ×
+/// PUE (the user's PUE when set, else each region's default). A country is never proposed: one cannot
+/// rent GPUs from a national grid, and the catalogue does not say which countries have GPU regions.
+pub fn lower_carbon_region<'c>(catalog: &'c Catalog, scenario: &Scenario) -> Option<RegionAdvice<'c>> {
+    use crate::catalog::RegionKind;
     let factor = |r: &crate::catalog::Region| {
         let pue = scenario.pue.or_else(|| catalog.default_pue_for(r).map(|p| p.pue)).unwrap_or(1.0);
         r.intensity_g_per_kwh * pue
     };
-    let here = catalog.region(&scenario.region).map(factor)?;
-    let best =
-        catalog.regions.regions.iter().min_by(|a, b| factor(a).total_cmp(&factor(b)).then_with(|| a.id.cmp(&b.id)))?;
-    Some((best, if here > 0.0 { factor(best) / here } else { 1.0 }))
+    let here_region = catalog.region(&scenario.region)?;
+    let here = factor(here_region);
+    let provider = here_region.provider.as_deref().filter(|_| here_region.kind == RegionKind::Cloud);
+    let best = catalog
+        .regions
+        .regions
+        .iter()
+        .filter(|r| r.kind == RegionKind::Cloud && provider.is_none_or(|p| r.provider.as_deref() == Some(p)))
+        .min_by(|a, b| factor(a).total_cmp(&factor(b)).then_with(|| a.id.cmp(&b.id)))?;
+    (factor(best) < here && here > 0.0).then(|| RegionAdvice {
+        region: best,
+        source: catalog.regions.header.sources.iter().find(|s| s.id == best.source),
+        factor: factor(best) / here,
+    })
 }
 
 #[cfg(test)]
@@ -237,6 +259,34 @@ mod tests {
             evidence: None,
             headline: method == MethodId::Headline,
         }
+    }
+
+    /// The advice names a cloud region, of the same provider when the run is in one, lower than here, and
+    /// nothing when here is already the lowest; never a country.
+    #[test]
+    fn lower_carbon_advice_is_a_cloud_region_of_the_chosen_provider() {
+        use crate::catalog::RegionKind;
+        let catalog = Catalog::embedded().unwrap();
+        let s = Scenario::default_for(&catalog);
+        let by_factor = |region: &str| {
+            let mut sc = s.clone();
+            sc.region = region.into();
+            lower_carbon_region(&catalog, &sc)
+        };
+        for here in ["FR", "WORLD", "PL", "aws:us-east-1", "azure:westeurope", "gcp:us-central1"] {
+            let Some(here_r) = catalog.region(here) else { panic!("{here} not in the catalogue") };
+            let a = by_factor(here).unwrap_or_else(|| panic!("{here}: no advice"));
+            assert_eq!(a.region.kind, RegionKind::Cloud, "{here}: {}", a.region.id);
+            assert!(a.factor < 1.0, "{here}: {}", a.factor);
+            assert!(a.source.is_some(), "{here}: {} has no source", a.region.id);
+            if here_r.kind == RegionKind::Cloud {
+                assert_eq!(a.region.provider, here_r.provider, "{here}: {}", a.region.id);
+            }
+            // The advice is the lowest of its candidates: following it gives no further advice.
+            assert!(by_factor(&a.region.id).is_none(), "{here} → {} → more", a.region.id);
+        }
+        // A grid already below every cloud region (the Central African Republic's 0 g/kWh) gets none.
+        assert!(by_factor("CF").is_none());
     }
 
     #[test]

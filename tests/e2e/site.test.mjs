@@ -216,12 +216,17 @@ test("every GPU is ranked by the chosen criterion, and the filters narrow the li
   await context.close();
 });
 
-test("methods chart, lowest-carbon region, and every export", async () => {
+test("methods chart, a lower-carbon cloud region (of the chosen provider), and every export", async () => {
   const { page, context, problems } = await open(`${root.url}?arch=paper-resnet50-128&gpu=nvidia-rtx-3090&batch=32&samples=23807&epochs=100&precision=fp32&region=PL&price=0.25`);
   // One bar per method with a number; STEP has calibration profiles of this model on this GPU.
   const bars = await page.$$eval("#methods-chart .bar", (b) => b.length);
   assert.equal(bars, 8);
-  assert.match(await page.textContent("#lowest-carbon"), /^Lowest-carbon region for this run on GeForce RTX 3090: .+ kg CO2e instead of .+ kg here\.$/);
+  assert.match(await page.textContent("#lowest-carbon"), /^Lower-carbon option for this run on GeForce RTX 3090: (Google Cloud|AWS|Azure) .+, [\d.]+ g CO2e\/kWh \(.+\): .+ kg CO2e instead of .+ kg here, .+ kg \(\d+ %\) less\.$/);
+  // In a cloud region, the advice stays with its provider.
+  const aws = await open(`${root.url}?arch=paper-resnet50-128&gpu=nvidia-rtx-3090&samples=23807&epochs=100&region=aws:us-east-1`);
+  assert.match(await aws.page.textContent("#lowest-carbon"), /^Lower-carbon option for this run on GeForce RTX 3090: AWS /);
+  assert.deepEqual(aws.problems, []);
+  await aws.context.close();
   // Scaling: 1, 2, 4, 8 GPUs; the run gets shorter as GPUs are added.
   const scaling = await page.$$eval("#scaling tr[data-n-gpus]", (rows) => rows.map((r) => [Number(r.dataset.nGpus), Number(r.cells[2].textContent.replace(/,/g, ""))]));
   assert.deepEqual(scaling.map((r) => r[0]), [1, 2, 4, 8]);

@@ -1,5 +1,5 @@
 //! The parts of the page that look across the estimates: every GPU ranked for the workload, the
-//! methods of one GPU as a chart, the lowest-carbon region, and the exports.
+//! methods of one GPU as a chart, a lower-carbon cloud region, and the exports.
 
 use estimator::catalog::Segment;
 use estimator::format::human;
@@ -157,7 +157,7 @@ pub fn Ranking(p: &InsightProps) -> Html {
     }
 }
 
-/// The first GPU's methods as a bar chart, and the lowest-carbon region for the run.
+/// The first GPU's methods as a bar chart, and a lower-carbon cloud region for the run.
 #[component]
 pub fn MethodsChart(p: &InsightProps) -> Html {
     let catalog = p.catalog.0;
@@ -180,13 +180,26 @@ pub fn MethodsChart(p: &InsightProps) -> Html {
     let gpu_name = catalog.gpu(gpu).map_or(gpu.clone(), |g| g.name.clone());
     let rows: Vec<_> = p.report.rows.iter().filter(|r| &r.gpu == gpu).collect();
     let co2 = rank::headline_value(&rows, Criterion::Co2e);
-    let lowest = rank::lowest_carbon_region(catalog, s).zip(co2).map(|((region, factor), c)| {
-        html! {
-            <p class="hint" id="lowest-carbon">{ format!(
-                "Lowest-carbon region for this run on {gpu_name}: {} ({} g CO2e/kWh): {} kg CO2e instead of {} kg here.",
-                region.name, human(region.intensity_g_per_kwh), human(c.value * factor), human(c.value)
-            ) }</p>
-        }
+    let lowest = co2.map(|c| {
+        let text = match rank::lower_carbon_region(catalog, s) {
+            Some(a) => {
+                let year = a.region.year.map_or(String::new(), |y| format!("{y}, "));
+                let source = a.source.map_or(a.region.source.clone(), |src| src.attribution.clone());
+                let there = c.value * a.factor;
+                format!(
+                    "Lower-carbon option for this run on {gpu_name}: {}, {} g CO2e/kWh ({year}{source}): {} kg CO2e \
+instead of {} kg here, {} kg ({:.0} %) less.",
+                    a.region.name,
+                    human(a.region.intensity_g_per_kwh),
+                    human(there),
+                    human(c.value),
+                    human(c.value - there),
+                    (1.0 - a.factor) * 100.0
+                )
+            }
+            None => format!("No cloud region in the data would run this on {gpu_name} with less carbon than here."),
+        };
+        html! { <p class="hint" id="lowest-carbon">{ text }</p> }
     });
     // The same run on 1, 2, 4 and 8 GPUs of this kind (the headline, with the measured multi-GPU efficiency).
     let scaling: Vec<Html> = [1u32, 2, 4, 8]

@@ -34,13 +34,14 @@ pub fn workload_input(scenario: &Scenario, work: &Workload, catalog: &Catalog) -
     Some(WorkloadInput { key, forward_gflops, unit, conv, batch_per_gpu: scenario.batch.map(f64::from) })
 }
 
-/// What the case is called in sentences.
+/// What the case is called in sentences, with the protocol that scores it (no brackets: callers put the
+/// phrase in brackets).
 pub fn case_phrase(case: Case) -> &'static str {
     match case {
-        Case::BothSeen => "GPU and workload both measured (pair held out)",
-        Case::GpuUnseen => "a GPU with no measured run (GPU held out)",
-        Case::WorkloadUnseen => "a workload with no measured run (workload held out)",
-        Case::NeitherSeen => "neither GPU nor workload measured (both held out)",
+        Case::BothSeen => "GPU and workload both measured, scored with the pair held out",
+        Case::GpuUnseen => "a GPU with no measured run, scored with the GPU held out",
+        Case::WorkloadUnseen => "a workload with no measured run, scored with the workload held out",
+        Case::NeitherSeen => "neither GPU nor workload measured, scored with both held out",
     }
 }
 
