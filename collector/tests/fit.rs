@@ -156,6 +156,9 @@ fn every_run_used_in_a_fit_has_its_architecture_unit() {
             let arch = r.arch_id.as_deref().and_then(|a| catalog.arch(a));
             let arch = arch.unwrap_or_else(|| panic!("{}: fitted without a catalogue architecture", p.id));
             assert_eq!(r.sample_unit, arch.sample_unit, "{}: unit differs from {}'s", p.id, arch.id);
+            // PRE may lead only for image models (`PreInputs::within_fit`) because every run it is fitted on
+            // is one: a token run here must change that rule.
+            assert_eq!(r.sample_unit, estimator::catalog::SampleUnit::Image, "{}: PRE's runs are images", p.id);
             points += 1;
         } else if let Some(r) = power_run(p, &catalog) {
             let arch = catalog.arch(p.meta.arch_id.as_deref().unwrap()).unwrap();

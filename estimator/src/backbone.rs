@@ -304,6 +304,17 @@ impl Case {
             (false, false) => Case::NeitherSeen,
         }
     }
+
+    /// The protocol whose held-out rows stand for this case (the inverse of `fit::backbone::case_of`).
+    pub fn holdout(self) -> crate::fit::mixed::Holdout {
+        use crate::fit::mixed::Holdout;
+        match self {
+            Case::BothSeen => Holdout::Pair,
+            Case::GpuUnseen => Holdout::Gpu,
+            Case::WorkloadUnseen => Holdout::Workload,
+            Case::NeitherSeen => Holdout::Both,
+        }
+    }
 }
 
 /// What a residual band is of.

@@ -1,7 +1,7 @@
 //! Every GPU of the catalogue ranked for one workload, by its headline estimate.
 //!
-//! A GPU's value on a criterion is its headline estimate (`MethodId::Headline`, device energy before
-//! PUE) with the headline's 80 % interval; where the headline cannot be made (a spec is missing), the
+//! A GPU's value on a criterion is its headline estimate (the row `methods::lead` marks, device energy
+//! before PUE) with the headline's 80 % interval; where the headline cannot be made (a spec is missing), the
 //! median of the other methods on one basis (device energy: Green Algorithms, which includes PUE, is left
 //! out), flagged by `n_methods > 1`. Ranking estimates every method for every GPU that passes the
 //! filters, then sorts by a criterion.
@@ -79,7 +79,7 @@ pub struct Consensus {
 /// over to CO2e and cost, which scale with energy; time has no interval here). Falls back to
 /// [`consensus`] over the methods on the device-energy basis when the headline has no number.
 pub fn headline_value(rows: &[&Estimate], criterion: Criterion) -> Option<Consensus> {
-    let h = rows.iter().find(|e| e.method == MethodId::Headline);
+    let h = rows.iter().find(|e| e.headline);
     if let Some(h) = h {
         if let Some(v) = criterion.of(h) {
             let (lo, hi) = match (h.energy_kwh, h.low_kwh, h.high_kwh, criterion) {
@@ -311,6 +311,14 @@ mod tests {
         let refs: Vec<&Estimate> = rows.iter().collect();
         let e = headline_value(&refs, Criterion::Energy).unwrap();
         assert_eq!((e.value, e.n_methods), (5.5, 2));
+        // Where PRE leads (`methods::lead`), the ranking takes its number, not the time × power model's.
+        let mut pre = est(MethodId::PrePower, Some(3.0));
+        pre.headline = true;
+        let mut tp = est(MethodId::Headline, Some(4.0));
+        tp.headline = false;
+        let rows = [tp, pre];
+        let refs: Vec<&Estimate> = rows.iter().collect();
+        assert_eq!(headline_value(&refs, Criterion::Energy).unwrap().value, 3.0);
     }
 
     #[test]

@@ -40,7 +40,11 @@ pub fn table(catalog: &Catalog, report: &Report) -> String {
         "notes".to_string(),
     ]];
     let mut notes: Vec<String> = Vec::new();
-    for r in &report.rows {
+    // Each GPU's headline first (the rows come GPU by GPU), then its other methods in their usual order.
+    let mut ordered: Vec<&estimator::Estimate> = report.rows.iter().collect();
+    let gpu_at = |g: &str| report.rows.iter().position(|r| r.gpu == g).unwrap_or(usize::MAX);
+    ordered.sort_by_key(|r| (gpu_at(&r.gpu), !r.headline));
+    for r in ordered {
         let refs: Vec<String> = r
             .evidence
             .iter()
@@ -64,7 +68,11 @@ pub fn table(catalog: &Catalog, report: &Report) -> String {
         };
         rows.push([
             gpu.to_string(),
-            method_label(r.method).to_string(),
+            if r.headline {
+                format!("{} (headline)", method_label(r.method))
+            } else {
+                method_label(r.method).to_string()
+            },
             opt(r.energy_kwh),
             interval,
             hours,

@@ -245,6 +245,20 @@ impl FittedModel {
         }
     }
 
+    /// Whether every known input lies within the span of the runs the model was fitted on (a kernel model
+    /// keeps those runs as its support; a linear one keeps none, so it answers `false`): inside it, the
+    /// model interpolates, and its held-out errors measure it; outside, nothing does.
+    pub fn spans(&self, x: &FeatureInput) -> bool {
+        let Regression::Krr(k) = &self.regression else { return false };
+        x.vector().iter().enumerate().all(|(j, v)| {
+            let Some(v) = v else { return true };
+            let z = (v - self.mean[j]) / self.scale[j];
+            let (lo, hi) =
+                k.support.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), s| (a.min(s[j]), b.max(s[j])));
+            z >= lo - 1e-9 && z <= hi + 1e-9
+        })
+    }
+
     /// The hyperparameters it was fitted with.
     pub fn hyper(&self) -> Hyper {
         match &self.regression {

@@ -4,6 +4,7 @@
 
 pub mod baselines;
 pub mod headline;
+pub mod lead;
 pub mod paper;
 pub mod step;
 pub mod workload;
@@ -18,8 +19,9 @@ use crate::scenario::Scenario;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MethodId {
-    /// The headline: the time × power backbone (fitted power fraction × power limit × duration from
-    /// measured or predicted throughput), with held-out intervals.
+    /// The time × power backbone (fitted power fraction × power limit × duration from measured or predicted
+    /// throughput), with held-out intervals: the headline unless a PRE method, fitted on runs like the
+    /// scenario, has the lower held-out error for its case ([`lead::mark`]). Its id stays `headline`.
     Headline,
     /// PRE, power-based: regression-predicted mean power × duration.
     PrePower,
@@ -67,7 +69,7 @@ impl MethodId {
     /// A short human label.
     pub fn label(self) -> &'static str {
         match self {
-            MethodId::Headline => "WattCast estimate",
+            MethodId::Headline => "Time × power",
             MethodId::PrePower => "PRE power",
             MethodId::PreEpoch => "PRE energy",
             MethodId::StepPower => "STEP power",
@@ -126,7 +128,8 @@ pub struct Estimate {
     pub cost: Option<f64>,
     /// Why a number is missing or less certain.
     pub warnings: Vec<String>,
-    /// Whether this is the GPU's headline estimate (the one the page and the CLI lead with).
+    /// Whether this is the GPU's headline estimate (the one the page, the CLI and the ranking lead with:
+    /// [`lead::mark`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub headline: bool,
     /// What the estimate rests on ("fitted on 965 measured runs, 150 on this GPU"), for fitted methods.
@@ -176,9 +179,11 @@ pub fn estimate_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario) -
         let Some(gpu) = catalog.gpu(gpu_id) else { continue };
         // Both PRE methods share the model inputs and the duration model's prediction: compute them once.
         let pre = paper::PreInputs::new(scenario, &work, w.as_ref(), gpu, catalog, cal);
+        let start = out.len();
         for method in MethodId::ALL {
             out.push(estimate_one(method, gpu, scenario, &work, &site, &pre, cal));
         }
+        lead::mark(&mut out[start..], pre.case(), pre.within_fit(cal), cal);
     }
     out
 }

@@ -10,7 +10,7 @@
 
 use super::workload::Workload;
 use super::RawEstimate;
-use crate::backbone::{Throughput, WorkloadInput};
+use crate::backbone::{Case, Throughput, WorkloadInput};
 use crate::calibration::Calibration;
 use crate::calibration::{Evaluated, Protocol, Split};
 use crate::catalog::{Catalog, Gpu};
@@ -42,11 +42,12 @@ fn evidence(model: &FittedModel, gpu: &Gpu) -> (String, bool) {
     (format!("fitted on {} measured runs, {} on this GPU", d.n_runs, on_gpu), on_gpu > 0)
 }
 
-/// The protocol whose held-out residuals stand for a PRE estimate: the pair held out on a GPU with
-/// measured runs, the GPU held out otherwise; with the predicted duration when the estimate predicts one.
-fn held_out_protocol(gpu_seen: bool, predicted_duration: bool) -> Protocol {
-    let split = Split::Holdout(if gpu_seen { Holdout::Pair } else { Holdout::Gpu });
-    Protocol { split, predicted_duration }
+/// The protocol whose held-out residuals stand for a PRE estimate: that of its case (GPU and workload each
+/// measured or not) where the time × power model knows the case, else the pair held out on a GPU with
+/// measured runs and the GPU held out otherwise; with the predicted duration when the estimate predicts one.
+fn held_out_protocol(case: Option<Case>, gpu_seen: bool, predicted_duration: bool) -> Protocol {
+    let h = case.map_or(if gpu_seen { Holdout::Pair } else { Holdout::Gpu }, Case::holdout);
+    Protocol { split: Split::Holdout(h), predicted_duration }
 }
 
 /// The 80 % interval factors of a PRE estimate from its protocol's held-out residuals, with the sentence
@@ -57,6 +58,8 @@ fn held_out_interval(cal: &Calibration, model: &FittedModel, method: MethodId, p
     let factors = row.and_then(|r| r.interval_factors()).unwrap_or_else(|| model.interval_factors());
     let what = match p.split {
         Split::Holdout(Holdout::Gpu) => "on a GPU left out of the fit",
+        Split::Holdout(Holdout::Workload) => "on a workload left out of the fit",
+        Split::Holdout(Holdout::Both) => "with this architecture and this GPU both left out of the fit",
         _ => "with this architecture on this GPU left out of the fit",
     };
     let how = if p.predicted_duration { ", duration predicted" } else { "" };
@@ -75,21 +78,7 @@ fn coverage_warnings(model: &FittedModel, x: &FeatureInput, gpu_seen: bool) -> V
     if !gpu_seen {
         w.push("no measured run on this GPU: the model extrapolates from other GPUs".to_string());
     }
-    let v = x.vector();
-    let mut far = Vec::new();
-    let mut unknown = Vec::new();
-    for (i, name) in model.features.iter().enumerate() {
-        let label = name.trim_start_matches("ln_");
-        match v.get(i).copied().flatten() {
-            None => unknown.push(label.to_string()),
-            Some(x) => {
-                let z = (x - model.mean[i]) / model.scale[i];
-                if z.abs() > 3.0 {
-                    far.push(label.to_string());
-                }
-            }
-        }
-    }
+    let (unknown, far) = unknown_and_far(model, x);
     if !unknown.is_empty() {
         w.push(format!("unknown inputs taken as typical of the calibration data: {}", unknown.join(", ")));
     }
@@ -97,6 +86,22 @@ fn coverage_warnings(model: &FittedModel, x: &FeatureInput, gpu_seen: bool) -> V
         w.push(format!("outside the range of the calibration data: {}", far.join(", ")));
     }
     w
+}
+
+/// The model's features a scenario leaves unknown, and those more than 3 standard deviations from the
+/// runs the model was fitted on.
+fn unknown_and_far(model: &FittedModel, x: &FeatureInput) -> (Vec<String>, Vec<String>) {
+    let v = x.vector();
+    let (mut unknown, mut far) = (Vec::new(), Vec::new());
+    for (i, name) in model.features.iter().enumerate() {
+        let label = name.trim_start_matches("ln_").to_string();
+        match v.get(i).copied().flatten() {
+            None => unknown.push(label),
+            Some(x) if ((x - model.mean[i]) / model.scale[i]).abs() > 3.0 => far.push(label),
+            Some(_) => {}
+        }
+    }
+    (unknown, far)
 }
 
 /// The duration the PRE methods use, with the warnings that go with it.
@@ -122,6 +127,8 @@ pub struct PreInputs {
     /// The kernel row the three models share, when they do (one set of exponentials instead of three).
     row: Option<Vec<f64>>,
     duration: PreDuration,
+    /// The scenario's case as the time × power model sees it (GPU and workload measured or not).
+    case: Option<Case>,
 }
 
 impl PreInputs {
@@ -174,7 +181,22 @@ impl PreInputs {
                 }
             }
         };
-        PreInputs { x, w: w.cloned(), backbone, row, duration }
+        let case = cal.backbone.as_ref().zip(w).map(|(bb, w)| bb.power_case(&gpu.id, &w.key));
+        PreInputs { x, w: w.cloned(), backbone, row, duration, case }
+    }
+
+    /// The scenario's case as the time × power model sees it (`None` without the model or the workload).
+    pub fn case(&self) -> Option<Case> {
+        self.case
+    }
+
+    /// Whether PRE was fitted, and so scored, on runs like this scenario: an image model (every run PRE is
+    /// fitted on is one; a test holds that) whose every known input (GPU specs, FLOPs, dataset size, ...)
+    /// lies within the span of those runs ([`FittedModel::spans`]). Outside it, its kernel falls back towards
+    /// the mean and no held-out row measures how far off it is.
+    pub fn within_fit(&self, cal: &Calibration) -> bool {
+        self.w.as_ref().is_some_and(|w| w.unit == crate::catalog::SampleUnit::Image)
+            && [&cal.power, &cal.energy].iter().all(|m| m.spans(&self.x))
     }
 
     /// The backbone's duration (hours) and throughput on this GPU, when it could estimate them.
@@ -224,7 +246,7 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
     let d = &pre.duration;
     warnings.extend(d.warnings.iter().cloned());
     // The held-out residuals with the predicted duration already hold the duration's error.
-    let protocol = held_out_protocol(seen, d.estimated);
+    let protocol = held_out_protocol(pre.case, seen, d.estimated);
     let ((lo, hi), sentence) = held_out_interval(cal, &cal.power, MethodId::PrePower, protocol);
     if !sentence.is_empty() {
         warnings.push(sentence);
@@ -254,7 +276,8 @@ pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
     }
     let d = &pre.duration;
     warnings.extend(d.warnings.iter().cloned());
-    let ((lo, hi), sentence) = held_out_interval(cal, &cal.energy, MethodId::PreEpoch, held_out_protocol(seen, false));
+    let ((lo, hi), sentence) =
+        held_out_interval(cal, &cal.energy, MethodId::PreEpoch, held_out_protocol(pre.case, seen, false));
     if !sentence.is_empty() {
         warnings.push(sentence);
     }
