@@ -48,10 +48,12 @@ pub fn mark(rows: &mut [Estimate], case: Option<Case>, pre_within_fit: bool, cal
     let why = if others.is_empty() {
         // Its energy error on the profile runs (small, input-bound models) says little about this case; the
         // evidence that follows gives its power and throughput errors.
-        format!(
-            "{label} leads as the only method scored on runs like this one (PRE was fitted on image models and \
-GPUs within a range this scenario leaves)"
-        )
+        let why_alone = if pre_within_fit {
+            "PRE has no estimate or no held-out error for this case"
+        } else {
+            "PRE was fitted on image models and GPUs within a range this scenario leaves"
+        };
+        format!("{label} leads as the only method scored on runs like this one ({why_alone})")
     } else {
         format!(
             "{label} leads with the lowest held-out error for this case ({}): MAPE {mape:.0} % on {n} runs, against {}",
