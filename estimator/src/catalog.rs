@@ -286,6 +286,45 @@ impl Architecture {
     }
 }
 
+/// Id prefixes of the framework- or paper-specific definitions, with how specific each is (ties in a
+/// search go to the least specific: torchvision's and the models' own first).
+const ARCH_ID_PREFIXES: [(&str, usize); 3] = [("tv-", 0), ("keras-", 1), ("paper-", 2)];
+
+/// Lowercase letters and digits only: "ResNet-50 (v1.5)" → "resnet50v15".
+fn normalise(s: &str) -> String {
+    s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// How well a typed query matches an architecture: 4 equal to its id (with or without its framework
+/// prefix), its name (with or without the bracketed part) or that part, 3 the start of one, 2 inside one, 1 every
+/// word of the query somewhere in its id or name, 0 no match. Case and punctuation are ignored.
+pub fn search_score(a: &Architecture, query: &str) -> u8 {
+    let q = normalise(query);
+    if q.is_empty() {
+        return 0;
+    }
+    let bare_id = ARCH_ID_PREFIXES.iter().find_map(|(p, _)| a.id.strip_prefix(p)).unwrap_or(&a.id);
+    let (bare_name, alias) = a.name.split_once('(').unwrap_or((&a.name, ""));
+    let alias = normalise(alias);
+    let mut texts = vec![normalise(&a.id), normalise(bare_id), normalise(&a.name), normalise(bare_name)];
+    // The bracketed part of a name is an alias ("GPT-2 small (gpt2)", "GoogLeNet (Inception v1)").
+    if !alias.is_empty() {
+        texts.push(alias);
+    }
+    if texts.contains(&q) {
+        4
+    } else if texts.iter().any(|t| t.starts_with(&q)) {
+        3
+    } else if texts.iter().any(|t| t.contains(&q)) {
+        2
+    } else {
+        let all = format!("{} {}", texts[0], texts[2]);
+        let words: Vec<String> =
+            query.split(|c: char| !c.is_ascii_alphanumeric()).map(normalise).filter(|w| !w.is_empty()).collect();
+        u8::from(!words.is_empty() && words.iter().all(|w| all.contains(w.as_str())))
+    }
+}
+
 /// The PUE default used for a country or the world average when the user gives none.
 pub const DEFAULT_SITE: &str = "on-premise";
 
@@ -344,6 +383,37 @@ impl Catalog {
     /// An architecture by id.
     pub fn arch(&self, id: &str) -> Option<&Architecture> {
         self.archs.architectures.iter().find(|a| a.id == id)
+    }
+
+    /// Architectures matching what a person typed ("resnet50", "llama 3 8b", "Meta Llama 3 8B", "bert"),
+    /// best first: ids and names compared case- and punctuation-insensitively ([`search_score`]); ties go to
+    /// the general definition (torchvision or the model's own) before the Keras and paper-specific ones,
+    /// then to the shorter id.
+    pub fn search_archs(&self, query: &str) -> Vec<&Architecture> {
+        let mut hits: Vec<(u8, usize, &Architecture)> = self
+            .archs
+            .architectures
+            .iter()
+            .filter_map(|a| {
+                let score = search_score(a, query);
+                let specific =
+                    ARCH_ID_PREFIXES.iter().position(|(p, _)| a.id.starts_with(p)).map_or(0, |i| ARCH_ID_PREFIXES[i].1);
+                (score > 0).then_some((score, specific, a))
+            })
+            .collect();
+        hits.sort_by(|x, y| {
+            y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.id.len().cmp(&y.2.id.len())).then(x.2.id.cmp(&y.2.id))
+        });
+        hits.into_iter().map(|(_, _, a)| a).collect()
+    }
+
+    /// The architecture a person meant: the exact id, else the best match of [`Catalog::search_archs`] when
+    /// the query is part of an id or a name (a looser match is a suggestion, not an answer).
+    pub fn find_arch(&self, query: &str) -> Option<&Architecture> {
+        self.arch(query).or_else(|| {
+            let best = *self.search_archs(query).first()?;
+            (search_score(best, query) >= 2).then_some(best)
+        })
     }
 
     /// A region by id (case-insensitive).
@@ -456,6 +526,42 @@ mod tests {
         assert!(c.gpus.gpus.len() >= 55, "{} gpus", c.gpus.gpus.len());
         assert!(c.archs.architectures.len() >= 70);
         assert!(c.regions.regions.len() >= 100);
+    }
+
+    /// What people type finds the model they mean; a near miss finds nothing rather than a wrong model.
+    #[test]
+    fn architecture_search_finds_what_people_type() {
+        let c = Catalog::embedded().unwrap();
+        for (typed, id) in [
+            ("tv-resnet50", Some("tv-resnet50")),
+            ("resnet50", Some("tv-resnet50")),
+            ("ResNet-50", Some("tv-resnet50")),
+            ("RESNET 18", Some("tv-resnet18")),
+            ("llama 3 8b", Some("llama-3-8b")),
+            ("Meta Llama 3 8B", Some("llama-3-8b")),
+            ("llama-2-70B", Some("llama-2-70b")),
+            ("bert", Some("bert-base-uncased")),
+            ("gpt2", Some("gpt2-small")),
+            ("vit b/16", Some("tv-vit-b-16")),
+            ("efficientnet b0", Some("tv-efficientnet-b0")),
+            ("inception v1", Some("tv-googlenet")),
+            ("mistral", Some("mistral-7b-v0.1")),
+            ("resnet9000", None),
+            ("", None),
+            ("!!!", None),
+        ] {
+            assert_eq!(c.find_arch(typed).map(|a| a.id.as_str()), id, "{typed:?}");
+        }
+        // "bert" ranks the BERT family first: the BERTs, then the models named after it.
+        let mut bert: Vec<&str> = c.search_archs("bert").iter().take(4).map(|a| a.id.as_str()).collect();
+        assert_eq!(bert[..2], ["bert-base-uncased", "bert-large-uncased"]);
+        bert.sort();
+        assert_eq!(bert, ["bert-base-uncased", "bert-large-uncased", "distilbert-base-uncased", "roberta-base"]);
+        // Every architecture is found by its own id and by its own name.
+        for a in &c.archs.architectures {
+            assert_eq!(c.find_arch(&a.id).map(|x| &x.id), Some(&a.id));
+            assert!(c.search_archs(&a.name).iter().any(|x| x.id == a.id), "{}", a.name);
+        }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! a Hugging Face model-card `co2_eq_emissions` block. Text only; the shells save or copy it.
 
 use crate::catalog::Catalog;
+use crate::catalog::SampleUnit;
 use crate::format::human;
-use crate::rank::{consensus, Criterion};
+use crate::rank::{headline_value, Criterion};
 use crate::scenario::{ArchChoice, Scenario};
 use crate::Report;
 
@@ -39,21 +40,50 @@ pub fn csv(report: &Report) -> String {
     s
 }
 
-/// The headline numbers of the first GPU: consensus energy and emissions with their spread.
+/// The headline of the first GPU: its leading estimate's energy and emissions with their 80 % interval,
+/// and what made it.
 struct Headline {
     gpu_name: String,
     energy: crate::rank::Consensus,
     co2e: Option<crate::rank::Consensus>,
+    /// "the Time × power method", or "the median of 5 methods" where no single method could estimate.
+    method: String,
 }
 
 fn headline(report: &Report, scenario: &Scenario, catalog: &Catalog) -> Option<Headline> {
     let gpu = scenario.gpus.first()?;
     let rows: Vec<_> = report.rows.iter().filter(|r| &r.gpu == gpu).collect();
+    let energy = headline_value(&rows, Criterion::Energy)?;
+    let method = match rows.iter().find(|r| r.headline) {
+        Some(r) if energy.n_methods == 1 => format!("the {} method", r.method.label()),
+        _ => format!("the median of {} methods (no single method could estimate it)", energy.n_methods),
+    };
     Some(Headline {
         gpu_name: catalog.gpu(gpu).map_or(gpu.clone(), |g| g.name.clone()),
-        energy: consensus(&rows, Criterion::Energy)?,
-        co2e: consensus(&rows, Criterion::Co2e),
+        energy,
+        co2e: headline_value(&rows, Criterion::Co2e),
+        method,
     })
+}
+
+/// `n` of a noun, singular or plural, digits grouped ("1 epoch", "1,281,167 images").
+fn count(n: u64, one: &str, many: &str) -> String {
+    let digits = if n < 1000 { n.to_string() } else { human(n as f64) };
+    format!("{digits} {}", if n == 1 { one } else { many })
+}
+
+/// The scenario's samples per epoch in their unit ("1,281,167 images", "100,000,000 tokens").
+fn samples(scenario: &Scenario, catalog: &Catalog) -> String {
+    let unit = match &scenario.arch {
+        ArchChoice::Catalog { id } => catalog.arch(id).map(|a| a.sample_unit),
+        ArchChoice::Custom { .. } => scenario.input_px.map(|_| SampleUnit::Image),
+    };
+    let (one, many) = match unit {
+        Some(SampleUnit::Image) => ("image", "images"),
+        Some(SampleUnit::Token) => ("token", "tokens"),
+        None => ("sample", "samples"),
+    };
+    count(scenario.samples, one, many)
 }
 
 fn arch_name(scenario: &Scenario, catalog: &Catalog) -> String {
@@ -72,29 +102,31 @@ pub fn statement_markdown(report: &Report, scenario: &Scenario, catalog: &Catalo
     let Some(h) = headline(report, scenario, catalog) else {
         return "No estimate is available for this scenario.\n".into();
     };
-    let basis = "estimation methods, including those of del Rey et al. (arXiv 2307.05520)";
+    let pue = crate::methods::Site::of(scenario, catalog).pue;
     let co2 = h.co2e.map_or(String::new(), |c| {
         format!(
-            ", or {} kg CO2e ({}–{}) in {}",
+            ", or {} kg CO2e ({}–{}) in {} at PUE {pue}",
             human(c.value),
             human(c.low),
             human(c.high),
             region_name(scenario, catalog)
         )
     });
+    let interval = if h.energy.n_methods == 1 {
+        format!(" (80 % interval {}–{} kWh, from held-out errors)", human(h.energy.low), human(h.energy.high))
+    } else {
+        String::new()
+    };
     format!(
-        "Training {} on {} × {} for {} epochs of {} samples was estimated at {} kWh (range {}–{} across {} of {}){co2}, with \
-WattCast (data version {}; [estimate]({link})).\n",
+        "Training {} on {} × {} for {} of {} was estimated at {} kWh of GPU energy{interval} by {}{co2}, with WattCast \
+(data version {}; [estimate]({link})).\n",
         arch_name(scenario, catalog),
         scenario.n_gpus,
         h.gpu_name,
-        scenario.epochs,
-        scenario.samples,
+        count(u64::from(scenario.epochs), "epoch", "epochs"),
+        samples(scenario, catalog),
         human(h.energy.value),
-        human(h.energy.low),
-        human(h.energy.high),
-        h.energy.n_methods,
-        basis,
+        h.method,
         report.data_version,
     )
 }
@@ -126,11 +158,14 @@ pub fn statement_latex(report: &Report, scenario: &Scenario, catalog: &Catalog, 
 /// A Hugging Face model card's `co2_eq_emissions` block (emissions in grams, as the card format wants).
 pub fn hf_model_card_yaml(report: &Report, scenario: &Scenario, catalog: &Catalog, link: &str) -> String {
     let Some(h) = headline(report, scenario, catalog) else { return "# no estimate available\n".into() };
-    let grams = h.co2e.map_or("null".to_string(), |c| format!("{}", (c.value * 1000.0).round()));
+    let grams = h.co2e.as_ref().map_or("null".to_string(), |c| format!("{}", (c.value * 1000.0).round()));
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let interval = h.co2e.as_ref().filter(|c| c.low < c.high).map_or(String::new(), |c| {
+        format!(", 80 % interval {}–{} g", (c.low * 1000.0).round(), (c.high * 1000.0).round())
+    });
     format!(
-        "co2_eq_emissions:\n  emissions: {grams}\n  source: \"{}\"\n  training_type: \"pre-training\"\n  geographical_location: \"{}\"\n  hardware_used: \"{} x {}\"\n",
-        esc(&format!("WattCast estimate (data version {}), consensus of {} methods: {link}", report.data_version, h.energy.n_methods)),
+        "co2_eq_emissions:\n  emissions: {grams}\n  source: \"{}\"\n  # training_type: pre-training or fine-tuning; the scenario does not say which\n  geographical_location: \"{}\"\n  hardware_used: \"{} x {}\"\n",
+        esc(&format!("WattCast estimate (data version {}), {}{interval}: {link}", report.data_version, h.method)),
         esc(&region_name(scenario, catalog)),
         scenario.n_gpus,
         esc(&h.gpu_name),
@@ -165,16 +200,43 @@ mod tests {
         let (catalog, report, s) = fixture();
         let link = "https://example.org/?v=1&a=b_c";
         let md = statement_markdown(&report, &s, &catalog, link);
-        assert!(md.starts_with("Training ResNet-50 (v1.5) on 1 × A100 SXM4 80 GB for 90 epochs"), "{md}");
+        assert!(
+            md.starts_with("Training ResNet-50 (v1.5) on 1 × A100 SXM4 80 GB for 90 epochs of 1,281,167 images"),
+            "{md}"
+        );
+        assert!(md.contains("kWh of GPU energy (80 % interval ") && md.contains(" by the "), "{md}");
         assert!(md.contains("kg CO2e") && md.contains("France") && md.contains(link));
         let tex = statement_latex(&report, &s, &catalog, link);
         assert!(tex.contains("\\url{https://example.org/?v=1&a=b_c}") && tex.contains("$\\times$"), "{tex}");
         assert!(!tex.contains("(v1.5) on 1 × "), "× is escaped");
         let yaml = hf_model_card_yaml(&report, &s, &catalog, link);
+        assert!(!yaml.contains("\n  training_type:"), "the scenario does not say pre-training or fine-tuning: {yaml}");
         assert!(yaml.starts_with("co2_eq_emissions:\n  emissions: "), "{yaml}");
         assert!(
             yaml.contains("geographical_location: \"France\"")
                 && yaml.contains("hardware_used: \"1 x A100 SXM4 80 GB\"")
         );
+    }
+
+    /// Counts agree with their nouns and samples say their unit.
+    #[test]
+    fn statements_count_in_good_english() {
+        let catalog = Catalog::embedded().unwrap();
+        let cal = Calibration::embedded().unwrap();
+        for (query, expected) in [
+            ("arch=tv-resnet50&gpu=nvidia-h100-sxm&epochs=1&samples=1", "for 1 epoch of 1 image was"),
+            ("arch=tv-resnet50&gpu=nvidia-h100-sxm&epochs=2&samples=1281167", "for 2 epochs of 1,281,167 images was"),
+            ("arch=llama-3-8b&gpu=nvidia-h100-sxm&epochs=1&samples=100000000", "for 1 epoch of 100,000,000 tokens was"),
+            (
+                "arch=custom&params=100&gflops=2&gpu=nvidia-h100-sxm&epochs=3&samples=10",
+                "for 3 epochs of 10 samples was",
+            ),
+        ] {
+            let (r, report) = crate::estimate(&catalog, &cal, query);
+            assert!(r.errors.is_empty(), "{query}: {:?}", r.errors);
+            let md = statement_markdown(&report, &r.scenario, &catalog, "https://example.org/");
+            assert!(md.contains(expected), "{query}: {md}");
+            assert!(!md.contains(" of estimation methods"), "{md}");
+        }
     }
 }

@@ -308,8 +308,13 @@ impl Resolver<'_> {
                         "\"params_m\" and \"gflops\" are ignored because \"arch\" names catalogue architecture \"{id}\" (use arch=custom)"
                     ));
                 }
-                match catalog.arch(id) {
-                    Some(a) => Some(ArchChoice::Catalog { id: a.id.clone() }),
+                match catalog.find_arch(id) {
+                    Some(a) => {
+                        if a.id != id {
+                            self.notices.push(format!("\"arch\" \"{id}\" read as {} ({})", a.id, a.name));
+                        }
+                        Some(ArchChoice::Catalog { id: a.id.clone() })
+                    }
                     None => {
                         self.errors.push(QueryError::UnknownId {
                             key: "arch",
@@ -376,6 +381,22 @@ mod tests {
         assert_eq!(errors, expect_errors, "errors for {query}");
         assert_eq!(r.notices.len(), expect_notices, "notices for {query}: {:?}", r.notices);
         r.scenario
+    }
+
+    /// A link naming a model as people write it resolves to the catalogue id, says how it was read, and
+    /// writes the id back; an exact id needs no notice.
+    #[test]
+    fn architecture_names_as_people_write_them() {
+        for (typed, id) in
+            [("resnet50", "tv-resnet50"), ("Meta%20Llama%203%208B", "llama-3-8b"), ("bert", "bert-base-uncased")]
+        {
+            let r = resolve(&ScenarioQuery::parse(&format!("arch={typed}")), catalog());
+            assert!(r.errors.is_empty(), "{typed}: {:?}", r.errors);
+            assert_eq!(r.scenario.arch, ArchChoice::Catalog { id: id.into() }, "{typed}");
+            assert!(r.notices.iter().any(|n| n.contains(&format!("read as {id}"))), "{typed}: {:?}", r.notices);
+            assert_eq!(r.scenario.to_query("").get("arch"), Some(id), "{typed}");
+        }
+        assert_eq!(check("arch=tv-resnet50", &[], 0).arch, ArchChoice::Catalog { id: "tv-resnet50".into() });
     }
 
     #[test]

@@ -174,6 +174,24 @@ test("numbers typed as people write them are used, and the link stores the canon
   await context.close();
 });
 
+test("the architecture box finds a model by its name as people type it, and the link stores its id", async () => {
+  const { page, context, problems } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm&epochs=1`);
+  for (const [typed, id] of [["resnet18", "tv-resnet18"], ["Meta Llama 3 8B", "llama-3-8b"], ["bert", "bert-base-uncased"]]) {
+    await page.fill("#in-arch", typed);
+    await page.press("#in-arch", "Tab");
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get("arch") === id, id);
+    assert.equal(await page.inputValue("#in-arch"), id, `${typed} → ${id}`);
+  }
+  assert.equal(await page.$('[role="alert"]'), null, "no error for a name people write");
+  await assertMatchesCli(page);
+  // A name that matches nothing is refused by name.
+  await page.fill("#in-arch", "resnet9000");
+  await page.press("#in-arch", "Tab");
+  await page.waitForFunction(() => document.querySelector('[role="alert"]')?.textContent.includes('"resnet9000" for "arch"'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the site works under a sub-path, as on GitHub Pages", async () => {
   const { page, context, problems, requests } = await open(`${sub.url}?arch=gpt2-small&gpu=nvidia-h100-sxm&samples=1000000000&epochs=1`);
   await assertMatchesCli(page);
@@ -243,7 +261,11 @@ test("methods chart, a lower-carbon cloud region (of the chosen provider), and e
   const csvLines = exported.csv.trim().split("\n");
   assert.equal(csvLines.length, 1 + report.rows.length);
   assert.ok(csvLines[0].startsWith("gpu,method,energy_kwh"));
-  assert.match(exported.markdown, /^Training ResNet50 \(Keras\) backbone .* on 1 × GeForce RTX 3090 for 100 epochs of 23807 samples was estimated at .* kWh/);
+  assert.match(exported.markdown, /^Training ResNet50 \(Keras\) backbone .* on 1 × GeForce RTX 3090 for 100 epochs of 23,807 images was estimated at .* kWh of GPU energy \(80 % interval .* kWh, from held-out errors\) by the (PRE power|PRE energy|Time × power) method, or .* kg CO2e .* in Poland at PUE /);
+  // The statement's number is the headline's, not a median of methods.
+  const lead = report.rows.find((r) => r.headline && r.gpu === "nvidia-rtx-3090");
+  assert.ok(exported.markdown.includes(` by the ${{ "pre-power": "PRE power", "pre-epoch": "PRE energy", headline: "Time × power" }[lead.method]} method`), exported.markdown);
+  assert.doesNotMatch(exported.hf, /training_type: "pre-training"/);
   assert.ok(exported.markdown.includes(report.query), "the statement links to this estimate (its canonical share link)");
   assert.match(exported.latex, /\\url\{http/);
   assert.match(exported.hf, /^co2_eq_emissions:\n  emissions: \d+\n  source: "WattCast estimate/);

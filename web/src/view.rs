@@ -130,6 +130,16 @@ pub fn Inputs(p: &PartProps) -> Html {
             }
         })
     };
+    // Leaving the box commits what was typed: the catalogue id it finds ("resnet50" → tv-resnet50), so the
+    // link holds the id; anything else as typed, for the usual message.
+    let on_arch_change = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = input_value(&e);
+            let id = crate::catalog().ok().and_then(|c| c.find_arch(&v).map(|a| a.id.clone()));
+            dispatch.emit(Action::Set("arch", id.unwrap_or(v)));
+        })
+    };
     let arch_info = match &s.arch {
         ArchChoice::Catalog { id } => catalog.arch(id).map(|a| {
             let unit = match a.sample_unit {
@@ -197,7 +207,7 @@ pub fn Inputs(p: &PartProps) -> Html {
             <div class={classes!("field", resolved.errors.iter().any(|e| e.key() == "arch").then_some("invalid"))}>
                 <label for="in-arch">{ "Architecture" }</label>
                 <input id="in-arch" list="arch-options" type="search" autocomplete="off" placeholder="type to search, or “custom”"
-                    value={arch_value} oninput={on_arch_input} onchange={on_change(dispatch, "arch")} />
+                    value={arch_value} oninput={on_arch_input} onchange={on_arch_change} />
                 <ArchOptions catalog={CatalogRef(catalog)} />
                 if let Some(info) = arch_info { <p class="hint" id="arch-info">{ info }</p> }
             </div>
