@@ -192,6 +192,18 @@ test("the architecture box finds a model by its name as people type it, and the 
   await context.close();
 });
 
+test("a skip link is the first Tab stop and takes the keyboard to the results", async () => {
+  const { page, context, problems } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm&epochs=1`);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to the results");
+  assert.ok(await page.evaluate(() => document.activeElement.getBoundingClientRect().left >= 0), "visible when focused");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.activeElement?.id === "results");
+  assert.ok(await page.evaluate(() => document.activeElement.querySelector("[data-headline]") !== null), "the answer is inside");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the site works under a sub-path, as on GitHub Pages", async () => {
   const { page, context, problems, requests } = await open(`${sub.url}?arch=gpt2-small&gpu=nvidia-h100-sxm&samples=1000000000&epochs=1`);
   await assertMatchesCli(page);

@@ -76,6 +76,7 @@ pub fn App(props: &AppProps) -> Html {
 
     html! {
         <>
+            <a class="skip-link" href="#results">{ "Skip to the results" }</a>
             <header class="top">
                 <h1>{ "WattCast" }</h1>
                 <p class="tagline">{ "Energy, time, carbon and cost of training a model, per GPU and per method, before you start." }</p>

@@ -371,7 +371,7 @@ pub fn Results(p: &PartProps) -> Html {
     let region = catalog.region(&s.region);
 
     html! {
-        <section class="results" aria-label="Estimates">
+        <section class="results" id="results" tabindex="-1" aria-label="Estimates">
             if !resolved.errors.is_empty() {
                 <div role="alert" class="alert">
                     <strong>{ "Some values in this link could not be used; their defaults are shown instead:" }</strong>
