@@ -390,30 +390,30 @@ impl Catalog {
     /// the general definition (torchvision or the model's own) before the Keras and paper-specific ones,
     /// then to the shorter id.
     pub fn search_archs(&self, query: &str) -> Vec<&Architecture> {
-        let mut hits: Vec<(u8, usize, &Architecture)> = self
+        self.ranked_archs(query).into_iter().map(|(_, a)| a).collect()
+    }
+
+    /// [`Catalog::search_archs`] with each match's score.
+    fn ranked_archs(&self, query: &str) -> Vec<(u8, &Architecture)> {
+        let specific = |a: &Architecture| ARCH_ID_PREFIXES.iter().find(|(p, _)| a.id.starts_with(p)).map_or(0, |p| p.1);
+        let mut hits: Vec<(u8, &Architecture)> = self
             .archs
             .architectures
             .iter()
-            .filter_map(|a| {
-                let score = search_score(a, query);
-                let specific =
-                    ARCH_ID_PREFIXES.iter().position(|(p, _)| a.id.starts_with(p)).map_or(0, |i| ARCH_ID_PREFIXES[i].1);
-                (score > 0).then_some((score, specific, a))
-            })
+            .map(|a| (search_score(a, query), a))
+            .filter(|(score, _)| *score > 0)
             .collect();
-        hits.sort_by(|x, y| {
-            y.0.cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.id.len().cmp(&y.2.id.len())).then(x.2.id.cmp(&y.2.id))
+        hits.sort_by(|(sx, x), (sy, y)| {
+            sy.cmp(sx).then(specific(x).cmp(&specific(y))).then(x.id.len().cmp(&y.id.len())).then(x.id.cmp(&y.id))
         });
-        hits.into_iter().map(|(_, _, a)| a).collect()
+        hits
     }
 
     /// The architecture a person meant: the exact id, else the best match of [`Catalog::search_archs`] when
     /// the query is part of an id or a name (a looser match is a suggestion, not an answer).
     pub fn find_arch(&self, query: &str) -> Option<&Architecture> {
-        self.arch(query).or_else(|| {
-            let best = *self.search_archs(query).first()?;
-            (search_score(best, query) >= 2).then_some(best)
-        })
+        self.arch(query)
+            .or_else(|| self.ranked_archs(query).into_iter().next().filter(|(score, _)| *score >= 2).map(|(_, a)| a))
     }
 
     /// A region by id (case-insensitive).

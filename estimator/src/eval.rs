@@ -540,16 +540,15 @@ fn oof(target: Target, kinds: &[ModelKind], pre: &PreRows<'_>, split: Split, gro
     let rows = &pre.rows;
     let mut out = vec![None; rows.len()];
     for (test, train) in groups {
-        let train: Vec<usize> = train.iter().copied().filter(|&i| target.of(rows[i]).is_some()).collect();
+        let (index, train): (Vec<usize>, Vec<(&RunPoint, f64)>) =
+            train.iter().filter_map(|&i| target.of(rows[i]).map(|y| (i, (rows[i], y)))).unzip();
         if train.is_empty() {
             continue;
         }
         let inner = match split {
-            Split::Holdout(h) => grouped_folds(&train.iter().map(|&i| pre.key(h, i)).collect::<Vec<_>>(), INNER_FOLDS),
+            Split::Holdout(h) => grouped_folds(&index.iter().map(|&i| pre.key(h, i)).collect::<Vec<_>>(), INNER_FOLDS),
             _ => folds(train.len(), INNER_FOLDS, SEED),
         };
-        let train: Vec<(&RunPoint, f64)> =
-            train.iter().filter_map(|&i| target.of(rows[i]).map(|y| (rows[i], y))).collect();
         let Some(m) = fit_nested(&train, target, kinds, &inner) else { continue };
         for &i in test.iter().filter(|&&i| target.of(rows[i]).is_some()) {
             out[i] = Some(m.predict(&rows[i].x));

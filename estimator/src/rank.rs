@@ -234,7 +234,7 @@ pub fn lower_carbon_region<'c>(catalog: &'c Catalog, scenario: &Scenario) -> Opt
         .min_by(|a, b| factor(a).total_cmp(&factor(b)).then_with(|| a.id.cmp(&b.id)))?;
     (factor(best) < here && here > 0.0).then(|| RegionAdvice {
         region: best,
-        source: catalog.regions.header.sources.iter().find(|s| s.id == best.source),
+        source: catalog.source(&best.source),
         factor: factor(best) / here,
     })
 }

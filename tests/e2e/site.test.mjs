@@ -69,6 +69,17 @@ function queryOf(page) {
   return new URL(page.url()).search.slice(1);
 }
 
+// Types into a field as a person does and leaves it (fields commit what was typed on change).
+async function typeAndLeave(page, selector, text) {
+  await page.fill(selector, text);
+  await page.press(selector, "Tab");
+}
+
+// Waits until the page refuses `value` for link key `key`, naming both.
+async function refused(page, value, key) {
+  await page.waitForFunction((m) => document.querySelector('[role="alert"]')?.textContent.includes(m), `"${value}" for "${key}"`);
+}
+
 async function assertMatchesCli(page) {
   const report = cli(queryOf(page));
   const expected = report.rows.map((r) => ({ gpu: r.gpu, method: r.method, kwh: r.energy_kwh }));
@@ -159,8 +170,7 @@ test("a bad link shows a message naming key and value, and the page still works"
 test("numbers typed as people write them are used, and the link stores the canonical number", async () => {
   const { page, context, problems } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm&epochs=1`);
   for (const [id, typed, stored] of [["#in-samples", "100M", "100000000"], ["#in-hours", "2d", "48"], ["#in-epochs", "1,000", "1000"]]) {
-    await page.fill(id, typed);
-    await page.press(id, "Tab");
+    await typeAndLeave(page, id, typed);
     await page.waitForFunction(([id, stored]) => document.querySelector(id).value === stored, [id, stored]);
     assert.equal(new URL(page.url()).searchParams.get(id.slice(4)), stored, `${typed} is stored as ${stored}`);
   }
@@ -169,7 +179,7 @@ test("numbers typed as people write them are used, and the link stores the canon
   await assertMatchesCli(page);
   // A decimal comma is refused, naming the value, not guessed.
   await page.fill("#in-samples", "1,5");
-  await page.waitForFunction(() => document.querySelector('[role="alert"]')?.textContent.includes('"1,5" for "samples"'));
+  await refused(page, "1,5", "samples");
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -177,17 +187,15 @@ test("numbers typed as people write them are used, and the link stores the canon
 test("the architecture box finds a model by its name as people type it, and the link stores its id", async () => {
   const { page, context, problems } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm&epochs=1`);
   for (const [typed, id] of [["resnet18", "tv-resnet18"], ["Meta Llama 3 8B", "llama-3-8b"], ["bert", "bert-base-uncased"]]) {
-    await page.fill("#in-arch", typed);
-    await page.press("#in-arch", "Tab");
+    await typeAndLeave(page, "#in-arch", typed);
     await page.waitForFunction((id) => new URL(location.href).searchParams.get("arch") === id, id);
     assert.equal(await page.inputValue("#in-arch"), id, `${typed} → ${id}`);
   }
   assert.equal(await page.$('[role="alert"]'), null, "no error for a name people write");
   await assertMatchesCli(page);
   // A name that matches nothing is refused by name.
-  await page.fill("#in-arch", "resnet9000");
-  await page.press("#in-arch", "Tab");
-  await page.waitForFunction(() => document.querySelector('[role="alert"]')?.textContent.includes('"resnet9000" for "arch"'));
+  await typeAndLeave(page, "#in-arch", "resnet9000");
+  await refused(page, "resnet9000", "arch");
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -354,16 +354,16 @@ pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<
         let w = zeus_workload(dataset, network);
         let arch = w.as_ref().and_then(|w| catalog.arch(w.arch_id));
         let input_px = w.as_ref().and_then(|w| w.input_px);
+        let bert = w.as_ref().and_then(|w| w.sequence);
         // Image FLOPs scale with input area; BERT's per token add attention at the (maximum) sequence length.
-        let gflops = match (arch, w.as_ref().and_then(|w| w.sequence)) {
+        let gflops = match (arch, bert) {
             (Some(a), Some((tokens, _))) => a
                 .params_m
                 .map(|p| crate::import::bench::lm_forward_gflops(p * 1e6, BERT_BASE_DIMS.0, BERT_BASE_DIMS.1, tokens)),
             (Some(a), None) => a.gflops_at(input_px),
             (None, _) => None,
         };
-        let sequence =
-            w.as_ref().and_then(|w| w.sequence).map(|(tokens, _)| Sequence { tokens, padding: Padding::UpTo });
+        let sequence = bert.map(|(tokens, _)| Sequence { tokens, padding: Padding::UpTo });
         let train = w.as_ref().map(|w| w.train * sequence.map_or(1, |s| u64::from(s.tokens)));
         let mut detail = format!("one epoch: average power × time per epoch at power limit {limit} W");
         if !assumption.is_empty() {
@@ -372,7 +372,7 @@ pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<
         if input_px == Some(32) {
             detail.push_str("; forward FLOPs scaled by input area from 224 to 32 px");
         }
-        if let Some((tokens, why)) = w.as_ref().and_then(|w| w.sequence) {
+        if let Some((tokens, why)) = bert {
             detail.push_str(&format!(
                 "; samples are tokens, an upper bound (sequences × {tokens}): {why}; FLOPs per token include \
 attention at {tokens} tokens"
