@@ -84,6 +84,12 @@ pub enum Command {
         #[arg(long)]
         markdown: Option<PathBuf>,
     },
+    /// Compare the `tuned` estimate of GPU-hours with published training runs (model cards, papers).
+    References {
+        /// Write the Markdown report here (docs/references.md) instead of printing it.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
     /// Write the JSON Schemas of the data formats (generated from the Rust types).
     Schema {
         /// Output folder.
@@ -148,6 +154,9 @@ pub enum ImportCommand {
         /// The project's own table of GPU specs that `gpus.csv` leaves empty (each row with its source).
         #[arg(long, default_value = "collector/facts/gpu-tensor-peaks.csv")]
         supplement: PathBuf,
+        /// The project's own table of transformer dimensions (layers, widths, heads, vocabulary, context, experts).
+        #[arg(long, default_value = "collector/facts/transformers.csv")]
+        transformers: PathBuf,
         /// Output folder.
         #[arg(long, default_value = "data")]
         out: PathBuf,
@@ -178,6 +187,9 @@ pub struct MetaArgs {
     /// Square input size in pixels.
     #[arg(long)]
     pub input: Option<u32>,
+    /// Tokens per sequence, every sequence padded or packed to it (language models).
+    #[arg(long)]
+    pub seq: Option<u32>,
     /// Precision (fp32, tf32, fp16, bf16).
     #[arg(long)]
     pub precision: Option<String>,

@@ -459,6 +459,31 @@ pub struct Backbone {
     pub scaling: Scaling,
     /// Held-out residuals, per quantity and case.
     pub bands: Vec<ResidualBand>,
+    /// What heavily tuned submissions reach (`efficiency=tuned`), per sample unit.
+    #[serde(default)]
+    pub tuned: Vec<TunedEfficiency>,
+}
+
+/// How much faster heavily tuned code trains than the typical model predicts (MLPerf Training's
+/// time-to-train runs against the fitted throughput model on the same GPU and workload), for one sample
+/// unit ([`crate::fit::backbone::tuned`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TunedEfficiency {
+    /// Images or tokens.
+    pub unit: SampleUnit,
+    /// Median factor over the typical model's throughput.
+    pub uplift: f64,
+    /// 10th percentile of ln(row ÷ median) over the rows.
+    pub q10: f64,
+    /// 90th percentile.
+    pub q90: f64,
+    /// Rows (GPU × count configurations).
+    pub n: usize,
+    /// Workloads the rows are of.
+    pub workloads: Vec<String>,
+    /// Workloads left out because a row implied more than the peak (so its samples are not what the
+    /// count says: MLPerf BERT's packed sequences are shorter than 512 tokens).
+    pub dropped: Vec<String>,
 }
 
 /// A throughput estimate for one GPU.
@@ -476,6 +501,11 @@ pub struct Throughput {
     pub runs_only: bool,
     /// Whether the workload is convolutional (its family's band applies where it has one).
     pub conv: bool,
+    /// The band of a throughput that does not come from the fitted model (a tuned or stated utilisation),
+    /// used instead of the model's.
+    pub fixed_band: Option<ResidualBand>,
+    /// How the run's GPUs work together (one GPU until [`crate::methods::headline::duration`] scales it).
+    pub scaling: Option<crate::methods::cluster::Scaling>,
 }
 
 impl Backbone {
@@ -546,7 +576,10 @@ impl Backbone {
     /// its case, which assumes, as the benchmarks do, that the input pipeline keeps the GPUs busy. A
     /// measured benchmark counts as the pair-held-out case: it is a benchmark window, not the user's whole
     /// run.
-    pub fn throughput_band(&self, t: &Throughput) -> Option<&ResidualBand> {
+    pub fn throughput_band<'a>(&'a self, t: &'a Throughput) -> Option<&'a ResidualBand> {
+        if let Some(b) = &t.fixed_band {
+            return Some(b);
+        }
         let case = if t.measured_source.is_some() { Case::BothSeen } else { t.case };
         if t.runs_only && t.measured_source.is_none() {
             return self.band(BandQuantity::ThroughputRuns, case).or_else(|| self.band(BandQuantity::Throughput, case));
@@ -563,6 +596,11 @@ impl Backbone {
         let only_runs = self.throughput_runs.knows_workload(g[0]) && !self.throughput.knows(0, g[0]);
         let runs = |b: f64| self.throughput_runs.predict(b, x[BATCH_FEATURE], g[0], g[1]);
         Some(crate::fmath::exp(if only_runs { runs(bench) } else { bench }))
+    }
+
+    /// The tuned utilisation for a sample unit, when the benchmarks had tuned rows of it.
+    pub fn tuned_for(&self, unit: SampleUnit) -> Option<&TunedEfficiency> {
+        self.tuned.iter().find(|t| t.unit == unit)
     }
 
     /// Throughput of a run on `n_gpus` of `gpu`: the measured benchmark when one matches, else the model.
@@ -594,6 +632,8 @@ impl Backbone {
             case: self.throughput_case(&gpu.id, &w.key),
             runs_only: self.throughput_runs.knows_workload(&w.key) && !self.throughput.knows(0, &w.key),
             conv: w.conv,
+            fixed_band: None,
+            scaling: None,
         })
     }
 

@@ -161,6 +161,64 @@ pub struct Architecture {
     /// Caveats and derivations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The shape of a transformer (language models), from its configuration: what FLOPs per token at a
+    /// sequence length, memory and LoRA adapters follow from ([`crate::methods::transformer`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transformer: Option<Transformer>,
+}
+
+/// The feed-forward block of a transformer layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Mlp {
+    /// Two matrices, d × ffn and ffn × d (GPT-2, BERT, OPT, BLOOM, Falcon).
+    Plain,
+    /// Three matrices, gate and up d × ffn and down ffn × d (SwiGLU / GeGLU: Llama, Mistral, Qwen, Gemma, Phi-3).
+    Gated,
+}
+
+/// A sparse mixture of experts: each token runs `active` of `total` feed-forward experts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Experts {
+    /// Experts per layer.
+    pub total: u32,
+    /// Experts each token is routed to.
+    pub active: u32,
+}
+
+/// A transformer's dimensions, as its configuration states them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Transformer {
+    /// Transformer layers (blocks).
+    pub layers: u32,
+    /// Model width (hidden size).
+    pub d_model: u32,
+    /// Attention (query) heads.
+    pub heads: u32,
+    /// Key/value heads (fewer than `heads` with grouped- or multi-query attention).
+    pub kv_heads: u32,
+    /// Query/key width of one head.
+    pub head_dim: u32,
+    /// Feed-forward width (of one expert for a mixture of experts).
+    pub ffn: u32,
+    /// Feed-forward kind.
+    pub mlp: Mlp,
+    /// Vocabulary size.
+    pub vocab: u32,
+    /// Longest sequence the model was configured for, tokens.
+    pub context: u32,
+    /// Mixture of experts, when sparse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experts: Option<Experts>,
+    /// Whether the output projection is the input embedding matrix (counted once in the parameters).
+    pub tied_embeddings: bool,
+    /// Parameters a token runs through, millions (equals `params_m` for a dense model).
+    pub active_params_m: f64,
 }
 
 /// The architecture catalogue, `data/architectures.json`.
@@ -553,10 +611,13 @@ mod tests {
             assert_eq!(c.find_arch(typed).map(|a| a.id.as_str()), id, "{typed:?}");
         }
         // "bert" ranks the BERT family first: the BERTs, then the models named after it.
-        let mut bert: Vec<&str> = c.search_archs("bert").iter().take(4).map(|a| a.id.as_str()).collect();
+        let mut bert: Vec<&str> = c.search_archs("bert").iter().take(5).map(|a| a.id.as_str()).collect();
         assert_eq!(bert[..2], ["bert-base-uncased", "bert-large-uncased"]);
         bert.sort();
-        assert_eq!(bert, ["bert-base-uncased", "bert-large-uncased", "distilbert-base-uncased", "roberta-base"]);
+        assert_eq!(
+            bert,
+            ["bert-base-uncased", "bert-large-uncased", "distilbert-base-uncased", "roberta-base", "roberta-large"]
+        );
         // Every architecture is found by its own id and by its own name.
         for a in &c.archs.architectures {
             assert_eq!(c.find_arch(&a.id).map(|x| &x.id), Some(&a.id));

@@ -26,6 +26,7 @@ pub mod methods;
 pub mod profile;
 pub mod query;
 pub mod rank;
+pub mod references;
 pub mod scenario;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -50,8 +51,14 @@ pub struct Report {
     pub notices: Vec<String>,
     /// Invalid values in the link (their keys took defaults).
     pub errors: Vec<String>,
+    /// Whose energy the CO2e and cost count.
+    pub scope: scenario::Scope,
+    /// Currency of every cost.
+    pub currency: String,
     /// One row per GPU and method.
     pub rows: Vec<Estimate>,
+    /// Per GPU: memory fit, servers, scaling, utilisation.
+    pub plans: Vec<methods::GpuPlan>,
 }
 
 /// Resolves a query string (or full URL) and estimates every method for every GPU in it.
@@ -62,13 +69,16 @@ pub fn estimate(catalog: &Catalog, cal: &Calibration, query: &str) -> (Resolved,
 /// [`estimate`] for an already parsed query.
 pub fn estimate_query(catalog: &Catalog, cal: &Calibration, query: &ScenarioQuery) -> (Resolved, Report) {
     let resolved = resolve(query, catalog);
-    let rows = estimate_all(catalog, cal, &resolved.scenario);
+    let (rows, plans) = methods::estimate_with_plans(catalog, cal, &resolved.scenario);
     let report = Report {
         data_version: catalog.data_version().to_string(),
         query: resolved.scenario.to_query(catalog.data_version()).to_query_string(),
         notices: resolved.notices.clone(),
         errors: resolved.errors.iter().map(ToString::to_string).collect(),
+        scope: resolved.scenario.job.scope,
+        currency: resolved.scenario.job.currency.clone(),
         rows,
+        plans,
     };
     (resolved, report)
 }
@@ -85,8 +95,12 @@ impl Report {
                 ("low_kwh", r.low_kwh),
                 ("high_kwh", r.high_kwh),
                 ("duration_h", r.duration_h),
+                ("host_kwh", r.host_kwh),
+                ("scope_kwh", r.scope_kwh),
                 ("co2e_kg", r.co2e_kg),
                 ("cost", r.cost),
+                ("rental_cost", r.rental_cost),
+                ("energy_cost", r.energy_cost),
             ];
             for (field, v) in named {
                 if let Some(v) = v.filter(|v| !v.is_finite() || *v < 0.0) {

@@ -4,7 +4,7 @@
 //! about what the values mean. `crate::scenario` turns it into a validated `Scenario`.
 
 /// The keys of link format v=1, in the order links are written.
-pub const KEYS: [&str; 18] = [
+pub const KEYS: [&str; 30] = [
     "v",
     "data",
     "arch",
@@ -23,6 +23,18 @@ pub const KEYS: [&str; 18] = [
     "region",
     "pue",
     "price",
+    "mode",
+    "lora_rank",
+    "seq",
+    "efficiency",
+    "mfu",
+    "nodes",
+    "gpus_per_node",
+    "zero",
+    "scope",
+    "gpu_hour_price",
+    "currency",
+    "memory",
 ];
 
 /// Longest query string accepted, in bytes; a longer one is refused before any parsing.

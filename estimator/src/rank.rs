@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu, Segment};
-use crate::methods::{estimate_all, Estimate, MethodId};
-use crate::scenario::{ArchChoice, Scenario};
+use crate::methods::{estimate_with_plans, Estimate, MethodId};
+use crate::scenario::Scenario;
 
 /// What to rank by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,19 +114,6 @@ pub struct Filter {
     pub vendor: Option<String>,
     /// Only this segment.
     pub segment: Option<Segment>,
-    /// Only GPUs whose memory holds the model for training (see [`training_memory_gb`]).
-    pub fits_memory: bool,
-}
-
-/// Memory a model needs to train, GB, per GPU: 16 bytes per parameter (weights, gradients and Adam's two
-/// moments in fp32; Rajbhandari et al. 2020, ZeRO) when the parameter count is known. Activations are
-/// not counted, so this is a lower bound.
-pub fn training_memory_gb(scenario: &Scenario, catalog: &Catalog) -> Option<f64> {
-    let params_m = match &scenario.arch {
-        ArchChoice::Catalog { id } => catalog.arch(id)?.params_m,
-        ArchChoice::Custom { params_m, .. } => *params_m,
-    }?;
-    Some(params_m * 1e6 * 16.0 / 1e9)
 }
 
 /// One GPU's consensus on every criterion.
@@ -142,6 +129,11 @@ pub struct Ranked {
     pub co2e_kg: Option<Consensus>,
     /// Cost.
     pub cost: Option<Consensus>,
+    /// Whether the memory check found the run too large for this GPU type at the scenario's GPU count
+    /// (ranked after every GPU that holds it).
+    pub cannot_hold: bool,
+    /// What the memory check says ("fits: …", "does not fit: needs ≥ 4 GPUs …"), when it could check.
+    pub memory: Option<String>,
 }
 
 impl Ranked {
@@ -159,31 +151,28 @@ impl Ranked {
 /// Every GPU passing `filter` with its consensus on every criterion, in catalogue order. Each method runs
 /// once per GPU; ranking by any criterion is then a sort ([`sorted_by`]).
 pub fn rank_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario, filter: &Filter) -> Vec<Ranked> {
-    let need = filter.fits_memory.then(|| training_memory_gb(scenario, catalog)).flatten();
     let gpus: Vec<&Gpu> = catalog
         .gpus
         .gpus
         .iter()
         .filter(|g| filter.vendor.as_deref().is_none_or(|v| g.vendor.eq_ignore_ascii_case(v)))
         .filter(|g| filter.segment.is_none_or(|s| g.segment == s))
-        .filter(|g| match (need, g.memory_gb) {
-            (Some(n), Some(m)) => m * f64::from(scenario.n_gpus) >= n,
-            (Some(_), None) => false,
-            (None, _) => true,
-        })
         .collect();
     let mut s = scenario.clone();
     s.gpus = gpus.iter().map(|g| g.id.clone()).collect();
-    let rows = estimate_all(catalog, cal, &s);
+    let (rows, plans) = estimate_with_plans(catalog, cal, &s);
     gpus.iter()
         .map(|g| {
             let mine: Vec<&Estimate> = rows.iter().filter(|e| e.gpu == g.id).collect();
+            let plan = plans.iter().find(|p| p.gpu == g.id);
             Ranked {
                 gpu: g.id.clone(),
                 energy_kwh: headline_value(&mine, Criterion::Energy),
                 duration_h: headline_value(&mine, Criterion::Time),
                 co2e_kg: headline_value(&mine, Criterion::Co2e),
                 cost: headline_value(&mine, Criterion::Cost),
+                cannot_hold: plan.is_some_and(|p| p.cannot_hold(scenario)),
+                memory: plan.and_then(|p| p.memory.as_ref()).map(|m| m.verdict()),
             }
         })
         .collect()
@@ -195,7 +184,8 @@ pub fn sorted_by(all: &[Ranked], criterion: Criterion) -> (Vec<&Ranked>, usize) 
     with.sort_by(|a, b| {
         let (x, y) =
             (a.get(criterion).map_or(f64::INFINITY, |c| c.value), b.get(criterion).map_or(f64::INFINITY, |c| c.value));
-        x.total_cmp(&y).then_with(|| a.gpu.cmp(&b.gpu))
+        // A GPU that cannot hold the run is never ranked above one that can.
+        a.cannot_hold.cmp(&b.cannot_hold).then(x.total_cmp(&y)).then_with(|| a.gpu.cmp(&b.gpu))
     });
     let missing = all.len() - with.len();
     (with, missing)
@@ -253,8 +243,12 @@ mod tests {
             high_kwh: None,
             duration_h: Some(1.0),
             duration_estimated: false,
+            host_kwh: None,
+            scope_kwh: kwh,
             co2e_kg: None,
             cost: None,
+            rental_cost: None,
+            energy_cost: None,
             warnings: vec![],
             evidence: None,
             headline: method == MethodId::Headline,
@@ -353,10 +347,30 @@ mod tests {
         let amd = Filter { vendor: Some("AMD".into()), ..Filter::default() };
         let only_amd = rank_all(&catalog, &cal, &s, &amd);
         assert!(!only_amd.is_empty() && only_amd.iter().all(|r| r.gpu.starts_with("amd-")));
-        // Llama-2-70B needs 70e9 × 16 B = 1,120 GB: no single GPU holds it.
+        // Llama-2-70B needs 69e9 × 16 B ≈ 1,100 GB: no single GPU holds it, every row says so.
         let q = crate::ScenarioQuery::parse("arch=llama-2-70b&n_gpus=1");
         let big = crate::resolve(&q, &catalog).scenario;
-        let fits = Filter { fits_memory: true, ..Filter::default() };
-        assert!(rank_all(&catalog, &cal, &big, &fits).is_empty());
+        let table = rank_all(&catalog, &cal, &big, &Filter::default());
+        assert!(table.iter().filter(|r| r.memory.is_some()).all(|r| r.cannot_hold), "one GPU holds 70B?");
+    }
+
+    /// A full fine-tune of an 8B model on one GPU: no GPU that cannot hold it is ranked above one that
+    /// can; a 2 GB card is never near the top; with the check off the order is by energy alone.
+    #[test]
+    fn gpus_that_cannot_hold_the_run_are_ranked_after_those_that_can() {
+        let catalog = Catalog::embedded().unwrap();
+        let cal = Calibration::embedded().unwrap();
+        let s = |q: &str| crate::resolve(&crate::ScenarioQuery::parse(q), &catalog).scenario;
+        let on = s("arch=llama-3.1-8b&mode=lora&samples=100M&epochs=1&n_gpus=1");
+        let table = rank_all(&catalog, &cal, &on, &Filter::default());
+        let (sorted, _) = sorted_by(&table, Criterion::Energy);
+        let first_unfit = sorted.iter().position(|r| r.cannot_hold).unwrap();
+        assert!(sorted[first_unfit..].iter().all(|r| r.cannot_hold), "a fitting GPU after an unfit one");
+        assert!(first_unfit > 0, "nothing holds a LoRA of 8B on one GPU?");
+        let gtx = sorted.iter().position(|r| r.gpu == "nvidia-gtx-750-ti").unwrap();
+        assert!(gtx >= first_unfit, "the 2 GB GTX 750 Ti ranked {gtx} among GPUs that fit");
+        let off = s("arch=llama-3.1-8b&mode=lora&samples=100M&epochs=1&n_gpus=1&memory=off");
+        let table = rank_all(&catalog, &cal, &off, &Filter::default());
+        assert!(table.iter().all(|r| !r.cannot_hold));
     }
 }

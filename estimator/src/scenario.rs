@@ -53,6 +53,169 @@ impl fmt::Display for Precision {
     }
 }
 
+/// What kind of training run: which weights train, and so the FLOPs and memory per token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Training from scratch: every weight trains (≈ 6 FLOPs per weight per token).
+    Pretrain,
+    /// Full fine-tuning: the same arithmetic as pre-training, on fewer tokens.
+    Finetune,
+    /// LoRA (Hu et al. 2021): frozen weights, low-rank adapters on the attention projections train.
+    Lora,
+}
+
+impl Mode {
+    /// All values, in the order the page lists them.
+    pub const ALL: [Mode; 3] = [Mode::Pretrain, Mode::Finetune, Mode::Lora];
+
+    /// The link value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Pretrain => "pretrain",
+            Mode::Finetune => "finetune",
+            Mode::Lora => "lora",
+        }
+    }
+
+    /// How people say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Pretrain => "pre-training",
+            Mode::Finetune => "full fine-tuning",
+            Mode::Lora => "LoRA fine-tuning",
+        }
+    }
+}
+
+/// How well tuned the training code is: what share of the GPUs' peak FLOP/s it turns into model FLOPs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "mfu")]
+pub enum Efficiency {
+    /// What framework-default code achieves: the time × power model's throughput, fitted on measured
+    /// benchmark rows.
+    Typical,
+    /// What heavily optimised submissions achieve: the model-FLOPs utilisation of the MLPerf Training runs.
+    Tuned,
+    /// A model-FLOPs utilisation the user states, in (0, 1].
+    Mfu(f64),
+}
+
+/// Sharding of training state over data-parallel GPUs (Rajbhandari et al. 2020, ZeRO; FSDP's full
+/// sharding is stage 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Zero {
+    /// Every GPU holds everything (plain data parallelism).
+    Off,
+    /// Optimizer state sharded.
+    Optimizer,
+    /// Optimizer state and gradients sharded.
+    Gradients,
+    /// Optimizer state, gradients and weights sharded (FSDP full sharding).
+    Parameters,
+}
+
+impl Zero {
+    /// All stages, 0 to 3.
+    pub const ALL: [Zero; 4] = [Zero::Off, Zero::Optimizer, Zero::Gradients, Zero::Parameters];
+
+    /// The stage number (the link value).
+    pub fn stage(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Whose energy the estimate counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The GPUs alone (what NVML reports).
+    Gpu,
+    /// The GPUs and their servers' hosts (CPUs, memory, NICs, fans): what a meter at the wall sees.
+    Server,
+}
+
+impl Scope {
+    /// The link value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Gpu => "gpu",
+            Scope::Server => "server",
+        }
+    }
+
+    /// How exports and the page name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Gpu => "GPUs only",
+            Scope::Server => "whole servers (GPUs and hosts)",
+        }
+    }
+}
+
+/// Language-model and cluster settings of a run. Every field has a default that keeps an older link's
+/// meaning: pre-training FLOPs, the typical efficiency, GPUs only, no GPU-hour price.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Job {
+    /// Pre-training, full fine-tuning or LoRA.
+    pub mode: Mode,
+    /// LoRA rank (used in LoRA mode).
+    pub lora_rank: u32,
+    /// Sequence length, tokens; `None` = the model's default ([`crate::catalog::Transformer::default_seq`]).
+    pub seq: Option<u32>,
+    /// Training-code efficiency.
+    pub efficiency: Efficiency,
+    /// GPUs per server; `None` = up to 8 (one HGX-class server holds 8).
+    pub gpus_per_node: Option<u32>,
+    /// ZeRO / FSDP sharding stage.
+    pub zero: Zero,
+    /// GPUs only, or whole servers.
+    pub scope: Scope,
+    /// Rental price of one GPU for one hour, in `currency`; `None` = no rental cost.
+    pub gpu_hour_price: Option<f64>,
+    /// ISO 4217 code of every cost (`USD`).
+    pub currency: String,
+    /// Whether GPUs that cannot hold the run are marked and never ranked first.
+    pub memory_check: bool,
+}
+
+/// Default LoRA rank.
+pub const DEFAULT_LORA_RANK: u32 = 16;
+/// GPUs per server when the link names none.
+pub const DEFAULT_GPUS_PER_NODE: u32 = 8;
+/// Currency when the link names none.
+pub const DEFAULT_CURRENCY: &str = "USD";
+
+impl Default for Job {
+    fn default() -> Job {
+        Job {
+            mode: Mode::Pretrain,
+            lora_rank: DEFAULT_LORA_RANK,
+            seq: None,
+            efficiency: Efficiency::Typical,
+            gpus_per_node: None,
+            zero: Zero::Off,
+            scope: Scope::Gpu,
+            gpu_hour_price: None,
+            currency: DEFAULT_CURRENCY.into(),
+            memory_check: true,
+        }
+    }
+}
+
+impl Scenario {
+    /// GPUs per server: the link's, else up to [`DEFAULT_GPUS_PER_NODE`].
+    pub fn gpus_per_node(&self) -> u32 {
+        self.job.gpus_per_node.unwrap_or(self.n_gpus.min(DEFAULT_GPUS_PER_NODE)).min(self.n_gpus).max(1)
+    }
+
+    /// Servers the run spans.
+    pub fn nodes(&self) -> u32 {
+        self.n_gpus.div_ceil(self.gpus_per_node())
+    }
+}
+
 /// The model being trained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -102,6 +265,8 @@ pub struct Scenario {
     pub pue: Option<f64>,
     /// Electricity price per kWh; `None` = unknown (no cost is shown).
     pub price_per_kwh: Option<f64>,
+    /// Language-model and cluster settings.
+    pub job: Job,
 }
 
 /// Default architecture when the link names none.
@@ -145,6 +310,7 @@ impl Scenario {
             },
             pue: None,
             price_per_kwh: None,
+            job: Job::default(),
         }
     }
 
@@ -173,6 +339,23 @@ impl Scenario {
         q.set("region", Some(self.region.clone()));
         q.set("pue", self.pue.map(|p| p.to_string()));
         q.set("price", self.price_per_kwh.map(|p| p.to_string()));
+        let j = &self.job;
+        q.set("mode", Some(j.mode.as_str().into()));
+        if j.mode == Mode::Lora {
+            q.set("lora_rank", Some(j.lora_rank.to_string()));
+        }
+        q.set("seq", j.seq.map(|s| s.to_string()));
+        match j.efficiency {
+            Efficiency::Typical => q.set("efficiency", Some("typical".into())),
+            Efficiency::Tuned => q.set("efficiency", Some("tuned".into())),
+            Efficiency::Mfu(m) => q.set("mfu", Some(m.to_string())),
+        }
+        q.set("gpus_per_node", j.gpus_per_node.map(|g| g.to_string()));
+        q.set("zero", Some(j.zero.stage().to_string()));
+        q.set("scope", Some(j.scope.as_str().into()));
+        q.set("gpu_hour_price", j.gpu_hour_price.map(|p| p.to_string()));
+        q.set("currency", Some(j.currency.clone()));
+        q.set("memory", Some(if j.memory_check { "on" } else { "off" }.into()));
         q
     }
 }
@@ -229,10 +412,27 @@ pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
         },
     };
 
+    let job = r.job(&d.job);
+    let mut n_gpus = r.int("n_gpus", 1, 100_000).unwrap_or(d.n_gpus);
+    if let Some(nodes) = r.int::<u32>("nodes", 1, 100_000) {
+        let per = job.gpus_per_node.unwrap_or(DEFAULT_GPUS_PER_NODE);
+        let total = nodes.saturating_mul(per);
+        match query.get("n_gpus") {
+            Some(_) if total != n_gpus => r.invalid(
+                "nodes",
+                query.get("nodes").unwrap_or_default(),
+                format!("{nodes} servers × {per} GPUs = {total}, but \"n_gpus\" says {n_gpus}"),
+            ),
+            _ if total > 100_000 => {
+                r.invalid("nodes", query.get("nodes").unwrap_or_default(), "more than 100000 GPUs in all")
+            }
+            _ => n_gpus = total,
+        }
+    }
     let scenario = Scenario {
         arch,
         gpus,
-        n_gpus: r.int("n_gpus", 1, 100_000).unwrap_or(d.n_gpus),
+        n_gpus,
         batch: r.int("batch", 1, 10_000_000),
         input_px: r.int("input", 8, 16_384),
         samples: r.int("samples", 1, 100_000_000_000_000).unwrap_or(d.samples),
@@ -244,6 +444,7 @@ pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
         region,
         pue: r.real("pue", 1.0, true, 5.0),
         price_per_kwh: r.real("price", 0.0, true, 1e4),
+        job,
     };
     Resolved { scenario, notices: r.notices, errors: r.errors }
 }
@@ -287,6 +488,46 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+
+    /// One of a closed set of words, case-insensitively.
+    fn word<T: Copy>(&mut self, key: &'static str, options: &[(&str, T)]) -> Option<T> {
+        let raw = self.q.get(key)?;
+        let found = options.iter().find(|(w, _)| w.eq_ignore_ascii_case(raw.trim())).map(|(_, v)| *v);
+        if found.is_none() {
+            let names: Vec<&str> = options.iter().map(|(w, _)| *w).collect();
+            self.invalid(key, raw, format!("expected one of {}", names.join(", ")));
+        }
+        found
+    }
+
+    fn job(&mut self, d: &Job) -> Job {
+        let modes: Vec<(&str, Mode)> = Mode::ALL.iter().map(|m| (m.as_str(), *m)).collect();
+        let mode = self.word("mode", &modes).unwrap_or(d.mode);
+        let lora_rank = self.int("lora_rank", 1, 4096).unwrap_or(d.lora_rank);
+        let seq = self.int("seq", 1, 10_000_000);
+        let named = self.word("efficiency", &[("typical", Efficiency::Typical), ("tuned", Efficiency::Tuned)]);
+        let mfu = self.real("mfu", 0.0, false, 1.0).map(Efficiency::Mfu);
+        if mfu.is_some() && named.is_some() {
+            self.notices.push("\"efficiency\" is ignored because \"mfu\" gives the utilisation".into());
+        }
+        let efficiency = mfu.or(named).unwrap_or(d.efficiency);
+        let gpus_per_node = self.int("gpus_per_node", 1, 64);
+        let stages: Vec<(&str, Zero)> =
+            [("0", Zero::Off), ("1", Zero::Optimizer), ("2", Zero::Gradients), ("3", Zero::Parameters)].to_vec();
+        let zero = self.word("zero", &stages).unwrap_or(d.zero);
+        let scope = self.word("scope", &[("gpu", Scope::Gpu), ("server", Scope::Server)]).unwrap_or(d.scope);
+        let gpu_hour_price = self.real("gpu_hour_price", 0.0, true, 1e5);
+        let currency = match self.q.get("currency") {
+            None => d.currency.clone(),
+            Some(c) if c.len() == 3 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => c.to_ascii_uppercase(),
+            Some(c) => {
+                self.invalid("currency", c, "expected a three-letter ISO 4217 code such as USD or EUR");
+                d.currency.clone()
+            }
+        };
+        let memory_check = self.word("memory", &[("on", true), ("off", false)]).unwrap_or(d.memory_check);
+        Job { mode, lora_rank, seq, efficiency, gpus_per_node, zero, scope, gpu_hour_price, currency, memory_check }
     }
 
     fn precision(&mut self) -> Option<Precision> {
@@ -467,6 +708,80 @@ mod tests {
         assert_eq!(s.arch, ArchChoice::Custom { params_m: Some(7.0), gflops: 14.0 });
     }
 
+    fn arb_job() -> impl Strategy<Value = Job> {
+        (
+            proptest::sample::select(Mode::ALL.to_vec()),
+            1..=4096u32,
+            proptest::option::of(1..=10_000_000u32),
+            prop_oneof![Just(Efficiency::Typical), Just(Efficiency::Tuned), (1e-6..=1.0f64).prop_map(Efficiency::Mfu)],
+            proptest::option::of(1..=64u32),
+            proptest::sample::select(Zero::ALL.to_vec()),
+            proptest::sample::select(vec![Scope::Gpu, Scope::Server]),
+            proptest::option::of(0.0..1e5f64),
+            proptest::sample::select(vec!["USD".to_string(), "EUR".to_string()]),
+            proptest::bool::ANY,
+        )
+            .prop_map(
+                |(
+                    mode,
+                    lora_rank,
+                    seq,
+                    efficiency,
+                    gpus_per_node,
+                    zero,
+                    scope,
+                    gpu_hour_price,
+                    currency,
+                    memory_check,
+                )| {
+                    Job {
+                        mode,
+                        // The rank is written only in LoRA mode: other modes keep the default.
+                        lora_rank: if mode == Mode::Lora { lora_rank } else { DEFAULT_LORA_RANK },
+                        seq,
+                        efficiency,
+                        gpus_per_node,
+                        zero,
+                        scope,
+                        gpu_hour_price,
+                        currency,
+                        memory_check,
+                    }
+                },
+            )
+    }
+
+    /// The language-model and cluster keys: defaults keep an old link's meaning, servers × GPUs per server
+    /// give the GPU count, and bad values name key and value.
+    #[test]
+    fn job_keys_resolve_with_defaults_and_errors() {
+        let s = check("", &[], 0);
+        assert_eq!(s.job, Job::default());
+        assert_eq!((s.job.scope, s.job.mode, s.job.efficiency), (Scope::Gpu, Mode::Pretrain, Efficiency::Typical));
+        let s = check("nodes=8&gpus_per_node=8&mode=lora&lora_rank=8&seq=4k&mfu=0.4&zero=3&scope=server&gpu_hour_price=2.5&currency=eur", &[], 0);
+        assert_eq!((s.n_gpus, s.nodes(), s.gpus_per_node()), (64, 8, 8));
+        assert_eq!(
+            (s.job.mode, s.job.lora_rank, s.job.seq, s.job.efficiency, s.job.zero, s.job.scope),
+            (Mode::Lora, 8, Some(4000), Efficiency::Mfu(0.4), Zero::Parameters, Scope::Server)
+        );
+        assert_eq!((s.job.gpu_hour_price, s.job.currency.as_str()), (Some(2.5), "EUR"));
+        assert_eq!(check("n_gpus=12", &[], 0).nodes(), 2);
+        check(
+            "nodes=2&n_gpus=8&mode=qlora&zero=4&scope=rack&currency=dollars&mfu=1.5&memory=maybe",
+            &[
+                "invalid value \"qlora\" for \"mode\": expected one of pretrain, finetune, lora",
+                "invalid value \"1.5\" for \"mfu\": expected a number above 0 up to 1",
+                "invalid value \"4\" for \"zero\": expected one of 0, 1, 2, 3",
+                "invalid value \"rack\" for \"scope\": expected one of gpu, server",
+                "invalid value \"dollars\" for \"currency\": expected a three-letter ISO 4217 code such as USD or EUR",
+                "invalid value \"maybe\" for \"memory\": expected one of on, off",
+                "invalid value \"2\" for \"nodes\": 2 servers × 8 GPUs = 16, but \"n_gpus\" says 8",
+            ],
+            0,
+        );
+        check("efficiency=tuned&mfu=0.5", &[], 1);
+    }
+
     fn arb_scenario() -> impl Strategy<Value = Scenario> {
         let c = catalog();
         let gpu_ids: Vec<String> = c.gpus.gpus.iter().map(|g| g.id.clone()).collect();
@@ -489,7 +804,7 @@ mod tests {
             proptest::option::of(1e-6..1e6f64),
             (1e-9..=1.0f64, 0.0..1e6f64),
             proptest::sample::select(region_ids),
-            (proptest::option::of(1.0..5.0f64), proptest::option::of(0.0..1e4f64)),
+            (proptest::option::of(1.0..5.0f64), proptest::option::of(0.0..1e4f64), arb_job()),
         )
             .prop_map(
                 |(
@@ -504,7 +819,7 @@ mod tests {
                     hours,
                     (usage, mem_gb),
                     region,
-                    (pue, price),
+                    (pue, price, job),
                 )| {
                     Scenario {
                         arch,
@@ -521,6 +836,7 @@ mod tests {
                         region,
                         pue,
                         price_per_kwh: price,
+                        job,
                     }
                 },
             )

@@ -500,3 +500,61 @@ test("the README screenshot is current", async () => {
   console.log(`README screenshot: ${(diff.fraction * 100).toFixed(2)} % of pixels differ`);
   assert.ok(diff.fraction < 0.02, `${(diff.fraction * 100).toFixed(1)} % of docs/screenshot.png differs from the page now (artifacts/readme-screenshot-now.png): refresh it with UPDATE_SCREENSHOT=1 node --test`);
 });
+
+test("language models and clusters: five kinds of run equal `wattcast estimate --json`, with memory, servers and cost", async () => {
+  const base = "arch=llama-3.1-8b&gpu=nvidia-h100-sxm,nvidia-rtx-4090&samples=100M&epochs=1&scope=server&gpu_hour_price=2.5&price=0.12&currency=EUR";
+  const runs = ["mode=pretrain&n_gpus=1", "mode=finetune&n_gpus=8&zero=3", "mode=lora&n_gpus=1&lora_rank=8", "mode=finetune&nodes=8&gpus_per_node=8&zero=3", "mode=pretrain&nodes=8&gpus_per_node=8&efficiency=tuned"];
+  for (const run of runs) {
+    const { page, context, problems } = await open(`${root.url}?${base}&${run}`);
+    const report = await assertMatchesCli(page);
+    for (const r of report.rows.filter((r) => r.headline)) {
+      const li = `li[data-headline="${r.gpu}"]`;
+      for (const [attr, value] of [["data-kwh", r.energy_kwh], ["data-scope-kwh", r.scope_kwh], ["data-hours", r.duration_h], ["data-co2e", r.co2e_kg], ["data-cost", r.cost]]) {
+        assert.equal(Number(await page.getAttribute(li, attr)), value, `${run} ${r.gpu} ${attr}`);
+      }
+      assert.ok(r.scope_kwh > r.energy_kwh && r.rental_cost > 0 && r.energy_cost > 0, `${run}: server energy and both cost parts`);
+      const plan = report.plans.find((p) => p.gpu === r.gpu);
+      assert.equal(await page.getAttribute(li, "data-fits"), String(plan.memory.fits), `${run} ${r.gpu} fits`);
+      assert.match(await page.textContent(`${li} .memory`), /^Memory (fits|does not fit)/);
+      assert.match(await page.textContent(li), /EUR/);
+    }
+    assert.deepEqual(problems, [], run);
+    await context.close();
+  }
+  // An 8B full fine-tune on one GPU: no 80 GB GPU holds it; the ranking never puts a GPU that cannot hold it first.
+  const { page, context } = await open(`${root.url}?${base}&mode=finetune&n_gpus=1`);
+  assert.equal(await page.getAttribute('li[data-headline="nvidia-h100-sxm"]', "data-fits"), "false");
+  assert.match(await page.textContent('li[data-headline="nvidia-h100-sxm"] .memory'), /needs ≥ \d+ GPUs of this type with ZeRO-3/);
+  await page.selectOption("#rank-by", "energy");
+  const fits = await page.$$eval("tr[data-rank-gpu]", (rows) => rows.map((r) => r.dataset.fits));
+  assert.ok(fits.indexOf("false") === -1 || !fits.slice(fits.indexOf("false")).includes("true"), "a GPU that holds the run ranked after one that does not");
+  await context.close();
+});
+
+test("the page follows the model family: tokens and a sequence for a language model, images for a CNN; scope in every link", async () => {
+  const { page, context, problems } = await open(root.url);
+  // A fresh page counts whole servers and says so in its link.
+  assert.equal(new URL(page.url()).searchParams.get("scope"), "server");
+  assert.ok(await page.isVisible("#in-input"));
+  assert.ok(!(await page.isVisible("#in-seq")));
+  await typeAndLeave(page, "#in-arch", "llama 3.1 8b");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("arch") === "llama-3.1-8b");
+  const q = new URL(page.url()).searchParams;
+  assert.deepEqual([q.get("samples"), q.get("epochs"), q.get("input")], ["100000000", "1", null]);
+  assert.ok(await page.isVisible("#in-seq") && await page.isVisible("#in-mode"));
+  assert.ok(!(await page.isVisible("#in-input")));
+  assert.match(await page.textContent("label[for=in-samples]"), /tokens/);
+  assert.match(await page.textContent("#record-command"), /--arch llama-3\.1-8b --seq 8192 --samples 100000000 --epochs 1/);
+  await page.selectOption("#in-mode", "lora");
+  await page.waitForSelector("#in-lora_rank");
+  await typeAndLeave(page, "#in-arch", "resnet50");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("arch") === "tv-resnet50");
+  const back = new URL(page.url()).searchParams;
+  assert.deepEqual([back.get("samples"), back.get("epochs"), back.get("seq"), back.get("mode")], ["1281167", "90", null, "pretrain"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+  // An old link without `scope` keeps counting the GPUs alone, and the link the page offers says so.
+  const old = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm`);
+  assert.match(await old.page.inputValue("#share-link"), /scope=gpu/);
+  await old.context.close();
+});

@@ -18,6 +18,8 @@ use crate::view::{CalRef, CatalogRef};
 pub struct ExplorerProps {
     /// Page state.
     pub state: State,
+    /// The `wattcast record` command for the scenario on the page.
+    pub record_command: AttrValue,
     /// Where actions go.
     pub dispatch: Callback<Action>,
 }
@@ -197,7 +199,7 @@ pub fn Explorer(p: &ExplorerProps) -> Html {
             <details class="contribute">
                 <summary>{ "Contribute a profile" }</summary>
                 <ol>
-                    <li>{ "Record a run: wattcast record --arch <id> --batch <n> --samples <n> --epochs <n> -o run.json -- python train.py" }</li>
+                    <li>{ "Record a run: " }<code id="record-command">{ p.record_command.clone() }</code></li>
                     <li>{ "Check it: wattcast validate run.json (or open it here)." }</li>
                     <li>{ "Open a pull request adding it (gzipped) under data/profiles/contributed/, then run wattcast fit and wattcast eval --markdown docs/accuracy.md and commit what they regenerate." }</li>
                 </ol>

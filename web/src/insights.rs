@@ -48,13 +48,11 @@ pub fn Ranking(p: &InsightProps) -> Html {
             "consumer" => Some(Segment::Consumer),
             _ => None,
         },
-        fits_memory: state.rank_fits,
     };
     // Only when the scenario, the filter or the calibration changed: not on every keystroke in the GPU
     // picker's filter box, a ranking criterion, an export or an opened profile.
     let table = use_memo((s.clone(), filter, p.calibration), move |(s, f, c)| rank::rank_all(catalog, c.0, s, f));
     let (ranked, missing) = rank::sorted_by(&table, criterion);
-    let need = rank::training_memory_gb(s, catalog);
     let on = |what: &'static str| {
         let d = p.dispatch.clone();
         Callback::from(move |e: Event| d.emit(Action::Rank(what, select_value(&e))))
@@ -63,7 +61,7 @@ pub fn Ranking(p: &InsightProps) -> Html {
         let d = p.dispatch.clone();
         Callback::from(move |e: Event| {
             let checked = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).is_some_and(|i| i.checked());
-            d.emit(Action::Rank("fits", checked.to_string()))
+            d.emit(Action::Set("memory", if checked { "on" } else { "off" }.into()))
         })
     };
     let mut vendors: Vec<&str> = catalog.gpus.gpus.iter().map(|g| g.vendor.as_str()).collect();
@@ -116,11 +114,8 @@ pub fn Ranking(p: &InsightProps) -> Html {
                     </select>
                 </label>
                 <label>
-                    <input id="rank-fits" type="checkbox" checked={state.rank_fits} onchange={on_fits} />
-                    { match need {
-                        Some(gb) => format!(" memory ≥ {} GB (16 bytes per parameter)", human(gb / f64::from(s.n_gpus))),
-                        None => " memory holds the model (parameters unknown)".to_string(),
-                    } }
+                    <input id="rank-fits" type="checkbox" checked={s.job.memory_check} onchange={on_fits} />
+                    { " check memory (GPUs that cannot hold the run go last)" }
                 </label>
             </div>
             <p class="hint">{ format!(
@@ -134,19 +129,21 @@ pub fn Ranking(p: &InsightProps) -> Html {
                 <table class="ranked">
                     <thead><tr>
                         <th scope="col">{ "#" }</th><th scope="col">{ "GPU" }</th>
-                        <th scope="col">{ "kWh" }</th><th scope="col">{ "hours" }</th><th scope="col">{ "kg CO2e" }</th><th scope="col">{ "cost" }</th>
-                        <th scope="col">{ "methods" }</th>
+                        <th scope="col">{ "GPU kWh" }</th><th scope="col">{ "hours" }</th><th scope="col">{ "kg CO2e" }</th><th scope="col">{ format!("cost {}", s.job.currency) }</th>
+                        <th scope="col">{ "memory" }</th><th scope="col">{ "methods" }</th>
                     </tr></thead>
                     <tbody>
                         { for ranked.iter().enumerate().map(|(i, r)| html! {
                             <tr data-rank-gpu={r.gpu.clone()} data-value={r.get(criterion).map(|c| c.value.to_string())} key={r.gpu.clone()}
-                                class={classes!(s.gpus.contains(&r.gpu).then_some("selected"))}>
+                                data-fits={(!r.cannot_hold).to_string()}
+                                class={classes!(s.gpus.contains(&r.gpu).then_some("selected"), r.cannot_hold.then_some("unfit"))}>
                                 <td>{ i + 1 }</td>
                                 <th scope="row">{ name(&r.gpu) }</th>
                                 <td>{ cell(&r.energy_kwh) }</td>
                                 <td>{ cell(&r.duration_h) }</td>
                                 <td>{ cell(&r.co2e_kg) }</td>
                                 <td>{ cell(&r.cost) }</td>
+                                <td class="memory">{ r.memory.clone().unwrap_or_else(|| "unknown".into()) }</td>
                                 <td>{ r.get(criterion).map_or(0, |c| c.n_methods) }</td>
                             </tr>
                         }) }

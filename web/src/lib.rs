@@ -63,6 +63,9 @@ pub fn App(props: &AppProps) -> Html {
     let cal: &'static Calibration = state.refit.map_or(cal, |r| r.0);
     let (resolved, report) = estimator::estimate_query(catalog, cal, &state.query);
     let resolved_gpus = resolved.scenario.gpus.clone();
+    let seq = estimator::methods::workload::Workload::of(&resolved.scenario, catalog).seq;
+    let record_command =
+        AttrValue::from(estimator::methods::paper::record_command(&resolved.scenario, seq, "run.json"));
 
     {
         let query = state.query.to_query_string();
@@ -90,7 +93,7 @@ pub fn App(props: &AppProps) -> Html {
                     <insights::Exports catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <insights::Ranking catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />
-                <explorer::Explorer state={(*state).clone()} dispatch={dispatch.clone()} />
+                <explorer::Explorer state={(*state).clone()} {record_command} dispatch={dispatch.clone()} />
                 <explorer::BuiltinProfiles catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} gpus={resolved_gpus} browse_gpu={AttrValue::from(state.browse_gpu.clone())} {dispatch} />
             </main>
             <view::Footer catalog={view::CatalogRef(catalog)} />

@@ -23,8 +23,6 @@ pub struct State {
     pub rank_vendor: String,
     /// Ranking filter: segment (empty = all).
     pub rank_segment: String,
-    /// Ranking filter: only GPUs whose memory holds the model.
-    pub rank_fits: bool,
     /// The export on show: (kind, text).
     pub export: Option<(String, String)>,
     /// The profile opened in the explorer (shared: the state is cloned on every action and render).
@@ -58,7 +56,11 @@ impl State {
     /// Without a query, the default scenario's link.
     pub fn from_search(search: &str, catalog: &Catalog) -> State {
         let query = if search.trim_start_matches('?').is_empty() {
-            estimator::Scenario::default_for(catalog).to_query(catalog.data_version())
+            // A fresh page counts whole servers (what a meter at the wall sees); a link without `scope`
+            // keeps its old meaning, the GPUs alone, and the page writes `scope` into every link it makes.
+            let mut s = estimator::Scenario::default_for(catalog);
+            s.job.scope = estimator::scenario::Scope::Server;
+            s.to_query(catalog.data_version())
         } else {
             ScenarioQuery::parse(search)
         };
@@ -69,7 +71,6 @@ impl State {
             rank_by: "energy".into(),
             rank_vendor: String::new(),
             rank_segment: String::new(),
-            rank_fits: false,
             export: None,
             profile: None,
             power_curve: None,
@@ -78,6 +79,38 @@ impl State {
         }
     }
 }
+
+/// Switching between an image model and a language model sets the other family's defaults: ImageNet's
+/// images and 90 epochs, or 100 M tokens for one epoch at the model's sequence length; the keys that do not
+/// apply (input size, sequence, LoRA) are removed.
+fn follow_family(query: &mut ScenarioQuery, new_arch: &str) {
+    use estimator::catalog::SampleUnit;
+    let Ok(catalog) = crate::catalog() else { return };
+    let unit = |id: Option<&str>| id.and_then(|i| catalog.find_arch(i)).map(|a| a.sample_unit);
+    let (before, after) = (unit(query.get("arch").or(Some(estimator::scenario::DEFAULT_ARCH))), unit(Some(new_arch)));
+    let (Some(before), Some(after)) = (before, after) else { return };
+    if before == after {
+        return;
+    }
+    match after {
+        SampleUnit::Token => {
+            query.set("samples", Some(DEFAULT_LM_TOKENS.to_string()));
+            query.set("epochs", Some("1".into()));
+            query.set("input", None);
+        }
+        SampleUnit::Image => {
+            query.set("samples", Some(estimator::scenario::DEFAULT_SAMPLES.to_string()));
+            query.set("epochs", Some(estimator::scenario::DEFAULT_EPOCHS.to_string()));
+            for key in ["seq", "lora_rank"] {
+                query.set(key, None);
+            }
+            query.set("mode", Some("pretrain".into()));
+        }
+    }
+}
+
+/// Tokens per epoch a language model starts with on the page: a typical fine-tuning corpus.
+pub const DEFAULT_LM_TOKENS: u64 = 100_000_000;
 
 /// What the user did.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +123,7 @@ pub enum Action {
     FilterGpus(String),
     /// Report the outcome of a copy.
     Copied(String),
-    /// Change a ranking control: `by`, `vendor`, `segment` or `fits` ("true"/"false").
+    /// Change a ranking control: `by`, `vendor` or `segment`.
     Rank(&'static str, String),
     /// Show an export (kind, text); `None` hides it.
     Export(Option<(String, String)>),
@@ -112,7 +145,16 @@ impl Reducible for State {
         let mut next = (*self).clone();
         let mut edited = true;
         match action {
-            Action::Set(key, value) => next.query.set(key, Some(value)),
+            Action::Set(key, value) => {
+                if key == "arch" {
+                    follow_family(&mut next.query, &value);
+                }
+                // Choosing typical or tuned drops a stated utilisation, which would override it.
+                if key == "efficiency" {
+                    next.query.set("mfu", None);
+                }
+                next.query.set(key, Some(value))
+            }
             Action::ToggleGpu(id) => {
                 let mut ids: Vec<String> = next
                     .query
@@ -143,8 +185,7 @@ impl Reducible for State {
                 match what {
                     "by" => next.rank_by = value,
                     "vendor" => next.rank_vendor = value,
-                    "segment" => next.rank_segment = value,
-                    _ => next.rank_fits = value == "true",
+                    _ => next.rank_segment = value,
                 }
                 edited = false;
             }

@@ -109,6 +109,25 @@ fn field(
     }
 }
 
+/// One labelled select bound to a link key: (value, label) options.
+fn choice(
+    dispatch: &Callback<Action>,
+    key: &'static str,
+    label: &str,
+    options: &[(&str, &str)],
+    selected: &str,
+) -> Html {
+    let id = format!("in-{key}");
+    html! {
+        <div class="field">
+            <label for={id.clone()}>{ label }</label>
+            <select id={id} name={key} onchange={on_change(dispatch, key)}>
+                { for options.iter().map(|(v, l)| html! { <option value={v.to_string()} selected={*v == selected}>{ *l }</option> }) }
+            </select>
+        </div>
+    }
+}
+
 /// The scenario form.
 #[component]
 pub fn Inputs(p: &PartProps) -> Html {
@@ -194,12 +213,23 @@ pub fn Inputs(p: &PartProps) -> Html {
     let site = estimator::Site::of(s, catalog);
     let pue_hint =
         format!("default {} ({})", site.pue, if site.pue_source == "user" { "set" } else { &site.pue_source });
-    let samples_label = match &s.arch {
-        ArchChoice::Catalog { id } if catalog.arch(id).is_some_and(|a| a.sample_unit == SampleUnit::Token) => {
-            "Training tokens per epoch"
-        }
-        _ => "Training samples per epoch",
+    let arch = match &s.arch {
+        ArchChoice::Catalog { id } => catalog.arch(id),
+        ArchChoice::Custom { .. } => None,
     };
+    let tokens = arch.is_some_and(|a| a.sample_unit == SampleUnit::Token);
+    let shape = arch.and_then(|a| a.transformer.as_ref());
+    let samples_label = if tokens { "Training tokens per epoch" } else { "Training images per epoch" };
+    let samples_hint = if tokens { "e.g. 100M" } else { "1281167 (ImageNet)" };
+    let job = &s.job;
+    let seq_hint = shape.map_or(String::new(), |t| format!("default {}", t.default_seq()));
+    let efficiency = match job.efficiency {
+        estimator::scenario::Efficiency::Typical => "typical",
+        estimator::scenario::Efficiency::Tuned => "tuned",
+        estimator::scenario::Efficiency::Mfu(_) => "mfu",
+    };
+    let modes: Vec<(&str, &str)> = estimator::scenario::Mode::ALL.iter().map(|m| (m.as_str(), m.label())).collect();
+    let zero = job.zero.stage().to_string();
 
     html! {
         <section class="inputs" aria-label="Training scenario">
@@ -227,10 +257,27 @@ pub fn Inputs(p: &PartProps) -> Html {
                 { field(state, resolved, &canonical, dispatch, "n_gpus", "GPUs per run", "1") }
                 { field(state, resolved, &canonical, dispatch, "epochs", "Epochs", "90") }
             </div>
-            { field(state, resolved, &canonical, dispatch, "samples", samples_label, "1281167") }
+            { field(state, resolved, &canonical, dispatch, "samples", samples_label, samples_hint) }
             <div class="row">
-                { field(state, resolved, &canonical, dispatch, "batch", "Batch size", "optional") }
-                { field(state, resolved, &canonical, dispatch, "input", "Input size (px)", "architecture default") }
+                { field(state, resolved, &canonical, dispatch, "batch", if tokens { "Batch (sequences)" } else { "Batch size" }, "optional") }
+                if !tokens { { field(state, resolved, &canonical, dispatch, "input", "Input size (px)", "architecture default") } }
+                if shape.is_some() { { field(state, resolved, &canonical, dispatch, "seq", "Sequence length (tokens)", &seq_hint) } }
+            </div>
+            if shape.is_some() {
+                <div class="row">
+                    { choice(dispatch, "mode", "Training", &modes, job.mode.as_str()) }
+                    if job.mode == estimator::scenario::Mode::Lora {
+                        { field(state, resolved, &canonical, dispatch, "lora_rank", "LoRA rank", "16") }
+                    }
+                </div>
+            }
+            <div class="row">
+                { choice(dispatch, "efficiency", "Training code", &[("typical", "typical (framework defaults)"), ("tuned", "tuned (MLPerf-class)")], if efficiency == "mfu" { "" } else { efficiency }) }
+                { field(state, resolved, &canonical, dispatch, "mfu", "Or utilisation (MFU 0–1)", "optional") }
+            </div>
+            <div class="row">
+                { field(state, resolved, &canonical, dispatch, "gpus_per_node", "GPUs per server", "up to 8") }
+                { choice(dispatch, "zero", "Sharding (ZeRO / FSDP)", &[("0", "none"), ("1", "1: optimizer"), ("2", "2: + gradients"), ("3", "3: + weights (FSDP)")], &zero) }
             </div>
             <div class="row">
                 <div class="field">
@@ -251,7 +298,12 @@ pub fn Inputs(p: &PartProps) -> Html {
             </div>
             <div class="row">
                 { field(state, resolved, &canonical, dispatch, "pue", "PUE", &pue_hint) }
+                { choice(dispatch, "scope", "Energy counted", &[("server", "whole servers"), ("gpu", "GPUs only")], job.scope.as_str()) }
+            </div>
+            <div class="row">
+                { field(state, resolved, &canonical, dispatch, "gpu_hour_price", "Price per GPU-hour", "optional") }
                 { field(state, resolved, &canonical, dispatch, "price", "Price per kWh", "optional") }
+                { field(state, resolved, &canonical, dispatch, "currency", "Currency", "USD") }
             </div>
             <details>
                 <summary>{ "Green Algorithms inputs" }</summary>
@@ -264,14 +316,21 @@ pub fn Inputs(p: &PartProps) -> Html {
     }
 }
 
-/// An estimate's CO2e, cost and duration as shown under its energy.
-fn facts(e: &estimator::Estimate) -> Vec<String> {
+/// An estimate's CO2e, cost and duration as shown under its energy; `currency` names every cost.
+fn facts(e: &estimator::Estimate, currency: &str, server: bool) -> Vec<String> {
     let mut sub = Vec::new();
+    if let (true, Some(k)) = (server, e.scope_kwh) {
+        sub.push(format!("{} kWh with hosts", human(k)));
+    }
     if let Some(c) = e.co2e_kg {
         sub.push(format!("{} kg CO2e", human(c)));
     }
     if let Some(c) = e.cost {
-        sub.push(format!("cost {}", human(c)));
+        let parts: Vec<String> = [("GPU-hours", e.rental_cost), ("electricity", e.energy_cost)]
+            .iter()
+            .filter_map(|(what, v)| v.map(|v| format!("{what} {}", human(v))))
+            .collect();
+        sub.push(format!("cost {} {currency} ({})", human(c), parts.join(" + ")));
     }
     if let Some(h) = e.duration_h {
         sub.push(format!("{}{} h", if e.duration_estimated { "~" } else { "" }, human(h)));
@@ -287,6 +346,7 @@ pub fn Results(p: &PartProps) -> Html {
     let Some(report) = &p.report else { return Html::default() };
     let s = &resolved.scenario;
     let site = estimator::Site::of(s, catalog);
+    let server = s.job.scope == estimator::scenario::Scope::Server;
 
     let mut notes: Vec<String> = Vec::new();
     let mut note_ref = |w: &String| -> usize {
@@ -317,7 +377,7 @@ pub fn Results(p: &PartProps) -> Html {
                     let kwh = e.energy_kwh.map(|x| AttrValue::from(x.to_string()));
                     let main = e.energy_kwh.map_or("—".to_string(), |x| format!("{} kWh", human(x)));
                     let interval = e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("{}–{}", human(l), human(h)));
-                    let sub = facts(e);
+                    let sub = facts(e, &report.currency, server);
                     html! {
                         <td data-method={m.as_str()} data-kwh={kwh} title={e.warnings.join("\n")}
                             class={classes!(m.is_paper_method().then_some("paper"), e.energy_kwh.is_none().then_some("none"))}>
@@ -350,12 +410,30 @@ pub fn Results(p: &PartProps) -> Html {
             let main = e.energy_kwh.map_or("no estimate".to_string(), |x| format!("{} kWh", human(x)));
             let interval =
                 e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("80 % interval {}–{} kWh", human(l), human(h)));
-            let sub: Vec<String> = interval.into_iter().chain(facts(e)).collect();
+            let sub: Vec<String> = interval.into_iter().chain(facts(e, &report.currency, server)).collect();
             let why = e.evidence.clone().or_else(|| e.warnings.first().cloned()).unwrap_or_default();
+            let plan = report.plans.iter().find(|p| p.gpu == g.id);
+            let memory = plan.and_then(|p| p.memory.as_ref()).map(|m| m.verdict());
+            let unfit = plan.is_some_and(|p| p.cannot_hold(s));
+            let cluster = plan.and_then(|p| p.scaling.as_ref().map(|sc| (sc, p.mfu))).filter(|(sc, _)| sc.n_gpus > 1).map(|(sc, mfu)| {
+                format!(
+                    "{} GPUs: {} server{} × {}, scaling {:.0} %{}",
+                    sc.n_gpus,
+                    sc.nodes,
+                    if sc.nodes == 1 { "" } else { "s" },
+                    sc.gpus_per_node,
+                    sc.efficiency() * 100.0,
+                    mfu.map_or(String::new(), |m| format!(", {:.0} % of peak FLOP/s over the run", m * 100.0))
+                )
+            });
             html! {
-                <li data-headline={g.id.clone()} data-kwh={kwh} key={g.id.clone()}>
+                <li data-headline={g.id.clone()} data-kwh={kwh} data-fits={(!unfit).to_string()} key={g.id.clone()} class={classes!(unfit.then_some("unfit"))}
+                    data-scope-kwh={e.scope_kwh.map(|x| x.to_string())} data-hours={e.duration_h.map(|x| x.to_string())}
+                    data-co2e={e.co2e_kg.map(|x| x.to_string())} data-cost={e.cost.map(|x| x.to_string())}>
                     <strong>{ &g.name }</strong>{ ": " }<span class="kwh">{ main }</span>
                     <span class="sub">{ sub.join(" · ") }</span>
+                    if let Some(m) = memory { <span class="sub memory" data-memory={g.id.clone()}>{ format!("Memory {m}") }</span> }
+                    if let Some(c) = cluster { <span class="sub cluster">{ c }</span> }
                     <span class="evidence">{ why }</span>
                 </li>
             }
@@ -383,7 +461,7 @@ pub fn Results(p: &PartProps) -> Html {
                     <ul>{ for resolved.notices.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
                 </div>
             }
-            <h2>{ "Estimated GPU energy (device, before PUE)" }</h2>
+            <h2>{ if server { "Estimated energy: GPUs (kWh, before PUE), with hosts below" } else { "Estimated GPU energy (device, before PUE)" } }</h2>
             <ul class="headlines" aria-live="polite">{ headlines }</ul>
             <h2>{ "Every method, per GPU" }</h2>
             <p class="hint">

@@ -11,7 +11,7 @@ use estimator::{Catalog, MethodId, Report};
 pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded()?;
     let cal = estimator::Calibration::embedded()?;
-    let (_, report) = estimator::estimate(&catalog, &cal, query);
+    let (resolved, report) = estimator::estimate(&catalog, &cal, query);
     for notice in &report.notices {
         eprintln!("note: {notice}");
     }
@@ -21,7 +21,13 @@ pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::from(2));
     }
-    let out = if json { super::to_pretty_json(&report)? } else { table(&catalog, &report) };
+    let out = if json {
+        super::to_pretty_json(&report)?
+    } else {
+        let seq = estimator::methods::workload::Workload::of(&resolved.scenario, &catalog).seq;
+        let record = estimator::methods::paper::record_command(&resolved.scenario, seq, "run.json");
+        format!("{}Record this run: {record}\n", table(&catalog, &report))
+    };
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -29,14 +35,16 @@ pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
 /// The table for people; numbers use the same formatting as the site.
 pub fn table(catalog: &Catalog, report: &Report) -> String {
     let opt = |x: Option<f64>| x.map_or_else(|| "—".to_string(), human);
+    let server = report.scope == estimator::scenario::Scope::Server;
     let mut rows = vec![[
         "GPU".to_string(),
         "method".to_string(),
-        "energy kWh".to_string(),
+        "GPU kWh".to_string(),
         "interval kWh".to_string(),
+        if server { "server kWh" } else { "host kWh (not counted)" }.to_string(),
         "hours".to_string(),
         "kg CO2e".to_string(),
-        "cost".to_string(),
+        format!("cost {}", report.currency),
         "notes".to_string(),
     ]];
     let mut notes: Vec<String> = Vec::new();
@@ -75,20 +83,21 @@ pub fn table(catalog: &Catalog, report: &Report) -> String {
             },
             opt(r.energy_kwh),
             interval,
+            if server { opt(r.scope_kwh) } else { opt(r.host_kwh) },
             hours,
             opt(r.co2e_kg),
             opt(r.cost),
             refs.join(""),
         ]);
     }
-    let widths: Vec<usize> = (0..8).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..9).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in &rows {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
             let pad = widths[c] - cell.chars().count();
             // Text columns align left, numbers right.
-            if c < 2 || c == 7 {
+            if c < 2 || c == 8 {
                 let _ = write!(line, "{cell}{}  ", " ".repeat(pad));
             } else {
                 let _ = write!(line, "{}{cell}  ", " ".repeat(pad));
@@ -100,9 +109,42 @@ pub fn table(catalog: &Catalog, report: &Report) -> String {
     for (i, n) in notes.iter().enumerate() {
         let _ = writeln!(out, "[{}] {n}", i + 1);
     }
+    for p in &report.plans {
+        let gpu = catalog.gpu(&p.gpu).map_or(p.gpu.as_str(), |g| g.name.as_str());
+        let _ = writeln!(out, "{gpu}: {}", plan_line(report, p));
+    }
+    let _ = writeln!(out, "CO2e and cost count {}; costs in {}.", report.scope.label(), report.currency);
     let _ = writeln!(out, "~ = duration estimated. Data version {}.", report.data_version);
     let _ = writeln!(out, "Share: ?{}", report.query);
     out
+}
+
+/// One GPU's plan in a sentence: memory, servers, utilisation, and the headline's cost parts.
+pub fn plan_line(report: &Report, p: &estimator::methods::GpuPlan) -> String {
+    let mut parts = Vec::new();
+    parts.push(
+        p.memory
+            .as_ref()
+            .map_or("memory: parameters or GPU memory unknown".into(), |m| format!("memory {}", m.verdict())),
+    );
+    if let Some(sc) = &p.scaling {
+        parts.push(format!(
+            "{} server{} × {} GPUs ({}), scaling {:.0} %",
+            sc.nodes,
+            if sc.nodes == 1 { "" } else { "s" },
+            sc.gpus_per_node,
+            p.server.name,
+            sc.efficiency() * 100.0
+        ));
+    }
+    if let Some(m) = p.mfu {
+        parts.push(format!("utilisation {:.0} % of peak", m * 100.0));
+    }
+    if let Some(h) = report.rows.iter().find(|r| r.gpu == p.gpu && r.headline) {
+        let c = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{} {}", human(v), report.currency));
+        parts.push(format!("cost {} = GPU-hours {} + electricity {}", c(h.cost), c(h.rental_cost), c(h.energy_cost)));
+    }
+    parts.join("; ")
 }
 
 fn method_label(m: MethodId) -> &'static str {

@@ -14,12 +14,19 @@ use crate::profiles::{read_text, write};
 pub const DATA_VERSION: &str = "2026.12.01";
 
 /// Builds the three catalogue files.
-pub fn catalog(from: &Path, supplement: &Path, out: &Path, data_version: &str) -> anyhow::Result<ExitCode> {
+pub fn catalog(
+    from: &Path,
+    supplement: &Path,
+    transformers: &Path,
+    out: &Path,
+    data_version: &str,
+) -> anyhow::Result<ExitCode> {
     let facts = from.join("catalog-facts");
     let anchor = from.join("anchor-data");
     let mut gpus = catalog::gpus_from_csv(&read_text(&facts.join("gpus.csv"))?, data_version)?;
     catalog::supplement_gpus(&mut gpus, &read_text(supplement)?)?;
-    let archs = catalog::architectures_from_csv(&read_text(&facts.join("architectures.csv"))?, data_version)?;
+    let mut archs = catalog::architectures_from_csv(&read_text(&facts.join("architectures.csv"))?, data_version)?;
+    catalog::supplement_transformers(&mut archs, &read_text(transformers)?)?;
     let (countries, ga_ci, ga_pue, cc, mlco2) = (
         read_text(&anchor.join("carbontracker/carbon-intensities.csv"))?,
         read_text(&anchor.join("green-algorithms-tool/CI_aggregated.csv"))?,

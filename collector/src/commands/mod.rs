@@ -5,6 +5,7 @@ pub mod estimate;
 pub mod fit;
 pub mod import;
 pub mod record;
+pub mod references;
 pub mod schema;
 pub mod validate;
 
@@ -23,8 +24,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Devices { json } => devices::run(json),
         Command::Validate { profiles, json } => validate::run(&profiles, json),
         Command::Merge { profiles, output } => validate::merge(&profiles, &output),
-        Command::Import(ImportCommand::Catalog { from, supplement, out, data_version }) => {
-            import::catalog(&from, &supplement, &out, &data_version)
+        Command::Import(ImportCommand::Catalog { from, supplement, transformers, out, data_version }) => {
+            import::catalog(&from, &supplement, &transformers, &out, &data_version)
         }
         Command::Import(ImportCommand::Benchmarks { from, out, data_version }) => {
             import::benchmarks(&from, &out, &data_version)
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),
         Command::Schema { out } => schema::run(&out),
         Command::Fit { profiles, benchmarks, out } => fit::run_fit(&profiles, &benchmarks, &out),
+        Command::References { markdown } => references::run(markdown.as_deref()),
         Command::Eval { profiles, benchmarks, json, markdown } => {
             fit::run_eval(&profiles, &benchmarks, json, markdown.as_deref())
         }

@@ -46,10 +46,9 @@ pub struct BenchImport {
 }
 
 /// Forward FLOPs per token of a transformer, GFLOPs: 2 × parameters (the embedding matrix standing for
-/// the tied output projection) + 2 × layers × sequence length × model width (attention scores and their
-/// weighted sum; Kaplan et al. 2020, "Scaling laws for neural language models", table 1).
+/// the tied output projection) + the attention term ([`estimator::methods::transformer::forward_flops_per_token`]).
 pub fn lm_forward_gflops(params: f64, layers: u32, d_model: u32, seq_len: u32) -> f64 {
-    (2.0 * params + 2.0 * f64::from(layers) * f64::from(seq_len) * f64::from(d_model)) / 1e9
+    estimator::methods::transformer::forward_flops_per_token(params, layers, d_model, seq_len) / 1e9
 }
 
 /// Parameters of a GPT-style decoder from its dimensions: 12 × layers × d² (attention and MLP) + vocab × d

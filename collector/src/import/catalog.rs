@@ -106,6 +106,99 @@ pub fn supplement_gpus(catalog: &mut GpuCatalog, text: &str) -> Result<(), Impor
     Ok(())
 }
 
+/// Adds transformer dimensions from the project's own fact table (`collector/facts/transformers.csv`: one
+/// model configuration per row, with its source): to the architectures the catalogue has, and as new
+/// entries for those it lacks. The row's parameter count, else the count the dimensions give, replaces a
+/// nominal one; forward GFLOPs per token are recomputed from the shape at the default sequence length
+/// (attention included), so every language model counts FLOPs one way.
+pub fn supplement_transformers(catalog: &mut ArchCatalog, text: &str) -> Result<(), ImportError> {
+    use estimator::catalog::{Experts, Mlp, Transformer};
+    let table = Table::parse("transformers.csv", text)?;
+    for row in table.rows() {
+        let id = row.text("id")?;
+        let count = |col: &str| -> Result<u32, ImportError> {
+            let v = row.positive(col)?.ok_or_else(|| row.invalid(col, "", "expected a positive whole number"))?;
+            if v.fract() != 0.0 || v > f64::from(u32::MAX) {
+                return Err(row.invalid(col, &v.to_string(), "expected a whole number"));
+            }
+            Ok(v as u32)
+        };
+        let mlp = match row.text("mlp")? {
+            "plain" => Mlp::Plain,
+            "gated" => Mlp::Gated,
+            other => return Err(row.invalid("mlp", other, "expected plain or gated")),
+        };
+        let tied = match row.text("tied")? {
+            "yes" => true,
+            "no" => false,
+            other => return Err(row.invalid("tied", other, "expected yes or no")),
+        };
+        let experts = match (row.opt_text("experts"), row.opt_text("experts_active")) {
+            (None, None) => None,
+            _ => Some(Experts { total: count("experts")?, active: count("experts_active")? }),
+        };
+        let mut t = Transformer {
+            layers: count("layers")?,
+            d_model: count("d_model")?,
+            heads: count("heads")?,
+            kv_heads: count("kv_heads")?,
+            head_dim: count("head_dim")?,
+            ffn: count("ffn")?,
+            mlp,
+            vocab: count("vocab")?,
+            context: count("context")?,
+            experts,
+            tied_embeddings: tied,
+            active_params_m: 0.0,
+        };
+        let existing = catalog.architectures.iter().position(|a| a.id == id);
+        // The published count where the row gives one, else the catalogue's, else what the dimensions give.
+        let (total, active) = t.params_from_dims();
+        let (total_m, how) =
+            match (row.positive("params_total")?, existing.and_then(|i| catalog.architectures[i].params_m)) {
+                (Some(p), _) => (p / 1e6, ""),
+                (None, Some(p)) => (p, ""),
+                (None, None) => (total / 1e6, " (parameters derived from the dimensions)"),
+            };
+        t.active_params_m = match (row.positive("params_active")?, t.experts) {
+            (Some(a), _) => a / 1e6,
+            (None, Some(_)) => active / 1e6,
+            (None, None) => total_m,
+        };
+        let source = format!("{}{how}", row.text("source")?);
+        let forward_gflops = t.forward_flops(t.default_seq()) / 1e9;
+        let note = format!(
+            "forward_gflops at {} tokens from the dimensions (Kaplan et al. 2020: 2 × weights per token + attention).",
+            t.default_seq()
+        );
+        match existing {
+            Some(i) => {
+                let a = &mut catalog.architectures[i];
+                a.params_m = Some(total_m);
+                a.forward_gflops = Some(forward_gflops);
+                a.source = format!("{}; {source}", a.source);
+                a.notes = Some(note);
+                a.transformer = Some(t);
+            }
+            None => catalog.architectures.push(Architecture {
+                id: id.to_string(),
+                name: row.text("name")?.to_string(),
+                family: row.text("family")?.to_string(),
+                task: row.text("task")?.to_string(),
+                params_m: Some(total_m),
+                forward_gflops: Some(forward_gflops),
+                sample_unit: SampleUnit::Token,
+                input_px: None,
+                framework: "hf".into(),
+                source,
+                notes: Some(note),
+                transformer: Some(t),
+            }),
+        }
+    }
+    Ok(())
+}
+
 /// Parses `architectures.csv`.
 pub fn architectures_from_csv(text: &str, data_version: &str) -> Result<ArchCatalog, ImportError> {
     let table = Table::parse("architectures.csv", text)?;
@@ -139,6 +232,7 @@ pub fn architectures_from_csv(text: &str, data_version: &str) -> Result<ArchCata
             framework: row.text("framework_reference")?.to_string(),
             source: row.text("source")?.to_string(),
             notes: if notes.is_empty() { None } else { Some(notes.join(" ")) },
+            transformer: None,
         });
     }
     Ok(ArchCatalog {

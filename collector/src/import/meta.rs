@@ -77,6 +77,15 @@ pub fn resolve(
     if let Some(i) = args.input {
         meta.input_px = Some(positive("input", u64::from(i))? as u32);
     }
+    if let Some(seq) = args.seq {
+        let tokens = positive("seq", u64::from(seq))? as u32;
+        meta.sequence = Some(estimator::profile::Sequence { tokens, padding: estimator::profile::Padding::Full });
+        // A transformer's FLOPs per token depend on the sequence (attention).
+        let shape = meta.arch_id.as_deref().and_then(|id| catalog.arch(id)).and_then(|a| a.transformer.as_ref());
+        if let Some(t) = shape {
+            meta.forward_gflops = Some(t.forward_flops(tokens) / 1e9);
+        }
+    }
     if let Some(p) = &args.precision {
         let ok = estimator::Precision::ALL.iter().any(|x| x.as_str() == p);
         if !ok {

@@ -13,8 +13,8 @@ use super::runs::{self, RunRow};
 use super::RunPoint;
 use crate::backbone::{
     compose, power_features, throughput_features, Backbone, BandQuantity, Case, MeasuredThroughput, ResidualBand,
-    RunsStage, Scaling, Software, WorkloadInput, BACKBONE_SCHEMA_VERSION, BATCH_FEATURE, POWER_FEATURES,
-    THROUGHPUT_FEATURES,
+    RunsStage, Scaling, Software, TunedEfficiency, WorkloadInput, BACKBONE_SCHEMA_VERSION, BATCH_FEATURE,
+    POWER_FEATURES, THROUGHPUT_FEATURES,
 };
 use crate::bench::{BenchmarkSet, Tuning};
 use crate::catalog::{Catalog, SampleUnit};
@@ -281,6 +281,51 @@ pub fn scaling(set: &BenchmarkSet) -> Scaling {
             })
             .collect(),
     }
+}
+
+/// Workloads whose tuned rows ran in FP8 although the logs do not say so: NVIDIA's H100 GPT-3 submissions
+/// to MLPerf Training v3.0/v3.1 used the Transformer Engine's FP8 (NVIDIA's round announcements).
+pub const FP8_WORKLOADS: [&str; 1] = ["mlperf-gpt3-175b"];
+
+/// FP8 dense peak ÷ BF16 dense peak on the GPUs those rows ran on (NVIDIA H100 datasheet: 1,979 and 989
+/// TFLOPS for SXM).
+pub const FP8_OVER_BF16: f64 = 2.0;
+
+/// How much faster heavily tuned code (MLPerf's submissions) trains than the fitted typical model predicts
+/// for the same GPU and workload, per sample unit: each tuned row's achieved TFLOP/s per GPU ÷ the model's;
+/// an FP8 row's ÷ [`FP8_OVER_BF16`] (the uplift at BF16 is then at least this: FP8 speeds up only the matrix
+/// products). A workload with any row above the GPU's peak is dropped (its sample count overstates the
+/// work), then the median and spread over the remaining rows.
+pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedEfficiency> {
+    let mut out = Vec::new();
+    for unit in [SampleUnit::Image, SampleUnit::Token] {
+        let mut by_workload: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+        for (i, r) in set.rows.iter().enumerate().filter(|(_, r)| r.tuning == Tuning::Tuned) {
+            let Some(w) = set.workloads.iter().find(|w| w.id == r.workload && w.sample_unit == unit) else { continue };
+            let (Some(gpu), Some(input)) = (catalog.gpu(&r.gpu_id), bench_workload(set, i, catalog)) else { continue };
+            let (Some(peak), None) = crate::methods::workload::peak_tflops(gpu, r.precision) else { continue };
+            let Some(model) = bb.model_tflops(gpu, r.precision, &input) else { continue };
+            let achieved = r.samples_per_s / f64::from(r.n_gpus) * w.train_gflops() / 1e3;
+            let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
+            by_workload.entry(w.id.as_str()).or_default().push((achieved / peak, achieved / model / fp8));
+        }
+        let (kept, dropped): (Vec<_>, Vec<_>) =
+            by_workload.into_iter().partition(|(_, v)| v.iter().all(|(mfu, _)| *mfu <= 1.0));
+        let uplifts: Vec<f64> = kept.iter().flat_map(|(_, v)| v.iter().map(|(_, u)| *u)).collect();
+        let Some(mid) = median(uplifts.clone()) else { continue };
+        let mut logs: Vec<f64> = uplifts.iter().map(|u| ln(u / mid)).collect();
+        logs.sort_by(f64::total_cmp);
+        out.push(TunedEfficiency {
+            unit,
+            uplift: round6(mid),
+            q10: round6(quantile(&logs, 0.1)),
+            q90: round6(quantile(&logs, 0.9)),
+            n: uplifts.len(),
+            workloads: kept.iter().map(|(w, _)| w.to_string()).collect(),
+            dropped: dropped.iter().map(|(w, _)| w.to_string()).collect(),
+        });
+    }
+    out
 }
 
 fn round6(x: f64) -> f64 {
@@ -786,7 +831,9 @@ pub fn fit_and_evaluate(
         measured: measured(set, catalog),
         scaling: scaling(set),
         bands,
+        tuned: Vec::new(),
     };
+    let backbone = Backbone { tuned: tuned(set, catalog, &backbone), ..backbone };
     Some((backbone, runs))
 }
 

@@ -142,12 +142,20 @@ mod tests {
             region: "X".into(),
             pue: None,
             price_per_kwh: Some(0.2),
+            job: Default::default(),
         }
     }
 
     fn work() -> Workload {
         // 3 × 10 GFLOPs × 1000 samples × 10 epochs = 3e14 FLOPs.
-        Workload { forward_gflops: Some(10.0), training_flops: Some(3e14), warnings: vec![] }
+        Workload {
+            forward_gflops: Some(10.0),
+            training_gflops: Some(30.0),
+            training_flops: Some(3e14),
+            trainable_params: None,
+            seq: None,
+            warnings: vec![],
+        }
     }
 
     fn site() -> Site {

@@ -7,17 +7,21 @@
 //! throughput band when the duration is estimated ([`Backbone::energy_factors`]), and the evidence line
 //! says which case and how large the held-out errors were.
 
+use super::cluster;
 use super::paper::PreInputs;
 use super::workload::Workload;
 use super::RawEstimate;
-use crate::backbone::{Backbone, BandQuantity, Case, Throughput, WorkloadInput};
+use crate::backbone::{Backbone, BandQuantity, Case, ResidualBand, Throughput, WorkloadInput};
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu, SampleUnit};
-use crate::scenario::{ArchChoice, Scenario};
+use crate::scenario::{ArchChoice, Efficiency, Scenario};
 
 /// The workload of a scenario as the backbone sees it; `None` without forward FLOPs.
 pub fn workload_input(scenario: &Scenario, work: &Workload, catalog: &Catalog) -> Option<WorkloadInput> {
-    let forward_gflops = work.forward_gflops.filter(|g| *g > 0.0)?;
+    // The backbone predicts from forward FLOPs with training = 3 × forward; LoRA's cheaper backward enters
+    // as the forward pass that costs the same to train.
+    let forward_gflops =
+        work.training_gflops.map(|t| t / super::workload::TRAINING_FLOPS_FACTOR).filter(|g| *g > 0.0)?;
     let (key, unit, conv) = match &scenario.arch {
         ArchChoice::Catalog { id } => {
             let a = catalog.arch(id)?;
@@ -45,12 +49,97 @@ pub fn case_phrase(case: Case) -> &'static str {
     }
 }
 
-/// The backbone's duration of a scenario on a GPU, hours, with its throughput.
-pub fn duration(bb: &Backbone, scenario: &Scenario, gpu: &Gpu, w: &WorkloadInput) -> Option<(f64, Throughput)> {
+/// The backbone's duration of a scenario on a GPU, hours, with its throughput over all the run's GPUs.
+///
+/// One GPU's throughput comes from the efficiency the scenario names: `typical`, the fitted model (or a
+/// measured benchmark); `tuned`, the utilisation MLPerf's submissions reach × the GPU's dense peak; `mfu`, the
+/// user's. It is then scaled to the run's GPUs and servers ([`cluster::scaling`]): within a server by
+/// Lambda's measured efficiency (typical only: a tuned utilisation already includes it), across servers by
+/// the gradient exchange.
+pub fn duration(
+    bb: &Backbone,
+    scenario: &Scenario,
+    gpu: &Gpu,
+    w: &WorkloadInput,
+    work: &Workload,
+) -> Option<(f64, Throughput)> {
     let (precision, _) = crate::backbone::effective_precision(gpu, scenario.precision);
-    let thr = bb.throughput(gpu, precision, w, scenario.n_gpus)?;
+    let mut thr = bb.throughput(gpu, precision, w, 1)?;
+    let train_gflops = super::workload::TRAINING_FLOPS_FACTOR * w.forward_gflops;
+    let peak = super::workload::peak_tflops(gpu, precision);
+    match scenario.job.efficiency {
+        Efficiency::Typical => {}
+        Efficiency::Tuned => {
+            let t = bb.tuned_for(w.unit)?;
+            // The typical model's error for the pair and the spread of the tuned rows compose.
+            let model = bb.throughput_band(&thr).map(|b| (b.q10, b.q90));
+            let parts: Vec<(f64, f64)> = [Some((t.q10, t.q90)), model].into_iter().flatten().collect();
+            let (q10, q90) = crate::backbone::compose(&parts);
+            thr.samples_per_s *= t.uplift;
+            thr.mfu *= t.uplift;
+            thr.fixed_band = Some(ResidualBand {
+                quantity: BandQuantity::Throughput,
+                case: thr.case,
+                conv: None,
+                n: t.n,
+                q10,
+                q90,
+                mape_pct: 100.0 * (crate::fmath::exp((q90 - q10) / 2.0) - 1.0),
+            });
+        }
+        Efficiency::Mfu(m) => {
+            let (Some(p), None) = peak else { return None };
+            thr.samples_per_s = p * 1e3 * m / train_gflops;
+            thr.mfu = m;
+            thr.measured_source = None;
+            thr.fixed_band = Some(ResidualBand {
+                quantity: BandQuantity::Throughput,
+                case: thr.case,
+                conv: None,
+                n: 0,
+                q10: 0.0,
+                q90: 0.0,
+                mape_pct: 0.0,
+            });
+        }
+    }
+    let typical = matches!(scenario.job.efficiency, Efficiency::Typical);
+    let within = if typical { bb.scaling.efficiency(scenario.gpus_per_node()) } else { 1.0 };
+    let unit = usize::from(w.unit == SampleUnit::Token);
+    let batch_seqs = w.batch_per_gpu.filter(|b| *b > 0.0).unwrap_or_else(|| crate::fmath::exp(bb.batch_default[unit]));
+    let batch_samples = batch_seqs * if w.unit == SampleUnit::Token { f64::from(work.seq.unwrap_or(1)) } else { 1.0 };
+    let plan = cluster::scaling(scenario, gpu, work.trainable_params, thr.samples_per_s, within, batch_samples);
+    thr.samples_per_s *= f64::from(scenario.n_gpus) * plan.efficiency();
+    thr.mfu *= plan.efficiency();
+    thr.scaling = Some(plan);
     let total = scenario.samples as f64 * f64::from(scenario.epochs);
     (thr.samples_per_s > 0.0).then(|| (total / thr.samples_per_s / 3600.0, thr))
+}
+
+/// How the run's GPUs scale, in one sentence.
+pub fn scaling_sentence(scenario: &Scenario, sc: &cluster::Scaling) -> String {
+    let within = match scenario.job.efficiency {
+        Efficiency::Typical => format!(
+            "{:.0} % within a server of {} (median of Lambda's 1/2/4/8-GPU rows)",
+            sc.within_node * 100.0,
+            sc.gpus_per_node
+        ),
+        _ => "within a server included in the stated utilisation".to_string(),
+    };
+    let across = match &sc.exchange {
+        None => String::new(),
+        Some(x) => format!(
+            "; {:.0} % across {} servers ({} GB of gradients all-reduced in {} s over {} GB/s per server, {} s of it not hidden by the {} s backward pass)",
+            sc.across_nodes * 100.0,
+            sc.nodes,
+            crate::format::human(x.gradient_gb),
+            crate::format::human(x.allreduce_s),
+            crate::format::human(x.bandwidth_gb_s),
+            crate::format::human(x.exposed_s),
+            crate::format::human(x.step_s * 2.0 / 3.0),
+        ),
+    };
+    format!("{} GPUs: scaling {within}{across}", scenario.n_gpus)
 }
 
 /// `headline`; `pre` carries the workload and the backbone's duration on this GPU.
@@ -88,9 +177,15 @@ pub fn headline(
     let (hours, thr_note) = match (scenario.hours, pre.backbone_duration()) {
         (Some(h), _) => (h, "duration given".to_string()),
         (None, Some((h, thr))) => {
-            let how = match &thr.measured_source {
-                Some(src) => format!("measured benchmark ({src})"),
-                None => {
+            let how = match (&thr.measured_source, scenario.job.efficiency) {
+                (_, Efficiency::Tuned) => {
+                    let up = bb.tuned_for(w.unit).map_or(String::new(), |t| format!(" × {:.2}", t.uplift));
+                    let m = bb.throughput_band(thr).map_or(String::new(), |b| format!(", ± {:.0} %", b.mape_pct));
+                    format!("the typical model{up}, how much faster MLPerf Training's tuned submissions ran than it predicts{m}")
+                }
+                (_, Efficiency::Mfu(_)) => "the utilisation given".to_string(),
+                (Some(src), _) => format!("measured benchmark ({src})"),
+                (None, _) => {
                     let m = bb
                         .throughput_band(thr)
                         .map_or(String::new(), |b| format!(", held-out MAPE {:.0} %", b.mape_pct));
@@ -102,17 +197,14 @@ pub fn headline(
                     format!("predicted from specs{m}{feed}")
                 }
             };
-            if scenario.n_gpus > 1 {
-                warnings.push(format!(
-                    "{} GPUs at {:.0} % scaling efficiency (median of Lambda's 1/2/4/8-GPU rows; beyond 8 extrapolated)",
-                    scenario.n_gpus,
-                    bb.scaling.efficiency(scenario.n_gpus) * 100.0
-                ));
+            if let Some(sc) = thr.scaling.as_ref().filter(|_| scenario.n_gpus > 1) {
+                warnings.push(scaling_sentence(scenario, sc));
             }
             let per_gpu = thr.samples_per_s / f64::from(scenario.n_gpus);
             let mfu =
                 if thr.mfu.is_finite() { format!(", {:.0} % of peak FLOP/s", thr.mfu * 100.0) } else { String::new() };
-            let note = format!("throughput {} samples/s per GPU{mfu}, {how}", crate::format::human(per_gpu));
+            let unit = if w.unit == SampleUnit::Token { "tokens" } else { "images" };
+            let note = format!("throughput {} {unit}/s per GPU{mfu}, {how}", crate::format::human(per_gpu));
             used_thr = Some(thr);
             (*h, note)
         }

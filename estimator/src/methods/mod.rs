@@ -3,17 +3,20 @@
 //! Invariant: an estimate that cannot be made is `energy_kwh: None` with a warning saying why, never 0.
 
 pub mod baselines;
+pub mod cluster;
 pub mod headline;
 pub mod lead;
+pub mod memory;
 pub mod paper;
 pub mod step;
+pub mod transformer;
 pub mod workload;
 
 use serde::Serialize;
 
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Scope};
 
 /// Identifier of an estimation method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -122,10 +125,21 @@ pub struct Estimate {
     pub duration_h: Option<f64>,
     /// Whether that duration is estimated (not given by the user).
     pub duration_estimated: bool,
-    /// Emissions, kg CO2e (energy × PUE × grid intensity; PUE not applied twice).
+    /// The servers' hosts' energy over the same duration, kWh (CPUs, memory, NICs, fans:
+    /// [`cluster::host_kwh`]); counted in the scope's energy only with `scope=server`.
+    pub host_kwh: Option<f64>,
+    /// Energy in the scenario's scope before PUE, kWh: the GPUs' (`energy_kwh`), plus the hosts' with
+    /// `scope=server`.
+    pub scope_kwh: Option<f64>,
+    /// Emissions, kg CO2e (scope energy × PUE × grid intensity; PUE not applied twice).
     pub co2e_kg: Option<f64>,
-    /// Cost in the user's currency (energy × PUE × price); `null` without a price.
+    /// Cost in the scenario's currency: GPU-hours × the GPU-hour price + facility energy × the electricity
+    /// price; `null` without either price.
     pub cost: Option<f64>,
+    /// The GPU-hours part of the cost.
+    pub rental_cost: Option<f64>,
+    /// The electricity part of the cost.
+    pub energy_cost: Option<f64>,
     /// Why a number is missing or less certain.
     pub warnings: Vec<String>,
     /// Whether this is the GPU's headline estimate (the one the page, the CLI and the ranking lead with:
@@ -171,10 +185,38 @@ impl Site {
 
 /// Every method for every GPU of the scenario, GPU-major, in `MethodId::ALL` order.
 pub fn estimate_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario) -> Vec<Estimate> {
+    estimate_with_plans(catalog, cal, scenario).0
+}
+
+/// What a run looks like on one GPU type beside its energy: memory fit, servers, scaling, utilisation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GpuPlan {
+    /// GPU id.
+    pub gpu: String,
+    /// Whether the run fits in memory (`null` when the parameters or the memory are unknown).
+    pub memory: Option<memory::MemoryFit>,
+    /// The class of server the GPU is used in (host power, network).
+    pub server: cluster::ServerClass,
+    /// How the GPUs scale (`null` when no duration could be estimated).
+    pub scaling: Option<cluster::Scaling>,
+    /// Model-FLOPs utilisation the time × power estimate implies over the run (`null` when unknown).
+    pub mfu: Option<f64>,
+}
+
+impl GpuPlan {
+    /// Whether the memory check marks this GPU as unable to hold the run.
+    pub fn cannot_hold(&self, scenario: &Scenario) -> bool {
+        scenario.job.memory_check && self.memory.as_ref().is_some_and(|m| !m.fits)
+    }
+}
+
+/// [`estimate_all`] with each GPU's [`GpuPlan`].
+pub fn estimate_with_plans(catalog: &Catalog, cal: &Calibration, scenario: &Scenario) -> (Vec<Estimate>, Vec<GpuPlan>) {
     let site = Site::of(scenario, catalog);
     let work = workload::Workload::of(scenario, catalog);
     let w = headline::workload_input(scenario, &work, catalog);
     let mut out = Vec::with_capacity(scenario.gpus.len() * MethodId::ALL.len());
+    let mut plans = Vec::with_capacity(scenario.gpus.len());
     for gpu_id in &scenario.gpus {
         let Some(gpu) = catalog.gpu(gpu_id) else { continue };
         // Both PRE methods share the model inputs and the duration model's prediction: compute them once.
@@ -184,8 +226,16 @@ pub fn estimate_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario) -
             out.push(estimate_one(method, gpu, scenario, &work, &site, &pre, cal));
         }
         lead::mark(&mut out[start..], pre.case(), pre.within_fit(cal), cal);
+        let thr = pre.backbone_duration().map(|(_, t)| t);
+        plans.push(GpuPlan {
+            gpu: gpu.id.clone(),
+            memory: memory::fit(scenario, &work, gpu, catalog),
+            server: cluster::ServerClass::of(gpu),
+            scaling: thr.and_then(|t| t.scaling.clone()),
+            mfu: thr.map(|t| t.mfu).filter(|m| m.is_finite()),
+        });
     }
-    out
+    (out, plans)
 }
 
 /// One method for one GPU (`pre` from [`paper::PreInputs::new`] for this scenario and GPU).
@@ -202,13 +252,25 @@ pub fn estimate_one(
         MethodId::Headline => headline::headline(scenario, gpu, cal, pre, work),
         MethodId::PrePower => paper::pre_power(pre, scenario, gpu, cal),
         MethodId::PreEpoch => paper::pre_epoch(pre, scenario, gpu, cal),
-        MethodId::StepPower => paper::step(scenario, gpu, cal, false),
-        MethodId::StepEpoch => paper::step(scenario, gpu, cal, true),
+        MethodId::StepPower => paper::step(scenario, gpu, cal, work.seq, false),
+        MethodId::StepEpoch => paper::step(scenario, gpu, cal, work.seq, true),
         MethodId::Mlco2 => (baselines::mlco2(gpu, scenario, work), None),
         MethodId::GreenAlgorithms => (baselines::green_algorithms(gpu, scenario, work, site), None),
         MethodId::Flops => (baselines::flops(gpu, scenario, work), None),
     };
-    let overhead = if method.includes_pue() { 1.0 } else { site.pue };
+    let host_kwh = raw.duration_h.and_then(|h| cluster::host_kwh(scenario, gpu, h));
+    let host_in_scope = if scenario.job.scope == Scope::Server { host_kwh } else { Some(0.0) };
+    let scope_kwh = raw.energy_kwh.zip(host_in_scope).map(|(e, h)| e + h);
+    // Facility energy: × PUE, which Green Algorithms' own energy already includes (its hosts' does not).
+    let facility_kwh = raw.energy_kwh.zip(host_in_scope).map(|(e, h)| {
+        if method.includes_pue() {
+            e + h * site.pue
+        } else {
+            (e + h) * site.pue
+        }
+    });
+    let gpu_hours = raw.duration_h.map(|h| h * f64::from(scenario.n_gpus));
+    let cost = cluster::Cost::of(scenario, gpu_hours, facility_kwh);
     Estimate {
         gpu: gpu.id.clone(),
         method,
@@ -217,8 +279,12 @@ pub fn estimate_one(
         high_kwh: raw.high_kwh,
         duration_h: raw.duration_h,
         duration_estimated: raw.duration_estimated,
-        co2e_kg: raw.energy_kwh.map(|e| e * overhead * site.intensity_g_per_kwh / 1000.0),
-        cost: raw.energy_kwh.zip(site.price_per_kwh).map(|(e, p)| e * overhead * p),
+        host_kwh,
+        scope_kwh,
+        co2e_kg: facility_kwh.map(|e| e * site.intensity_g_per_kwh / 1000.0),
+        cost: cost.total,
+        rental_cost: cost.rental,
+        energy_cost: cost.energy,
         warnings: raw.warnings,
         evidence,
         headline: method == MethodId::Headline,

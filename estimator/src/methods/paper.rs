@@ -143,7 +143,8 @@ impl PreInputs {
     ) -> PreInputs {
         let x = features(scenario, work, gpu, catalog);
         let row = if cal.shares_kernel() { cal.power.kernel_row(&x) } else { None };
-        let backbone = cal.backbone.as_ref().zip(w).and_then(|(bb, w)| super::headline::duration(bb, scenario, gpu, w));
+        let backbone =
+            cal.backbone.as_ref().zip(w).and_then(|(bb, w)| super::headline::duration(bb, scenario, gpu, w, work));
         let from_backbone = cal.backbone.as_ref().zip(backbone.as_ref()).map(|(bb, (h, thr))| {
             let (lo, hi) = bb.throughput_band(thr).map_or((1.0, 1.0), |b| b.factors());
             let how = match &thr.measured_source {
@@ -294,28 +295,38 @@ pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
     )
 }
 
-/// The `wattcast record` command that would supply a calibration profile for this scenario and GPU.
-pub fn record_command(scenario: &Scenario, gpu: &Gpu) -> String {
-    let arch = match &scenario.arch {
-        ArchChoice::Catalog { id } => id.clone(),
-        ArchChoice::Custom { .. } => "<architecture id>".into(),
-    };
-    let mut cmd = format!("wattcast record --arch {arch}");
+/// The `wattcast record` command that records this scenario's run with its own numbers (architecture,
+/// batch, samples: tokens for a language model, epochs, input size or sequence length, precision), writing
+/// `output`.
+pub fn record_command(scenario: &Scenario, seq: Option<u32>, output: &str) -> String {
+    let mut cmd = String::from("wattcast record");
+    if let ArchChoice::Catalog { id } = &scenario.arch {
+        cmd.push_str(&format!(" --arch {id}"));
+    }
     if let Some(b) = scenario.batch {
         cmd.push_str(&format!(" --batch {b}"));
     }
     if let Some(px) = scenario.input_px {
         cmd.push_str(&format!(" --input {px}"));
     }
+    if let Some(s) = seq {
+        cmd.push_str(&format!(" --seq {s}"));
+    }
     cmd.push_str(&format!(
-        " --samples {} --epochs {} --precision {} -o {}-{}.json -- python train.py",
-        scenario.samples, scenario.epochs, scenario.precision, arch, gpu.id
+        " --samples {} --epochs {} --precision {} -o {output} -- python train.py",
+        scenario.samples, scenario.epochs, scenario.precision
     ));
     cmd
 }
 
 /// `step-power` (`by_epoch = false`) or `step-epoch` (`true`) from the matching calibration profiles.
-pub fn step(scenario: &Scenario, gpu: &Gpu, cal: &Calibration, by_epoch: bool) -> (RawEstimate, Option<String>) {
+pub fn step(
+    scenario: &Scenario,
+    gpu: &Gpu,
+    cal: &Calibration,
+    seq: Option<u32>,
+    by_epoch: bool,
+) -> (RawEstimate, Option<String>) {
     let arch_id = match &scenario.arch {
         ArchChoice::Catalog { id } => Some(id.as_str()),
         ArchChoice::Custom { .. } => None,
@@ -327,7 +338,11 @@ pub fn step(scenario: &Scenario, gpu: &Gpu, cal: &Calibration, by_epoch: bool) -
         .filter(|p| Some(p.arch_id.as_str()) == arch_id && p.gpu_id == gpu.id && p.samples_per_s.is_some())
         .collect();
     if matches.is_empty() {
-        let cmd = record_command(scenario, gpu);
+        let arch = match &scenario.arch {
+            ArchChoice::Catalog { id } => id.as_str(),
+            ArchChoice::Custom { .. } => "custom",
+        };
+        let cmd = record_command(scenario, seq, &format!("{arch}-{}.json", gpu.id));
         return (
             RawEstimate {
                 warnings: vec![format!(

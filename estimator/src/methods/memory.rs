@@ -1,0 +1,145 @@
+//! Whether a run fits in a GPU's memory, and on how many GPUs it would.
+//!
+//! Per GPU (Rajbhandari et al. 2020, ZeRO, section 3): weights (2 bytes per parameter in fp16/bf16 mixed
+//! precision, 4 in fp32/tf32), gradients (the same) and Adam's state (fp32 master weights and two moments:
+//! 12 bytes; 8 at fp32), so 16 bytes per trained parameter; LoRA keeps the frozen weights only (2 or 4
+//! bytes) and trains the adapters at 16. ZeRO stage 1 shards the optimizer state over the data-parallel GPUs,
+//! stage 2 the gradients too, stage 3 (FSDP) the weights too. Activations, for a transformer, with
+//! activation checkpointing at every layer and FlashAttention (no sequence² scores): each layer's input kept,
+//! 2 × sequence × micro-batch × width bytes, plus one layer's full activations being recomputed, 34 ×
+//! sequence × micro-batch × width bytes (Korthikanti et al. 2022, section 4.1, without the attention-score
+//! term), plus the fp32 logits, 4 × sequence × micro-batch × vocabulary bytes. The micro-batch is the batch
+//! ÷ GPUs, at least one sequence. Other models: parameters' state only (activations unknown: a lower bound).
+//! A GPU holds the run when this is at most 90 % of its memory (the rest: CUDA context, allocator slack).
+
+use serde::Serialize;
+
+use super::workload::Workload;
+use crate::catalog::{Catalog, Gpu, Transformer};
+use crate::scenario::{ArchChoice, Mode, Precision, Scenario, Zero};
+
+/// Share of a GPU's memory that training can use.
+pub const USABLE_MEMORY: f64 = 0.9;
+
+/// Largest GPU count the search for "needs ≥ k GPUs" tries.
+const MAX_GPUS: u32 = 100_000;
+
+/// Memory a run needs on each GPU, GB, by part.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Need {
+    /// Weights.
+    pub weights_gb: f64,
+    /// Gradients.
+    pub gradients_gb: f64,
+    /// Optimizer state.
+    pub optimizer_gb: f64,
+    /// Activations (`0` when not known).
+    pub activations_gb: f64,
+}
+
+impl Need {
+    /// The sum.
+    pub fn total_gb(&self) -> f64 {
+        self.weights_gb + self.gradients_gb + self.optimizer_gb + self.activations_gb
+    }
+}
+
+/// Whether a run fits on a GPU.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemoryFit {
+    /// What each GPU needs at the scenario's GPU count and sharding.
+    pub need: Need,
+    /// What training can use of the GPU's memory, GB.
+    pub usable_gb: f64,
+    /// Whether it fits as configured.
+    pub fits: bool,
+    /// When it does not: the fewest GPUs of this type that hold it with ZeRO-3 / FSDP sharding (`null`
+    /// when none do: the activations alone are too large).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_gpus_zero3: Option<u32>,
+    /// Whether activations are counted (transformers only).
+    pub activations_counted: bool,
+}
+
+impl MemoryFit {
+    /// One line for the table: "fits: 61 of 72 GB", "needs ≥ 4 GPUs with ZeRO-3", "does not fit".
+    pub fn verdict(&self) -> String {
+        let h = crate::format::human;
+        if self.fits {
+            let bound = if self.activations_counted { "" } else { " (activations not counted)" };
+            format!("fits: {} of {} GB{bound}", h(self.need.total_gb()), h(self.usable_gb))
+        } else {
+            match self.min_gpus_zero3 {
+                Some(k) => format!("does not fit: needs ≥ {k} GPUs of this type with ZeRO-3 / FSDP"),
+                None => format!(
+                    "does not fit: activations alone need {} GB at this batch and sequence",
+                    h(self.need.activations_gb)
+                ),
+            }
+        }
+    }
+}
+
+/// The state bytes (weights, gradients, optimizer) of the whole model, unsharded.
+fn state_bytes(scenario: &Scenario, params: f64, trainable: f64) -> (f64, f64, f64) {
+    let half = matches!(scenario.precision, Precision::Fp16 | Precision::Bf16);
+    let (w, g, o) = if half { (2.0, 2.0, 12.0) } else { (4.0, 4.0, 8.0) };
+    match scenario.job.mode {
+        Mode::Lora if trainable < params => (params * w + trainable * w, trainable * g, trainable * o),
+        _ => (params * w, params * g, params * o),
+    }
+}
+
+fn sharded(state: (f64, f64, f64), zero: Zero, n: u32) -> (f64, f64, f64) {
+    let n = f64::from(n.max(1));
+    let (w, g, o) = state;
+    let by = |stage: Zero, x: f64| if zero >= stage { x / n } else { x };
+    (by(Zero::Parameters, w), by(Zero::Gradients, g), by(Zero::Optimizer, o))
+}
+
+fn activations_bytes(t: &Transformer, seq: u32, micro_batch: f64) -> f64 {
+    let (s, d) = (f64::from(seq), f64::from(t.d_model));
+    let per_layer_inputs = 2.0 * s * micro_batch * d * f64::from(t.layers);
+    let one_layer = 34.0 * s * micro_batch * d;
+    let logits = 4.0 * s * micro_batch * f64::from(t.vocab);
+    per_layer_inputs + one_layer + logits
+}
+
+/// The memory fit of a scenario on a GPU; `None` when the parameter count or the GPU's memory is unknown.
+pub fn fit(scenario: &Scenario, work: &Workload, gpu: &Gpu, catalog: &Catalog) -> Option<MemoryFit> {
+    let memory_gb = gpu.memory_gb?;
+    let params = match &scenario.arch {
+        ArchChoice::Catalog { id } => catalog.arch(id)?.params_m,
+        ArchChoice::Custom { params_m, .. } => *params_m,
+    }? * 1e6;
+    let shape = match &scenario.arch {
+        ArchChoice::Catalog { id } => catalog.arch(id).and_then(|a| a.transformer.as_ref()),
+        ArchChoice::Custom { .. } => None,
+    };
+    let trainable = work.trainable_params.unwrap_or(params);
+    let state = state_bytes(scenario, params, trainable);
+    let micro_batch = scenario.batch.map_or(1.0, |b| (f64::from(b) / f64::from(scenario.n_gpus)).max(1.0).ceil());
+    let act = match (shape, work.seq) {
+        (Some(t), Some(seq)) => activations_bytes(t, seq, micro_batch),
+        _ => 0.0,
+    };
+    let need_at = |zero: Zero, n: u32| {
+        let (w, g, o) = sharded(state, zero, n);
+        Need { weights_gb: w / 1e9, gradients_gb: g / 1e9, optimizer_gb: o / 1e9, activations_gb: act / 1e9 }
+    };
+    let usable_gb = memory_gb * USABLE_MEMORY;
+    let need = need_at(scenario.job.zero, scenario.n_gpus);
+    let fits = need.total_gb() <= usable_gb;
+    let min_gpus_zero3 = (!fits && act / 1e9 < usable_gb).then(|| {
+        let total = state.0 + state.1 + state.2;
+        let k = (total / (usable_gb * 1e9 - act)).ceil();
+        (k as u32).max(1)
+    });
+    Some(MemoryFit {
+        need,
+        usable_gb,
+        fits,
+        min_gpus_zero3: min_gpus_zero3.filter(|k| *k <= MAX_GPUS),
+        activations_counted: shape.is_some(),
+    })
+}

@@ -1,0 +1,97 @@
+//! Published training runs against the `tuned` estimate: GPU-hours as model cards and papers report them,
+//! and what the calculator predicts for the same model, tokens, sequence, GPU and GPU count.
+
+use serde::Serialize;
+
+use crate::calibration::Calibration;
+use crate::catalog::Catalog;
+use crate::methods::MethodId;
+
+/// One published run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reference {
+    /// Slug.
+    pub id: String,
+    /// Catalogue architecture.
+    pub arch: String,
+    /// Catalogue GPU.
+    pub gpu: String,
+    /// Precision (`bf16`).
+    pub precision: String,
+    /// Training tokens.
+    pub tokens: u64,
+    /// Sequence length.
+    pub seq: u32,
+    /// GPUs the run used (or the assumption, see `note`).
+    pub n_gpus: u32,
+    /// Published GPU-hours.
+    pub gpu_hours: f64,
+    /// Where the figures are.
+    pub source: String,
+    /// What was assumed.
+    pub note: String,
+    /// Why this run is held to the median only, not to the 2 × bound (empty: held to both).
+    pub outlier: String,
+}
+
+/// A reference with the calculator's prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compared {
+    /// The published run.
+    pub reference: Reference,
+    /// The share-link query the prediction comes from.
+    pub query: String,
+    /// Predicted GPU-hours (`null` when the estimate could not be made).
+    pub predicted_gpu_hours: Option<f64>,
+    /// Predicted ÷ published.
+    pub ratio: Option<f64>,
+    /// The utilisation the prediction implies.
+    pub mfu: Option<f64>,
+}
+
+impl Reference {
+    /// The link of the `tuned` pre-training estimate for this run (8 GPUs per server, ZeRO-1).
+    pub fn query(&self) -> String {
+        format!(
+            "arch={}&gpu={}&n_gpus={}&gpus_per_node=8&samples={}&epochs=1&seq={}&precision={}&mode=pretrain&efficiency=tuned&zero=1&scope=server",
+            self.arch, self.gpu, self.n_gpus, self.tokens, self.seq, self.precision
+        )
+    }
+
+    /// The prediction for this run.
+    pub fn compare(&self, catalog: &Catalog, cal: &Calibration) -> Compared {
+        let query = self.query();
+        let (_, report) = crate::estimate(catalog, cal, &query);
+        let head = report.rows.iter().find(|r| r.method == MethodId::Headline);
+        let predicted = head.and_then(|h| h.duration_h).map(|h| h * f64::from(self.n_gpus));
+        Compared {
+            reference: self.clone(),
+            query,
+            predicted_gpu_hours: predicted,
+            ratio: predicted.map(|p| p / self.gpu_hours),
+            mfu: report.plans.first().and_then(|p| p.mfu),
+        }
+    }
+}
+
+/// Median and largest absolute error of the ratios, % (`None` without any ratio).
+pub fn errors_pct(rows: &[Compared]) -> Option<(f64, f64)> {
+    let mut e: Vec<f64> = rows.iter().filter_map(|c| c.ratio).map(|r| (r - 1.0).abs() * 100.0).collect();
+    if e.is_empty() {
+        return None;
+    }
+    e.sort_by(f64::total_cmp);
+    let n = e.len();
+    let median = if n % 2 == 1 { e[n / 2] } else { (e[n / 2 - 1] + e[n / 2]) / 2.0 };
+    Some((median, e[n - 1]))
+}
+
+/// The largest factor between prediction and publication (≥ 1), over the rows with a ratio; with
+/// `bounded_only`, over the rows not marked as outliers.
+pub fn worst_factor(rows: &[Compared], bounded_only: bool) -> Option<f64> {
+    rows.iter()
+        .filter(|c| !bounded_only || c.reference.outlier.is_empty())
+        .filter_map(|c| c.ratio)
+        .map(|r| r.max(1.0 / r))
+        .max_by(f64::total_cmp)
+}

@@ -1,0 +1,88 @@
+//! Language-model and cluster runs end to end through `estimator::estimate`: the five kinds of run (pre-train,
+//! full fine-tune, LoRA; 1 GPU, 8 GPUs, 64 GPUs over 8 servers) each give time, GPU and server energy, CO2e,
+//! cost in its two parts and a memory verdict, and the numbers move the way the physics says.
+
+use estimator::methods::MethodId;
+use estimator::{Calibration, Catalog, Report};
+
+fn report(query: &str) -> Report {
+    let catalog = Catalog::embedded().unwrap();
+    let cal = Calibration::embedded().unwrap();
+    let (resolved, report) = estimator::estimate(&catalog, &cal, query);
+    assert!(resolved.errors.is_empty(), "{query}: {:?}", resolved.errors);
+    assert!(report.invariant_violations().is_empty(), "{query}: {:?}", report.invariant_violations());
+    report
+}
+
+fn headline(r: &Report) -> &estimator::Estimate {
+    r.rows.iter().find(|e| e.headline && e.gpu == "nvidia-h100-sxm").unwrap()
+}
+
+const BASE: &str = "arch=llama-3.1-8b&gpu=nvidia-h100-sxm&samples=100M&epochs=1&precision=bf16&scope=server&gpu_hour_price=2.5&price=0.12&currency=USD&region=US";
+
+/// Every kind of run has every number, the server counts more than its GPUs, the cost is its parts.
+#[test]
+fn five_kinds_of_run_give_every_number() {
+    for extra in [
+        "mode=pretrain&n_gpus=1&zero=3",
+        "mode=finetune&n_gpus=8&zero=3",
+        "mode=lora&n_gpus=1",
+        "mode=finetune&nodes=8&gpus_per_node=8&zero=3",
+        "mode=pretrain&nodes=8&gpus_per_node=8&efficiency=tuned&zero=1",
+    ] {
+        let q = format!("{BASE}&{extra}");
+        let r = report(&q);
+        let h = headline(&r);
+        assert_eq!(h.method, MethodId::Headline, "{q}");
+        let (e, s) = (h.energy_kwh.unwrap(), h.scope_kwh.unwrap());
+        assert!(h.duration_h.unwrap() > 0.0 && e > 0.0 && s > e && h.co2e_kg.unwrap() > 0.0, "{q}: {h:?}");
+        let (rent, elec, total) = (h.rental_cost.unwrap(), h.energy_cost.unwrap(), h.cost.unwrap());
+        assert!((rent + elec - total).abs() < 1e-9 * total && rent > elec, "{q}: renting dominates");
+        let plan = r.plans.iter().find(|p| p.gpu == "nvidia-h100-sxm").unwrap();
+        assert!(plan.memory.is_some() && plan.scaling.is_some() && plan.mfu.is_some(), "{q}");
+        assert_eq!((r.currency.as_str(), r.scope), ("USD", estimator::scenario::Scope::Server));
+    }
+}
+
+/// LoRA is faster than a full fine-tune; 64 GPUs are faster than 8 but not 8 × faster than 8 at worse than
+/// their servers' efficiency; `tuned` is faster than `typical`; a stated utilisation is used as stated.
+#[test]
+fn time_moves_with_mode_gpus_and_efficiency() {
+    let hours = |extra: &str| headline(&report(&format!("{BASE}&{extra}"))).duration_h.unwrap();
+    assert!(hours("mode=lora") < hours("mode=finetune"));
+    let (eight, sixty_four) = (hours("n_gpus=8"), hours("nodes=8&gpus_per_node=8"));
+    assert!(sixty_four < eight && sixty_four > eight / 8.0 * 0.99, "8: {eight}, 64: {sixty_four}");
+    assert!(hours("efficiency=tuned") < hours("efficiency=typical"));
+    let r = report(&format!("{BASE}&mfu=0.4"));
+    assert!((r.plans[0].mfu.unwrap() - 0.4).abs() < 1e-9);
+    // A longer sequence costs more per token (attention).
+    assert!(hours("seq=8192") > hours("seq=1024"));
+}
+
+/// An 8B full fine-tune does not fit on one 80 GB GPU, fits on 8 with ZeRO-3, and says how many it needs;
+/// a LoRA of it fits on one.
+#[test]
+fn memory_fit_of_an_8b_model() {
+    let fit = |extra: &str| report(&format!("{BASE}&{extra}")).plans[0].memory.clone().unwrap();
+    let one = fit("mode=finetune&n_gpus=1");
+    assert!(!one.fits && one.need.total_gb() > 128.0, "{one:?}");
+    let k = one.min_gpus_zero3.unwrap();
+    assert!((2..=8).contains(&k), "needs {k}");
+    assert!(one.verdict().contains(&format!("needs ≥ {k} GPUs")));
+    assert!(fit("mode=finetune&n_gpus=8&zero=3").fits);
+    assert!(!fit("mode=finetune&n_gpus=8&zero=0").fits, "plain data parallelism replicates everything");
+    assert!(fit("mode=lora&n_gpus=1").fits);
+}
+
+/// GPUs only versus whole servers: the same GPU energy, the hosts added only with `scope=server`, and a link
+/// without `scope` keeps counting the GPUs alone.
+#[test]
+fn scope_decides_what_carbon_counts() {
+    let gpu = headline(&report(&format!("{BASE}&scope=gpu"))).clone();
+    let server = headline(&report(BASE)).clone();
+    let old = headline(&report(&BASE.replace("&scope=server", ""))).clone();
+    assert_eq!(gpu.energy_kwh, server.energy_kwh);
+    assert_eq!(gpu.scope_kwh, gpu.energy_kwh);
+    assert!(server.co2e_kg.unwrap() > gpu.co2e_kg.unwrap());
+    assert_eq!(old.co2e_kg, gpu.co2e_kg);
+}
