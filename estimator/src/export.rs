@@ -11,7 +11,7 @@ use crate::Report;
 /// CSV of every row (RFC 4180 quoting; empty cells for unknown values).
 pub fn csv(report: &Report) -> String {
     let mut s = String::from(
-        "gpu,method,energy_kwh,low_kwh,high_kwh,duration_h,duration_estimated,co2e_kg,cost,evidence,warnings\n",
+        "gpu,method,energy_kwh,low_kwh,high_kwh,duration_h,duration_estimated,scope,scope_kwh,co2e_kg,cost,currency,rental_cost,energy_cost,evidence,warnings\n",
     );
     let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
     let quote = |t: &str| {
@@ -23,7 +23,7 @@ pub fn csv(report: &Report) -> String {
     };
     for r in &report.rows {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             quote(&r.gpu),
             r.method.as_str(),
             num(r.energy_kwh),
@@ -31,8 +31,13 @@ pub fn csv(report: &Report) -> String {
             num(r.high_kwh),
             num(r.duration_h),
             r.duration_estimated,
+            report.scope.as_str(),
+            num(r.scope_kwh),
             num(r.co2e_kg),
             num(r.cost),
+            quote(&report.currency),
+            num(r.rental_cost),
+            num(r.energy_cost),
             quote(r.evidence.as_deref().unwrap_or("")),
             quote(&r.warnings.join("; ")),
         ));
@@ -105,10 +110,11 @@ pub fn statement_markdown(report: &Report, scenario: &Scenario, catalog: &Catalo
     let pue = crate::methods::Site::of(scenario, catalog).pue;
     let co2 = h.co2e.map_or(String::new(), |c| {
         format!(
-            ", or {} kg CO2e ({}–{}) in {} at PUE {pue}",
+            ", or {} kg CO2e ({}–{}) counting {} in {} at PUE {pue}",
             human(c.value),
             human(c.low),
             human(c.high),
+            scenario.job.scope.label(),
             region_name(scenario, catalog)
         )
     });
@@ -164,8 +170,17 @@ pub fn hf_model_card_yaml(report: &Report, scenario: &Scenario, catalog: &Catalo
         format!(", 80 % interval {}–{} g", (c.low * 1000.0).round(), (c.high * 1000.0).round())
     });
     format!(
-        "co2_eq_emissions:\n  emissions: {grams}\n  source: \"{}\"\n  # training_type: pre-training or fine-tuning; the scenario does not say which\n  geographical_location: \"{}\"\n  hardware_used: \"{} x {}\"\n",
-        esc(&format!("WattCast estimate (data version {}), {}{interval}: {link}", report.data_version, h.method)),
+        "co2_eq_emissions:\n  emissions: {grams}\n  source: \"{}\"\n  training_type: \"{}\"\n  geographical_location: \"{}\"\n  hardware_used: \"{} x {}\"\n",
+        esc(&format!(
+            "WattCast estimate (data version {}), {}, counting {}{interval}: {link}",
+            report.data_version,
+            h.method,
+            scenario.job.scope.label()
+        )),
+        match scenario.job.mode {
+            crate::scenario::Mode::Pretrain => "pre-training",
+            crate::scenario::Mode::Finetune | crate::scenario::Mode::Lora => "fine-tuning",
+        },
         esc(&region_name(scenario, catalog)),
         scenario.n_gpus,
         esc(&h.gpu_name),
@@ -210,12 +225,22 @@ mod tests {
         assert!(tex.contains("\\url{https://example.org/?v=1&a=b_c}") && tex.contains("$\\times$"), "{tex}");
         assert!(!tex.contains("(v1.5) on 1 × "), "× is escaped");
         let yaml = hf_model_card_yaml(&report, &s, &catalog, link);
-        assert!(!yaml.contains("\n  training_type:"), "the scenario does not say pre-training or fine-tuning: {yaml}");
+        assert!(
+            yaml.contains("\n  training_type: \"pre-training\"\n") && yaml.contains("counting GPUs only"),
+            "{yaml}"
+        );
+        assert!(md.contains("counting GPUs only in France"), "{md}");
         assert!(yaml.starts_with("co2_eq_emissions:\n  emissions: "), "{yaml}");
         assert!(
             yaml.contains("geographical_location: \"France\"")
                 && yaml.contains("hardware_used: \"1 x A100 SXM4 80 GB\"")
         );
+        let cal = Calibration::embedded().unwrap();
+        let (r, lora) = crate::estimate(&catalog, &cal, "arch=llama-3.1-8b&mode=lora&scope=server&samples=1M&epochs=1");
+        let yaml = hf_model_card_yaml(&lora, &r.scenario, &catalog, link);
+        assert!(yaml.contains("training_type: \"fine-tuning\"") && yaml.contains("counting whole servers"), "{yaml}");
+        let csv = csv(&lora);
+        assert!(csv.lines().nth(1).is_some_and(|l| l.contains(",server,") && l.contains(",USD,")), "{csv}");
     }
 
     /// Counts agree with their nouns and samples say their unit.

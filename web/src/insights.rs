@@ -198,8 +198,11 @@ instead of {} kg here, {} kg ({:.0} %) less.",
         };
         html! { <p class="hint" id="lowest-carbon">{ text }</p> }
     });
-    // The same run on 1, 2, 4 and 8 GPUs of this kind (the headline, with the measured multi-GPU efficiency).
-    let scaling: Vec<Html> = [1u32, 2, 4, 8]
+    // The same run on the chosen GPU count and its neighbours (half and double), and on one GPU: the headline,
+    // with the measured efficiency within a server and the gradient exchange across servers.
+    let mut counts = vec![1u32, (s.n_gpus / 2).max(1), s.n_gpus, s.n_gpus.saturating_mul(2).min(100_000)];
+    counts.dedup();
+    let scaling: Vec<Html> = counts
         .iter()
         .filter_map(|&n| {
             let mut sc = s.clone();
@@ -211,7 +214,7 @@ instead of {} kg here, {} kg ({:.0} %) less.",
             let h = rank::headline_value(&refs, Criterion::Time)?;
             Some(html! {
                 <tr data-n-gpus={n.to_string()} class={classes!((n == s.n_gpus).then_some("selected"))}>
-                    <td>{ n }</td><td>{ human(e.value) }</td><td>{ human(h.value) }</td>
+                    <td>{ n }</td><td>{ sc.nodes() }</td><td>{ human(e.value) }</td><td>{ human(h.value) }</td>
                 </tr>
             })
         })
@@ -224,7 +227,7 @@ instead of {} kg here, {} kg ({:.0} %) less.",
             { for lowest }
             <table class="ranked scaling" id="scaling">
                 <caption>{ format!("Scaling on {gpu_name} (headline estimate)") }</caption>
-                <thead><tr><th scope="col">{ "GPUs" }</th><th scope="col">{ "kWh" }</th><th scope="col">{ "hours" }</th></tr></thead>
+                <thead><tr><th scope="col">{ "GPUs" }</th><th scope="col">{ "servers" }</th><th scope="col">{ "GPU kWh" }</th><th scope="col">{ "hours" }</th></tr></thead>
                 <tbody>{ for scaling }</tbody>
             </table>
         </section>

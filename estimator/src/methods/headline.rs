@@ -77,30 +77,14 @@ pub fn duration(
             let (q10, q90) = crate::backbone::compose(&parts);
             thr.samples_per_s *= t.uplift;
             thr.mfu *= t.uplift;
-            thr.fixed_band = Some(ResidualBand {
-                quantity: BandQuantity::Throughput,
-                case: thr.case,
-                conv: None,
-                n: t.n,
-                q10,
-                q90,
-                mape_pct: 100.0 * (crate::fmath::exp((q90 - q10) / 2.0) - 1.0),
-            });
+            thr.fixed_band = Some(stated_band(thr.case, t.n, (q10, q90)));
         }
         Efficiency::Mfu(m) => {
             let (Some(p), None) = peak else { return None };
             thr.samples_per_s = p * 1e3 * m / train_gflops;
             thr.mfu = m;
             thr.measured_source = None;
-            thr.fixed_band = Some(ResidualBand {
-                quantity: BandQuantity::Throughput,
-                case: thr.case,
-                conv: None,
-                n: 0,
-                q10: 0.0,
-                q90: 0.0,
-                mape_pct: 0.0,
-            });
+            thr.fixed_band = Some(stated_band(thr.case, 0, (0.0, 0.0)));
         }
     }
     let typical = matches!(scenario.job.efficiency, Efficiency::Typical);
@@ -114,6 +98,13 @@ pub fn duration(
     thr.scaling = Some(plan);
     let total = scenario.samples as f64 * f64::from(scenario.epochs);
     (thr.samples_per_s > 0.0).then(|| (total / thr.samples_per_s / 3600.0, thr))
+}
+
+/// The throughput band of a throughput that does not come from the fitted model alone: ln-ratio quantiles
+/// over `n` rows, its typical error the half-width as a percentage.
+fn stated_band(case: Case, n: usize, (q10, q90): (f64, f64)) -> ResidualBand {
+    let mape_pct = 100.0 * (crate::fmath::exp((q90 - q10) / 2.0) - 1.0);
+    ResidualBand { quantity: BandQuantity::Throughput, case, conv: None, n, q10, q90, mape_pct }
 }
 
 /// How the run's GPUs scale, in one sentence.
