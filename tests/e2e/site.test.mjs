@@ -265,10 +265,16 @@ test("methods chart, a lower-carbon cloud region (of the chosen provider), and e
   assert.match(await aws.page.textContent("#lowest-carbon"), /^Lower-carbon option for this run on GeForce RTX 3090: AWS /);
   assert.deepEqual(aws.problems, []);
   await aws.context.close();
-  // Scaling: 1, 2, 4, 8 GPUs; the run gets shorter as GPUs are added.
-  const scaling = await page.$$eval("#scaling tr[data-n-gpus]", (rows) => rows.map((r) => [Number(r.dataset.nGpus), Number(r.cells[2].textContent.replace(/,/g, ""))]));
-  assert.deepEqual(scaling.map((r) => r[0]), [1, 2, 4, 8]);
-  assert.ok(scaling.every((r, i) => i === 0 || r[1] < scaling[i - 1][1]), JSON.stringify(scaling));
+  // Scaling: one GPU, the chosen count and its neighbours; the run gets shorter as GPUs are added.
+  const scalingOf = (p) => p.$$eval("#scaling tr[data-n-gpus]", (rows) => rows.map((r) => [Number(r.dataset.nGpus), Number(r.cells[1].textContent), Number(r.cells[3].textContent.replace(/,/g, ""))]));
+  const scaling = await scalingOf(page);
+  assert.deepEqual(scaling.map((r) => r[0]), [1, 2]);
+  assert.ok(scaling.every((r, i) => i === 0 || r[2] < scaling[i - 1][2]), JSON.stringify(scaling));
+  const cluster = await open(`${root.url}?arch=llama-3.1-8b&gpu=nvidia-h100-sxm&samples=1B&epochs=1&nodes=8&gpus_per_node=8`);
+  const big = await scalingOf(cluster.page);
+  assert.deepEqual(big.map((r) => r.slice(0, 2)), [[1, 1], [32, 4], [64, 8], [128, 16]], "GPUs and servers");
+  assert.ok(big.every((r, i) => i === 0 || r[2] < big[i - 1][2]), JSON.stringify(big));
+  await cluster.context.close();
   const exported = {};
   for (const kind of ["csv", "json", "markdown", "latex", "hf"]) {
     await page.click(`[data-export="${kind}"]`);
@@ -285,7 +291,10 @@ test("methods chart, a lower-carbon cloud region (of the chosen provider), and e
   // The statement's number is the headline's, not a median of methods.
   const lead = report.rows.find((r) => r.headline && r.gpu === "nvidia-rtx-3090");
   assert.ok(exported.markdown.includes(` by the ${{ "pre-power": "PRE power", "pre-epoch": "PRE energy", headline: "Time × power" }[lead.method]} method`), exported.markdown);
-  assert.doesNotMatch(exported.hf, /training_type: "pre-training"/);
+  // The model card's training type and the scope come from the scenario (no `mode`, no `scope`: pre-training, GPUs only).
+  assert.match(exported.hf, /training_type: "pre-training"/);
+  assert.match(exported.hf, /counting GPUs only/);
+  assert.match(exported.markdown, /kg CO2e .* counting GPUs only in Poland/);
   assert.ok(exported.markdown.includes(report.query), "the statement links to this estimate (its canonical share link)");
   assert.match(exported.latex, /\\url\{http/);
   assert.match(exported.hf, /^co2_eq_emissions:\n  emissions: \d+\n  source: "WattCast estimate/);
