@@ -511,6 +511,11 @@ impl Calibration {
 completed epochs to calibrate the regressions"
                 .to_string()
         })?;
+        if self.power.has_point(&r.x) {
+            return Err("a run with exactly these inputs (GPU, model, batch, input, samples, epochs, precision) is \
+already in the calibration: it is not added twice"
+                .to_string());
+        }
         let target = |t: Target| t.of(&r).ok_or_else(|| format!("the profile gives no {t:?} target"));
         let ys = [target(Target::PowerFraction)?, target(Target::LnEnergyPerSample)?, target(Target::LnThroughput)?];
         let models = [&self.power, &self.energy, &self.duration];

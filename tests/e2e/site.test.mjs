@@ -226,6 +226,14 @@ test("mobile viewport renders the table without console errors", async () => {
   await page.screenshot({ path: join(ARTIFACTS, "site-mobile.png"), fullPage: true });
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `page is ${width}px wide on a 390px screen`);
+  // The header stays short, chart text stays readable, and the GPU column stays while the table scrolls.
+  const header = await page.evaluate(() => document.querySelector("header.top").getBoundingClientRect().height);
+  assert.ok(header <= 120, `header is ${header}px tall`);
+  const sizes = await page.$$eval(".chart .label, .chart .value", (els) => els.map((e) => parseFloat(getComputedStyle(e).fontSize)));
+  assert.ok(sizes.length > 0 && sizes.every((px) => px >= 11), `chart text sizes ${[...new Set(sizes)]}`);
+  const clipped = await page.$$eval(".chart .label", (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).length);
+  assert.equal(clipped, 0, "no chart label is clipped");
+  assert.equal(await page.$eval('.estimates th[scope="row"]', (th) => getComputedStyle(th).position), "sticky");
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -243,7 +251,7 @@ test("every GPU is ranked by the chosen criterion, and the filters narrow the li
   assert.equal(rows[0].value, headline.energy_kwh);
 
   await page.selectOption("#rank-by", "cost");
-  await page.waitForFunction(() => document.querySelector("#ranking-chart title")?.textContent.includes("cost"));
+  await page.waitForFunction(() => document.querySelector("#ranking-chart figcaption")?.textContent.includes("cost"));
   await page.selectOption("#rank-vendor", "AMD");
   await page.waitForFunction(() => [...document.querySelectorAll("tr[data-rank-gpu]")].every((r) => r.dataset.rankGpu.startsWith("amd-")));
   rows = await ranked();
@@ -309,6 +317,9 @@ test("profile explorer: open, validate, draw, refit; bad files are listed, never
   const dir = mkdtempSync(join(tmpdir(), "wattcast-profiles-"));
   const seaa = new URL("../../data/profiles/seaa2023/cloud/resnet50-20230308T131133.json.gz", import.meta.url).pathname;
   const good = JSON.parse(gunzipSync(readFileSync(seaa)).toString());
+  // The same recording as a new run: a batch of 64 instead of 32 (so it is not already in the calibration).
+  good.id = `${good.id}-b64`;
+  good.meta.batch = 64;
   writeFileSync(join(dir, "good.json"), JSON.stringify(good));
   const { page, context, problems } = await open(`${root.url}?arch=paper-resnet50-128&gpu=nvidia-rtx-3090&batch=32&input=128&samples=23807&epochs=100&precision=fp32`);
   const evidence = () => page.textContent('td[data-method="step-power"] .evidence');
@@ -321,6 +332,11 @@ test("profile explorer: open, validate, draw, refit; bad files are listed, never
   await page.waitForSelector("#trace-chart polyline");
   assert.equal(await page.textContent("#profile-view strong"), "resnet50-20230308T131133.json.gz");
   assert.ok(await page.$("#profile-valid"), "the gzipped profile validates");
+  // It is one of the calibration's own runs: using it would count it twice, so the page refuses and says why.
+  await page.click('[data-action="use-profile"]');
+  await page.waitForSelector("#refit-status");
+  assert.match(await page.textContent("#refit-status"), /already in the calibration: it is not added twice/);
+  assert.match(await evidence(), /^30 calibration profiles/);
 
   await page.setInputFiles("#profile-file", join(dir, "good.json"));
   await page.waitForFunction(() => document.querySelector("#profile-view strong")?.textContent === "good.json");
@@ -335,6 +351,12 @@ test("profile explorer: open, validate, draw, refit; bad files are listed, never
   assert.notEqual(await prePower(), before, "the refit changes the PRE estimate");
   // The refitted page is no longer the committed calibration: the CLI (which has not seen the profile) differs.
   assert.notEqual(Number(await prePower()), cli(queryOf(page)).rows.find((r) => r.method === "pre-power").energy_kwh);
+  // Using the same profile again does not count it twice (the refit starts from the built-in calibration).
+  const refitted = await prePower();
+  await page.click('[data-action="use-profile"]');
+  await page.waitForSelector("#refit-status");
+  assert.match(await evidence(), /^31 calibration profiles/);
+  assert.equal(await prePower(), refitted);
 
   // A hostile, broken profile: problems are listed as text, nothing runs.
   const bad = structuredClone(good);

@@ -1,4 +1,4 @@
-//! Inline SVG charts drawn by the app (no chart library): horizontal bars with interval whiskers.
+//! Charts drawn by the app (no chart library): horizontal bars with interval whiskers, HTML text and SVG bars.
 
 use estimator::format::human;
 use yew::prelude::*;
@@ -30,13 +30,11 @@ pub struct BarChartProps {
     pub id: Option<AttrValue>,
 }
 
-/// A horizontal bar chart with whiskers, scaled to the largest value or interval end.
+/// A horizontal bar chart with whiskers, scaled to the largest value or interval end. Labels and values are
+/// HTML text (they keep the page's font size at any width and wrap instead of being clipped); each bar and
+/// its whisker is a small SVG stretched to the row's width.
 #[component]
 pub fn BarChart(p: &BarChartProps) -> Html {
-    const ROW: f64 = 22.0;
-    const LABEL: f64 = 150.0;
-    const PLOT: f64 = 330.0;
-    const VALUE: f64 = 90.0;
     let max = p
         .bars
         .iter()
@@ -44,36 +42,34 @@ pub fn BarChart(p: &BarChartProps) -> Html {
         .flatten()
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let scale = |v: f64| if max > 0.0 { (v / max).clamp(0.0, 1.0) * PLOT } else { 0.0 };
-    let height = ROW * p.bars.len() as f64 + 6.0;
-    let width = LABEL + PLOT + VALUE;
+    let pct = |v: f64| if max > 0.0 { (v / max).clamp(0.0, 1.0) * 100.0 } else { 0.0 };
     html! {
-        <svg id={p.id.clone()} class="chart" role="img" aria-label={p.title.clone()} viewBox={format!("0 0 {width} {height}")}
-            width="100%" preserveAspectRatio="xMinYMin meet">
-            <title>{ p.title.clone() }</title>
-            { for p.bars.iter().enumerate().map(|(i, b)| {
-                let y = 3.0 + i as f64 * ROW;
-                let w = scale(b.value);
-                let whisker = b.interval.map(|(lo, hi)| {
-                    let (x1, x2) = (LABEL + scale(lo), LABEL + scale(hi));
-                    let cy = y + ROW / 2.0 - 1.0;
+        <figure id={p.id.clone()} class="chart" role="img" aria-label={p.title.clone()}>
+            <figcaption>{ p.title.clone() }</figcaption>
+            <ul>
+                { for p.bars.iter().map(|b| {
+                    let whisker = b.interval.map(|(lo, hi)| {
+                        let (x1, x2) = (pct(lo).to_string(), pct(hi).to_string());
+                        html! {
+                            <g class="whisker">
+                                <line x1={x1.clone()} x2={x2.clone()} y1="6" y2="6" vector-effect="non-scaling-stroke" />
+                                <line x1={x1.clone()} x2={x1} y1="2" y2="10" vector-effect="non-scaling-stroke" />
+                                <line x1={x2.clone()} x2={x2} y1="2" y2="10" vector-effect="non-scaling-stroke" />
+                            </g>
+                        }
+                    });
                     html! {
-                        <g class="whisker">
-                            <line x1={x1.to_string()} x2={x2.to_string()} y1={cy.to_string()} y2={cy.to_string()} />
-                            <line x1={x1.to_string()} x2={x1.to_string()} y1={(cy - 4.0).to_string()} y2={(cy + 4.0).to_string()} />
-                            <line x1={x2.to_string()} x2={x2.to_string()} y1={(cy - 4.0).to_string()} y2={(cy + 4.0).to_string()} />
-                        </g>
+                        <li class={classes!("bar", b.accent.then_some("accent"))}>
+                            <span class="label">{ &b.label }</span>
+                            <svg class="track" viewBox="0 0 100 12" preserveAspectRatio="none" aria-hidden="true">
+                                <rect x="0" y="3" width={pct(b.value).max(0.3).to_string()} height="6" />
+                                { for whisker }
+                            </svg>
+                            <span class="value">{ format!("{} {}", human(b.value), p.unit) }</span>
+                        </li>
                     }
-                });
-                html! {
-                    <g class={classes!("bar", b.accent.then_some("accent"))}>
-                        <text x={(LABEL - 6.0).to_string()} y={(y + 14.0).to_string()} text-anchor="end">{ &b.label }</text>
-                        <rect x={LABEL.to_string()} y={(y + 3.0).to_string()} width={w.max(1.0).to_string()} height={(ROW - 8.0).to_string()} />
-                        { for whisker }
-                        <text x={(LABEL + PLOT + 6.0).to_string()} y={(y + 14.0).to_string()}>{ format!("{} {}", human(b.value), p.unit) }</text>
-                    </g>
-                }
-            }) }
-        </svg>
+                }) }
+            </ul>
+        </figure>
     }
 }

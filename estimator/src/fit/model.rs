@@ -284,6 +284,13 @@ impl FittedModel {
         }
     }
 
+    /// Whether a run with exactly these inputs is one of the KRR model's support vectors, i.e. already in
+    /// its training data (repeats of a configuration are averaged into one support vector).
+    pub fn has_point(&self, x: &FeatureInput) -> bool {
+        let z = self.standardise(&x.vector());
+        self.krr().is_some_and(|k| k.support.contains(&z))
+    }
+
     /// Standardises a feature vector (unknown values → 0, the training mean).
     pub(super) fn standardise(&self, v: &[Option<f64>]) -> Vec<f64> {
         v.iter().zip(self.mean.iter().zip(&self.scale)).map(|(x, (m, s))| x.map_or(0.0, |x| (x - m) / s)).collect()
