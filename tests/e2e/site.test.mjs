@@ -589,3 +589,30 @@ test("the page follows the model family: tokens and a sequence for a language mo
   assert.match(await old.page.inputValue("#share-link"), /scope=gpu/);
   await old.context.close();
 });
+
+/** axe-core's serious and critical violations on the page as it is now: "rule: first node" each. */
+async function axeViolations(page) {
+  await page.evaluate(readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8"));
+  return page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.nodes[0].target.join(" ")}`));
+}
+
+test("accessibility: axe-core finds no serious or critical violation (default, error, explorer open, phone)", async () => {
+  const seaa = new URL("../../data/profiles/seaa2023/cloud/resnet50-20230308T131133.json.gz", import.meta.url).pathname;
+  for (const [state, url, options] of [
+    ["default", root.url, {}],
+    ["error", `${root.url}?epochs=ten&gpu=nope`, {}],
+    ["explorer open", root.url, {}],
+    ["phone", `${root.url}?arch=llama-3.1-8b&mode=lora&samples=100M&epochs=1`, { viewport: { width: 390, height: 844 }, isMobile: true }],
+  ]) {
+    const { page, context, problems } = await open(url, options);
+    if (state === "explorer open") {
+      await page.setInputFiles("#profile-file", seaa);
+      await page.waitForSelector("#trace-chart polyline");
+    }
+    assert.deepEqual(await axeViolations(page), [], state);
+    assert.deepEqual(problems, [], state);
+    await context.close();
+  }
+});

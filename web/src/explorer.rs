@@ -264,7 +264,7 @@ pub fn BuiltinProfiles(p: &BuiltinProps) -> Html {
                 </select>
             </label>
             if !rows.is_empty() {
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Built-in profiles (scrolls)">
                 <table class="ranked">
                     <thead><tr>
                         <th scope="col">{ "profile" }</th><th scope="col">{ "architecture" }</th><th scope="col">{ "batch" }</th>

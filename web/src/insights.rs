@@ -125,7 +125,7 @@ pub fn Ranking(p: &InsightProps) -> Html {
             ) }</p>
             <ul class="best">{ for best }</ul>
             <BarChart id="ranking-chart" title={format!("Top GPUs by {}", criterion.as_str())} unit={criterion.unit()} bars={bars} />
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Every GPU ranked (scrolls)">
                 <table class="ranked">
                     <thead><tr>
                         <th scope="col">{ "#" }</th><th scope="col">{ "GPU" }</th>

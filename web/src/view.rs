@@ -474,7 +474,7 @@ pub fn Results(p: &PartProps) -> Html {
                     site.pue_source,
                 ) }
             </p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Every method per GPU (scrolls)">
                 <table class="estimates">
                     <thead>
                         <tr>
