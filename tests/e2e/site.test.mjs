@@ -196,6 +196,29 @@ test("the architecture box finds a model by its name as people type it, and the 
   // A name that matches nothing is refused by name.
   await typeAndLeave(page, "#in-arch", "resnet9000");
   await refused(page, "resnet9000", "arch");
+  // A combobox: typing lists the closest matches, arrow keys move through them, Enter picks one.
+  const box = "#in-arch";
+  await page.fill(box, "llama 3.1");
+  await page.waitForSelector("#arch-listbox:not([hidden]) [role=option]");
+  assert.equal(await page.getAttribute(box, "aria-expanded"), "true");
+  const options = await page.$$eval("#arch-listbox [role=option]", (o) => o.map((x) => x.dataset.archOption));
+  assert.deepEqual(options.slice(0, 3), ["llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b"], "closest matches first");
+  await page.press(box, "ArrowDown");
+  await page.press(box, "ArrowDown");
+  assert.equal(await page.getAttribute(box, "aria-activedescendant"), "arch-opt-1");
+  assert.equal(await page.getAttribute("#arch-opt-1", "aria-selected"), "true");
+  await page.press(box, "Enter");
+  await page.waitForFunction((id) => new URL(location.href).searchParams.get("arch") === id, options[1]);
+  assert.equal(await page.getAttribute(box, "aria-expanded"), "false");
+  assert.equal(await page.inputValue(box), options[1]);
+  // Escape closes the list without changing the model; a click picks.
+  await page.fill(box, "bert");
+  await page.waitForSelector("#arch-listbox:not([hidden])");
+  await page.press(box, "Escape");
+  assert.equal(await page.getAttribute(box, "aria-expanded"), "false");
+  await page.fill(box, "mixtral");
+  await page.click('[data-arch-option="mixtral-8x22b"]');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("arch") === "mixtral-8x22b");
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -236,9 +236,7 @@ pub fn Inputs(p: &PartProps) -> Html {
             <h2>{ "Your training run" }</h2>
             <div class={classes!("field", resolved.errors.iter().any(|e| e.key() == "arch").then_some("invalid"))}>
                 <label for="in-arch">{ "Architecture" }</label>
-                <input id="in-arch" list="arch-options" type="search" autocomplete="off" placeholder="type to search, or “custom”"
-                    value={arch_value} oninput={on_arch_input} onchange={on_arch_change} />
-                <ArchOptions catalog={CatalogRef(catalog)} />
+                <ArchBox catalog={CatalogRef(catalog)} value={AttrValue::from(arch_value)} oninput={on_arch_input} onchange={on_arch_change} dispatch={dispatch.clone()} />
                 if let Some(info) = arch_info { <p class="hint" id="arch-info">{ info }</p> }
             </div>
             if custom {
@@ -669,22 +667,129 @@ pub fn RegionOptions(p: &RegionOptionsProps) -> Html {
         .collect()
 }
 
-/// Properties of [`ArchOptions`].
+/// Properties of [`ArchBox`].
 #[derive(Properties, PartialEq)]
-pub struct ArchOptionsProps {
+pub struct ArchBoxProps {
     /// Catalogue.
     pub catalog: CatalogRef,
+    /// The link's `arch` value.
+    pub value: AttrValue,
+    /// Typing (commits a complete id).
+    pub oninput: Callback<InputEvent>,
+    /// Leaving the box (commits what it finds).
+    pub onchange: Callback<Event>,
+    /// Where a picked suggestion goes.
+    pub dispatch: Callback<Action>,
 }
 
-/// The architecture search's suggestions (rendered once: they depend on the catalogue only).
+/// Suggestions a combobox lists.
+const ARCH_SUGGESTIONS: usize = 8;
+
+/// The architecture search: a combobox (WAI-ARIA pattern) listing the catalogue's closest matches as the user
+/// types; arrow keys move through them, Enter picks one, Escape closes the list.
 #[component]
-pub fn ArchOptions(p: &ArchOptionsProps) -> Html {
+pub fn ArchBox(p: &ArchBoxProps) -> Html {
+    // What is being typed (`None`: not editing; the box shows the link's value), whether the list is open,
+    // and the highlighted suggestion.
+    let typed = use_state(|| None::<String>);
+    let listed = use_state(|| false);
+    let active = use_state(|| None::<usize>);
+    let catalog = p.catalog.0;
+    let options: Vec<(String, String)> = match typed.as_deref() {
+        Some(t) if *listed && !t.trim().is_empty() => {
+            let mut o: Vec<(String, String)> = catalog
+                .search_archs(t)
+                .into_iter()
+                .take(ARCH_SUGGESTIONS)
+                .map(|a| (a.id.clone(), format!("{} · {}", a.name, a.family)))
+                .collect();
+            if "custom".starts_with(&t.trim().to_ascii_lowercase()) {
+                o.push(("custom".into(), "Custom: enter params and GFLOPs".into()));
+            }
+            o
+        }
+        _ => Vec::new(),
+    };
+    let open = !options.is_empty();
+    let close = {
+        let (typed, listed, active) = (typed.clone(), listed.clone(), active.clone());
+        move || {
+            typed.set(None);
+            listed.set(false);
+            active.set(None);
+        }
+    };
+    let pick = {
+        let (close, dispatch) = (close.clone(), p.dispatch.clone());
+        Callback::from(move |id: String| {
+            close();
+            dispatch.emit(Action::Set("arch", id));
+        })
+    };
+    let oninput = {
+        let (typed, listed, active, inner) = (typed.clone(), listed.clone(), active.clone(), p.oninput.clone());
+        Callback::from(move |e: InputEvent| {
+            typed.set(Some(input_value(&e)));
+            listed.set(true);
+            active.set(None);
+            inner.emit(e);
+        })
+    };
+    let onkeydown = {
+        let (listed, active, pick) = (listed.clone(), active.clone(), pick.clone());
+        let ids: Vec<String> = options.iter().map(|(id, _)| id.clone()).collect();
+        Callback::from(move |e: KeyboardEvent| {
+            let n = ids.len();
+            match e.key().as_str() {
+                "ArrowDown" | "ArrowUp" if n > 0 => {
+                    e.prevent_default();
+                    let down = e.key() == "ArrowDown";
+                    active.set(Some(match (*active, down) {
+                        (None, true) => 0,
+                        (None, false) => n - 1,
+                        (Some(i), true) => (i + 1) % n,
+                        (Some(i), false) => (i + n - 1) % n,
+                    }));
+                }
+                "Enter" => {
+                    if let Some(id) = active.and_then(|i| ids.get(i)) {
+                        e.prevent_default();
+                        pick.emit(id.clone());
+                    }
+                }
+                "Escape" => {
+                    listed.set(false);
+                    active.set(None);
+                }
+                _ => {}
+            }
+        })
+    };
+    // Leaving the box: `change` (fired first) has committed what was typed; show the link's value again.
+    let onblur = Callback::from(move |_: FocusEvent| close());
+    let value = typed.as_deref().map_or_else(|| p.value.clone(), |t| AttrValue::from(t.to_string()));
+    let descendant = active.filter(|i| *i < options.len()).map(|i| format!("arch-opt-{i}"));
     html! {
-        <datalist id="arch-options">
-            <option value="custom">{ "Custom: enter params and GFLOPs" }</option>
-            { for p.catalog.0.archs.architectures.iter().map(|a| html! {
-                <option value={a.id.clone()}>{ format!("{} ({})", a.name, a.family) }</option>
-            }) }
-        </datalist>
+        <div class="combobox">
+            <input id="in-arch" type="text" role="combobox" autocomplete="off" placeholder="type to search, or “custom”"
+                aria-autocomplete="list" aria-controls="arch-listbox" aria-expanded={open.to_string()}
+                aria-activedescendant={descendant} {value} {oninput} onchange={p.onchange.clone()} {onkeydown} {onblur} />
+            <ul id="arch-listbox" role="listbox" aria-label="Matching architectures" hidden={!open}>
+                { for options.iter().enumerate().map(|(i, (id, label))| {
+                    let onmousedown = {
+                        let (pick, id) = (pick.clone(), id.clone());
+                        // Before the input's blur closes the list.
+                        Callback::from(move |e: MouseEvent| {
+                            e.prevent_default();
+                            pick.emit(id.clone());
+                        })
+                    };
+                    html! {
+                        <li id={format!("arch-opt-{i}")} role="option" data-arch-option={id.clone()}
+                            aria-selected={(Some(i) == *active).to_string()} {onmousedown}>{ label }</li>
+                    }
+                }) }
+            </ul>
+        </div>
     }
 }
