@@ -736,7 +736,7 @@ pub fn ArchBox(p: &ArchBoxProps) -> Html {
         })
     };
     let onkeydown = {
-        let (listed, active, pick) = (listed.clone(), active.clone(), pick.clone());
+        let (listed, active, pick) = (listed, active.clone(), pick.clone());
         let ids: Vec<String> = options.iter().map(|(id, _)| id.clone()).collect();
         Callback::from(move |e: KeyboardEvent| {
             let n = ids.len();
