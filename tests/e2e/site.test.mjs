@@ -639,3 +639,31 @@ test("accessibility: axe-core finds no serious or critical violation (default, e
     await context.close();
   }
 });
+
+test("the answer first: headlines and the best GPU above the fold on a laptop and on a phone; ≤ 15 Tabs to the results", async () => {
+  const q = "?arch=llama-3.1-8b&mode=finetune&samples=100M&epochs=1&gpu=nvidia-h100-sxm,nvidia-a100-sxm4-80gb,nvidia-rtx-4090&n_gpus=8&zero=3&scope=server&gpu_hour_price=2.5";
+  for (const [name, viewport] of [["laptop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]]) {
+    const { page, context, problems } = await open(`${root.url}${q}`, { viewport, isMobile: name === "phone" });
+    const best = await page.$eval("#best-gpu", (e) => ({ top: e.getBoundingClientRect().top, gpu: e.dataset.bestGpu, text: e.textContent }));
+    assert.ok(best.top < viewport.height, `${name}: best GPU at ${best.top}px`);
+    assert.match(best.text, /^Best of the compared GPUs for energy: .+ kWh by its headline estimate, \d+ % less than /);
+    // The best GPU holds the run; the first headline (energy, interval, cost with its currency) is on the first screen.
+    assert.equal(await page.getAttribute(`li[data-headline="${best.gpu}"]`, "data-fits"), "true");
+    const first = await page.$eval("li[data-headline]", (e) => ({ top: e.getBoundingClientRect().top, text: e.textContent }));
+    assert.ok(first.top < viewport.height * 0.6, `${name}: first headline at ${first.top}px`);
+    assert.match(first.text, /kWh.*80 % interval.*kg CO2e.*cost .* USD/);
+    if (name === "laptop") {
+      const bottoms = await page.$$eval("li[data-headline]", (ls) => ls.map((l) => l.getBoundingClientRect().top));
+      assert.ok(bottoms.every((t) => t < viewport.height), `every headline starts above the fold: ${bottoms}`);
+    }
+    // From the top of the page the keyboard reaches the results within 15 Tabs (without the skip link).
+    let tabs = 0;
+    for (; tabs < 15; tabs++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(() => !!document.activeElement?.closest("#results") && !document.activeElement.classList.contains("skip-link"))) break;
+    }
+    assert.ok(tabs < 15, `${name}: the results were not reached in 15 Tabs`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});

@@ -438,6 +438,40 @@ pub fn Results(p: &PartProps) -> Html {
         })
         .collect::<Html>();
 
+    // The best of the compared GPUs for the ranking's criterion, and why: its headline against the runner-up's,
+    // among those that hold the run.
+    let criterion = estimator::rank::Criterion::ALL
+        .into_iter()
+        .find(|c| c.as_str() == p.state.rank_by)
+        .unwrap_or(estimator::rank::Criterion::Energy);
+    let mut ranked: Vec<(&estimator::catalog::Gpu, f64, bool)> = s
+        .gpus
+        .iter()
+        .filter_map(|id| catalog.gpu(id))
+        .filter_map(|g| {
+            let rows: Vec<_> = report.rows.iter().filter(|r| r.gpu == g.id).collect();
+            let v = estimator::rank::headline_value(&rows, criterion)?.value;
+            let unfit = report.plans.iter().any(|pl| pl.gpu == g.id && pl.cannot_hold(s));
+            Some((g, v, unfit))
+        })
+        .collect();
+    ranked.sort_by(|a, b| a.2.cmp(&b.2).then(a.1.total_cmp(&b.1)));
+    let best = ranked.first().map(|(g, v, unfit)| {
+        let unit = criterion.unit();
+        let why = match ranked.get(1) {
+            _ if *unfit => " (no compared GPU holds the run as configured)".to_string(),
+            Some((g2, v2, _)) if *v2 > 0.0 => {
+                format!(", {:.0} % less than {} ({} {unit})", (1.0 - v / v2) * 100.0, g2.name, human(*v2))
+            }
+            _ => String::new(),
+        };
+        html! {
+            <p class="best-gpu" id="best-gpu" data-best-gpu={g.id.clone()}>
+                { format!("Best of the compared GPUs for {}: ", criterion.as_str()) }<strong>{ &g.name }</strong>
+                { format!(", {} {unit} by its headline estimate{why}.", human(*v)) }
+            </p>
+        }
+    });
     let url = crate::share_url(&report.query);
     let on_copy = {
         let dispatch = p.dispatch.clone();
@@ -460,6 +494,7 @@ pub fn Results(p: &PartProps) -> Html {
                 </div>
             }
             <h2>{ if server { "Estimated energy: GPUs (kWh, before PUE), with hosts below" } else { "Estimated GPU energy (device, before PUE)" } }</h2>
+            { for best }
             <ul class="headlines" aria-live="polite">{ headlines }</ul>
             <h2>{ "Every method, per GPU" }</h2>
             <p class="hint">
