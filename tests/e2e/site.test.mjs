@@ -667,3 +667,24 @@ test("the answer first: headlines and the best GPU above the fold on a laptop an
     await context.close();
   }
 });
+
+test("the GPU picker: compared GPUs as removable chips, vendor, segment and memory chips narrow the list", async () => {
+  const { page, context, problems } = await open(`${root.url}?arch=tv-resnet50&gpu=nvidia-h100-sxm,nvidia-rtx-4090`);
+  const options = () => page.$$eval("input[data-gpu-option]", (os) => os.map((o) => o.dataset.gpuOption));
+  const all = await options();
+  await page.click('[data-facet="vendor:AMD"]');
+  assert.equal(await page.getAttribute('[data-facet="vendor:AMD"]', "aria-pressed"), "true");
+  const amd = await options();
+  assert.ok(amd.length > 0 && amd.length < all.length && amd.every((id) => id.startsWith("amd-")), amd.join(","));
+  await page.click('[data-facet="vendor:AMD"]');
+  await page.click('[data-facet="memory:80"]');
+  await page.click('[data-facet="segment:datacenter"]');
+  const big = await options();
+  assert.ok(big.includes("nvidia-h100-sxm") && big.includes("amd-mi300x") && !big.includes("nvidia-rtx-4090") && !big.includes("nvidia-l4"), big.join(","));
+  // Removing a compared GPU by its chip updates the link.
+  await page.click('[data-remove-gpu="nvidia-rtx-4090"]');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("gpu") === "nvidia-h100-sxm");
+  assert.deepEqual(await page.$$eval("[data-remove-gpu]", (b) => b.map((x) => x.dataset.removeGpu)), ["nvidia-h100-sxm"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

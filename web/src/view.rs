@@ -175,14 +175,63 @@ pub fn Inputs(p: &PartProps) -> Html {
         ArchChoice::Custom { .. } => Some("custom architecture".to_string()),
     };
 
+    // The GPU picker's facets (page-only, not in the link): one vendor, one segment, a memory floor.
+    let vendor = use_state(|| None::<String>);
+    let segment = use_state(|| None::<estimator::catalog::Segment>);
+    let min_memory = use_state(|| None::<u32>);
     let selected: Vec<&str> = s.gpus.iter().map(String::as_str).collect();
     let filter = state.gpu_filter.to_ascii_lowercase();
+    let facet = |g: &&estimator::catalog::Gpu| {
+        vendor.as_deref().is_none_or(|v| g.vendor == v)
+            && segment.is_none_or(|sg| g.segment == sg)
+            && min_memory.is_none_or(|m| g.memory_gb.is_some_and(|have| have >= f64::from(m)))
+    };
+    let chip = |label: String, pressed: bool, onclick: Callback<MouseEvent>, data: String| {
+        html! {
+            <button type="button" class="chip" aria-pressed={pressed.to_string()} data-facet={data} {onclick}>{ label }</button>
+        }
+    };
+    let mut vendors: Vec<&str> = catalog.gpus.gpus.iter().map(|g| g.vendor.as_str()).collect();
+    vendors.dedup();
+    let facets = html! {
+        <div class="chips" role="group" aria-label="Filter GPUs by vendor, segment and memory">
+            { for vendors.iter().map(|v| {
+                let (state, v) = (vendor.clone(), v.to_string());
+                let on = vendor.as_deref() == Some(v.as_str());
+                let value = v.clone();
+                chip(v.clone(), on, Callback::from(move |_| state.set(if on { None } else { Some(value.clone()) })), format!("vendor:{v}"))
+            }) }
+            { for [estimator::catalog::Segment::Datacenter, estimator::catalog::Segment::Workstation, estimator::catalog::Segment::Consumer].into_iter().map(|sg| {
+                let state = segment.clone();
+                let on = *segment == Some(sg);
+                let name = format!("{sg:?}").to_ascii_lowercase();
+                chip(name.clone(), on, Callback::from(move |_| state.set(if on { None } else { Some(sg) })), format!("segment:{name}"))
+            }) }
+            { for [24u32, 48, 80].into_iter().map(|gb| {
+                let state = min_memory.clone();
+                let on = *min_memory == Some(gb);
+                chip(format!("≥ {gb} GB"), on, Callback::from(move |_| state.set(if on { None } else { Some(gb) })), format!("memory:{gb}"))
+            }) }
+        </div>
+    };
+    let selected_chips = html! {
+        <ul class="chips selected-gpus" aria-label="Compared GPUs">
+            { for selected.iter().filter_map(|id| catalog.gpu(id)).map(|g| {
+                let (dispatch, id) = (dispatch.clone(), g.id.clone());
+                html! {
+                    <li><button type="button" class="chip on" data-remove-gpu={g.id.clone()} aria-label={format!("Remove {}", g.name)}
+                        onclick={Callback::from(move |_| dispatch.emit(Action::ToggleGpu(id.clone())))}>{ format!("{} ×", g.name) }</button></li>
+                }
+            }) }
+        </ul>
+    };
     // Selected GPUs first (in comparison order), then the rest in catalogue order.
     let ordered = selected
         .iter()
         .filter_map(|id| catalog.gpu(id))
         .chain(catalog.gpus.gpus.iter().filter(|g| !selected.contains(&g.id.as_str())));
     let gpu_items = ordered
+        .filter(facet)
         .filter(|g| {
             filter.is_empty()
                 || g.name.to_ascii_lowercase().contains(&filter)
@@ -248,7 +297,9 @@ pub fn Inputs(p: &PartProps) -> Html {
             <fieldset class="gpus">
                 <legend>{ format!("GPUs to compare ({} selected)", s.gpus.len()) }</legend>
                 <label for="gpu-filter" class="visually-hidden">{ "Filter GPUs" }</label>
-                <input id="gpu-filter" type="search" placeholder="filter: h100, rtx, amd…" value={state.gpu_filter.clone()} oninput={on_filter} />
+                { selected_chips }
+                <input id="gpu-filter" type="search" placeholder="search: h100, rtx, amd…" value={state.gpu_filter.clone()} oninput={on_filter} />
+                { facets }
                 <ul class="gpu-picker">{ gpu_items }</ul>
             </fieldset>
             <div class="row">
