@@ -10,8 +10,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
+use crate::data::{CalRef, CatalogRef};
 use crate::state::{Action, State, MAX_PROFILE_BYTES};
-use crate::view::{CalRef, CatalogRef};
 
 /// Properties of [`Explorer`].
 #[derive(Properties, PartialEq)]

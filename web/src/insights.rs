@@ -3,15 +3,15 @@
 
 use estimator::catalog::Segment;
 use estimator::format::human;
-use estimator::rank::{self, Criterion, Filter};
+use estimator::rank::{self, Criterion};
 use estimator::{export, Report, Resolved};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::chart::{Bar, BarChart};
-use crate::state::{Action, State};
-use crate::view::{CalRef, CatalogRef};
+use crate::data::{CalRef, CatalogRef};
+use crate::state::{Action, RankControl, State};
 
 /// Properties of the parts here.
 #[derive(Properties, PartialEq)]
@@ -34,28 +34,30 @@ fn select_value(e: &Event) -> String {
     e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
 }
 
+/// The segment a ranking select's value names (`""`: all).
+fn segment_of(value: &str) -> Option<Segment> {
+    match value {
+        "datacenter" => Some(Segment::Datacenter),
+        "workstation" => Some(Segment::Workstation),
+        "consumer" => Some(Segment::Consumer),
+        _ => None,
+    }
+}
+
 /// Every GPU of the catalogue ranked by its headline estimate of the chosen criterion.
 #[component]
 pub fn Ranking(p: &InsightProps) -> Html {
     let (catalog, state) = (p.catalog.0, &p.state);
     let s = &p.resolved.scenario;
-    let criterion = Criterion::ALL.into_iter().find(|c| c.as_str() == state.rank_by).unwrap_or(Criterion::Energy);
-    let filter = Filter {
-        vendor: (!state.rank_vendor.is_empty()).then(|| state.rank_vendor.clone()),
-        segment: match state.rank_segment.as_str() {
-            "datacenter" => Some(Segment::Datacenter),
-            "workstation" => Some(Segment::Workstation),
-            "consumer" => Some(Segment::Consumer),
-            _ => None,
-        },
-    };
+    let criterion = state.rank_by;
+    let filter = state.rank_filter.clone();
     // Only when the scenario, the filter or the calibration changed: not on every keystroke in the GPU
     // picker's filter box, a ranking criterion, an export or an opened profile.
     let table = use_memo((s.clone(), filter, p.calibration), move |(s, f, c)| rank::rank_all(catalog, c.0, s, f));
     let (ranked, missing) = rank::sorted_by(&table, criterion);
-    let on = |what: &'static str| {
+    let on = |control: fn(String) -> RankControl| {
         let d = p.dispatch.clone();
-        Callback::from(move |e: Event| d.emit(Action::Rank(what, select_value(&e))))
+        Callback::from(move |e: Event| d.emit(Action::Rank(control(select_value(&e)))))
     };
     let on_fits = {
         let d = p.dispatch.clone();
@@ -96,20 +98,20 @@ pub fn Ranking(p: &InsightProps) -> Html {
             <h2>{ "Every GPU for this workload" }</h2>
             <div class="controls">
                 <label>{ "Rank by " }
-                    <select id="rank-by" onchange={on("by")}>
+                    <select id="rank-by" onchange={on(|v| RankControl::By(Criterion::ALL.into_iter().find(|c| c.as_str() == v).unwrap_or(Criterion::Energy)))}>
                         { for Criterion::ALL.iter().map(|c| html! { <option value={c.as_str()} selected={*c == criterion}>{ format!("{} ({})", c.as_str(), c.unit()) }</option> }) }
                     </select>
                 </label>
                 <label>{ "Vendor " }
-                    <select id="rank-vendor" onchange={on("vendor")}>
-                        <option value="" selected={state.rank_vendor.is_empty()}>{ "all" }</option>
-                        { for vendors.iter().map(|v| html! { <option value={v.to_string()} selected={state.rank_vendor == *v}>{ *v }</option> }) }
+                    <select id="rank-vendor" onchange={on(|v| RankControl::Vendor((!v.is_empty()).then_some(v)))}>
+                        <option value="" selected={state.rank_filter.vendor.is_none()}>{ "all" }</option>
+                        { for vendors.iter().map(|v| html! { <option value={v.to_string()} selected={state.rank_filter.vendor.as_deref() == Some(*v)}>{ *v }</option> }) }
                     </select>
                 </label>
                 <label>{ "Segment " }
-                    <select id="rank-segment" onchange={on("segment")}>
+                    <select id="rank-segment" onchange={on(|v| RankControl::Segment(segment_of(&v)))}>
                         { for [("", "all"), ("datacenter", "datacenter"), ("workstation", "workstation"), ("consumer", "consumer")].iter().map(|(v, l)| html! {
-                            <option value={*v} selected={state.rank_segment == *v}>{ *l }</option>
+                            <option value={*v} selected={state.rank_filter.segment == segment_of(v)}>{ *l }</option>
                         }) }
                     </select>
                 </label>

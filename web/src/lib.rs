@@ -5,6 +5,7 @@
 //! embedded data; it only formats the result. No network request is made at run time.
 
 mod chart;
+mod data;
 mod explorer;
 mod insights;
 mod limits;

@@ -7,8 +7,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::data::{CalRef, CatalogRef};
 use crate::state::Action;
-use crate::view::{CalRef, CatalogRef};
 
 /// Properties of [`PowerLimits`].
 #[derive(Properties, PartialEq)]

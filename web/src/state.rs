@@ -5,6 +5,8 @@
 
 use std::rc::Rc;
 
+use estimator::catalog::Segment;
+use estimator::rank::{Criterion, Filter};
 use estimator::{Catalog, ScenarioQuery};
 use yew::Reducible;
 
@@ -17,12 +19,10 @@ pub struct State {
     pub gpu_filter: String,
     /// Result of the last copy-link attempt, for the status line.
     pub copy_status: Option<String>,
-    /// Ranking criterion (`energy`, `time`, `co2e`, `cost`).
-    pub rank_by: String,
-    /// Ranking filter: vendor (empty = all).
-    pub rank_vendor: String,
-    /// Ranking filter: segment (empty = all).
-    pub rank_segment: String,
+    /// Ranking criterion.
+    pub rank_by: Criterion,
+    /// Ranking filter (vendor, segment).
+    pub rank_filter: Filter,
     /// The export on show: (kind, text).
     pub export: Option<(String, String)>,
     /// The profile opened in the explorer (shared: the state is cloned on every action and render).
@@ -32,7 +32,7 @@ pub struct State {
     /// The built-in profiles listed: a GPU id (empty = the first compared GPU).
     pub browse_gpu: String,
     /// The calibration with the opened profile added, once the user asked for it (see `Action::UseProfile`).
-    pub refit: Option<crate::view::CalRef>,
+    pub refit: Option<crate::data::CalRef>,
 }
 
 /// A profile file opened in the explorer: read locally, never uploaded.
@@ -68,9 +68,8 @@ impl State {
             query,
             gpu_filter: String::new(),
             copy_status: None,
-            rank_by: "energy".into(),
-            rank_vendor: String::new(),
-            rank_segment: String::new(),
+            rank_by: Criterion::Energy,
+            rank_filter: Filter::default(),
             export: None,
             profile: None,
             power_curve: None,
@@ -112,6 +111,17 @@ fn follow_family(query: &mut ScenarioQuery, new_arch: &str) {
 /// Tokens per epoch a language model starts with on the page: a typical fine-tuning corpus.
 pub const DEFAULT_LM_TOKENS: u64 = 100_000_000;
 
+/// A ranking control the user changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RankControl {
+    /// Rank by this criterion.
+    By(Criterion),
+    /// Only this vendor (`None`: all).
+    Vendor(Option<String>),
+    /// Only this segment (`None`: all).
+    Segment(Option<Segment>),
+}
+
 /// What the user did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -123,8 +133,8 @@ pub enum Action {
     FilterGpus(String),
     /// Report the outcome of a copy.
     Copied(String),
-    /// Change a ranking control: `by`, `vendor` or `segment`.
-    Rank(&'static str, String),
+    /// Change a ranking control.
+    Rank(RankControl),
     /// Show an export (kind, text); `None` hides it.
     Export(Option<(String, String)>),
     /// A profile file was read: (file name, text), or (file name, why it was not read).
@@ -181,11 +191,11 @@ impl Reducible for State {
                 next.copy_status = Some(status);
                 edited = false;
             }
-            Action::Rank(what, value) => {
-                match what {
-                    "by" => next.rank_by = value,
-                    "vendor" => next.rank_vendor = value,
-                    _ => next.rank_segment = value,
+            Action::Rank(control) => {
+                match control {
+                    RankControl::By(c) => next.rank_by = c,
+                    RankControl::Vendor(v) => next.rank_filter.vendor = v,
+                    RankControl::Segment(s) => next.rank_filter.segment = s,
                 }
                 edited = false;
             }
@@ -211,7 +221,7 @@ impl Reducible for State {
                     opened.used = Some(match (&opened.profile, crate::catalog(), crate::calibration()) {
                         (Ok(p), Ok(catalog), Ok(cal)) => cal.with_profile(p, catalog).map(|c| {
                             // One refitted calibration per opened profile, kept for the page's lifetime.
-                            next.refit = Some(crate::view::CalRef(Box::leak(Box::new(c))));
+                            next.refit = Some(crate::data::CalRef(Box::leak(Box::new(c))));
                         }),
                         (Err(e), _, _) => Err(e.clone()),
                         _ => Err("the built-in data could not be loaded".into()),
@@ -258,4 +268,72 @@ fn open_profile(name: String, text: Result<String, String>) -> Opened {
         _ => Vec::new(),
     };
     Opened { name, profile, problems, used: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(search: &str) -> Rc<State> {
+        Rc::new(State::from_search(search, crate::catalog().unwrap()))
+    }
+
+    fn apply(s: Rc<State>, a: Action) -> Rc<State> {
+        s.reduce((a, "test-version".into()))
+    }
+
+    /// A fresh page counts whole servers; a link keeps what it says.
+    #[test]
+    fn fresh_page_starts_on_server_scope_and_links_keep_theirs() {
+        assert_eq!(state("").query.get("scope"), Some("server"));
+        assert_eq!(state("?arch=tv-resnet50").query.get("scope"), None);
+    }
+
+    /// Toggling a GPU adds it at the end and removes it again; edits stamp the data version.
+    #[test]
+    fn toggling_gpus_and_setting_keys() {
+        let s = apply(state("?gpu=nvidia-h100-sxm"), Action::ToggleGpu("nvidia-l4".into()));
+        assert_eq!(s.query.get("gpu"), Some("nvidia-h100-sxm,nvidia-l4"));
+        assert_eq!(s.query.get("data"), Some("test-version"));
+        let s = apply(s, Action::ToggleGpu("nvidia-h100-sxm".into()));
+        assert_eq!(s.query.get("gpu"), Some("nvidia-l4"));
+        let s = apply(apply(s, Action::Set("mfu", "0.4".into())), Action::Set("efficiency", "tuned".into()));
+        assert_eq!(
+            (s.query.get("efficiency"), s.query.get("mfu")),
+            (Some("tuned"), None),
+            "a named efficiency drops mfu"
+        );
+    }
+
+    /// Switching between an image model and a language model sets the other family's defaults.
+    #[test]
+    fn switching_family_sets_its_defaults() {
+        let s = apply(
+            state("?arch=tv-resnet50&input=160&samples=1281167&epochs=90"),
+            Action::Set("arch", "llama-3.1-8b".into()),
+        );
+        assert_eq!(
+            (s.query.get("samples"), s.query.get("epochs"), s.query.get("input")),
+            (Some("100000000"), Some("1"), None)
+        );
+        let s = apply(apply(s, Action::Set("seq", "4096".into())), Action::Set("arch", "tv-vit-b-16".into()));
+        assert_eq!(
+            (s.query.get("samples"), s.query.get("seq"), s.query.get("mode")),
+            (Some("1281167"), None, Some("pretrain"))
+        );
+        // Within a family nothing else changes.
+        let s = apply(s, Action::Set("epochs", "7".into()));
+        let s = apply(s, Action::Set("arch", "tv-resnet50".into()));
+        assert_eq!(s.query.get("epochs"), Some("7"));
+    }
+
+    /// Ranking controls change the page, not the link.
+    #[test]
+    fn ranking_controls_are_not_in_the_link() {
+        let before = state("?arch=tv-resnet50");
+        let s = apply(before.clone(), Action::Rank(RankControl::By(Criterion::Cost)));
+        let s = apply(s, Action::Rank(RankControl::Segment(Some(Segment::Consumer))));
+        assert_eq!((s.rank_by, s.rank_filter.segment), (Criterion::Cost, Some(Segment::Consumer)));
+        assert_eq!(s.query, before.query);
+    }
 }

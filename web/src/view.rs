@@ -5,38 +5,13 @@ use estimator::calibration::{Evaluated, Protocol, Split};
 use estimator::catalog::{RegionKind, SampleUnit};
 use estimator::fit::mixed::Holdout;
 use estimator::format::human;
-use estimator::{ArchChoice, Catalog, MethodId, Precision, Report, Resolved, ScenarioQuery};
+use estimator::{ArchChoice, MethodId, Precision, Report, Resolved, ScenarioQuery};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+pub use crate::data::{CalRef, CatalogRef};
 use crate::state::{Action, State};
-
-/// A catalogue reference compared by address (the catalogue is one static value).
-#[derive(Clone, Copy)]
-pub struct CatalogRef(pub &'static Catalog);
-
-impl PartialEq for CatalogRef {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
-impl From<&'static Catalog> for CatalogRef {
-    fn from(c: &'static Catalog) -> Self {
-        CatalogRef(c)
-    }
-}
-
-/// The calibration, compared by address (the built-in one, or one refitted with a user's profile).
-#[derive(Clone, Copy, Debug)]
-pub struct CalRef(pub &'static estimator::Calibration);
-
-impl PartialEq for CalRef {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
 
 /// Properties shared by the form and the results.
 #[derive(Properties, PartialEq)]
@@ -491,10 +466,7 @@ pub fn Results(p: &PartProps) -> Html {
 
     // The best of the compared GPUs for the ranking's criterion, and why: its headline against the runner-up's,
     // among those that hold the run.
-    let criterion = estimator::rank::Criterion::ALL
-        .into_iter()
-        .find(|c| c.as_str() == p.state.rank_by)
-        .unwrap_or(estimator::rank::Criterion::Energy);
+    let criterion = p.state.rank_by;
     let mut ranked: Vec<(&estimator::catalog::Gpu, f64, bool)> = s
         .gpus
         .iter()
