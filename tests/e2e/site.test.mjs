@@ -485,6 +485,14 @@ test("power limits: energy against time from the Zeus curves, following the comp
     && c.power_limit_w.every((w, i) => w === pts[i].w && c.epoch_s[i] === pts[i].s && c.epoch_energy_j[i] === pts[i].j));
   let i = match(shown);
   assert.ok(i >= 0 && curves[i].gpu_id === "nvidia-v100-pcie-16gb", "the chart is a V100 curve");
+  // It starts on the measured workload closest to the scenario (ResNet-50 on ImageNet for the default ResNet-50),
+  // names the GPU, and labels the optimum.
+  assert.match(curves[i].workload, /^imagenet\/resnet50/);
+  assert.match(await page.textContent("#power-limit-curve"), /^imagenet\/resnet50 .* at batch \d+ on Tesla V100 PCIe 16 GB \(the measured workload closest to this scenario\)$/);
+  assert.match(await page.textContent("#power-limit-chart g.best text"), /least energy/);
+  const bert = await open(`${root.url}?arch=bert-base-uncased&gpu=nvidia-a40`);
+  assert.match(await bert.page.textContent("#power-limit-curve"), /bert_base_uncased .* on A40/);
+  await bert.context.close();
   assert.ok(v100.length > 10);
   // The marked point is the least energy, and the summary states its saving against the highest limit.
   const least = Math.min(...shown.map((p) => p.j));

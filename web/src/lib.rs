@@ -64,7 +64,9 @@ pub fn App(props: &AppProps) -> Html {
     let cal: &'static Calibration = state.refit.map_or(cal, |r| r.0);
     let (resolved, report) = estimator::estimate_query(catalog, cal, &state.query);
     let resolved_gpus = resolved.scenario.gpus.clone();
-    let seq = estimator::methods::workload::Workload::of(&resolved.scenario, catalog).seq;
+    let work = estimator::methods::workload::Workload::of(&resolved.scenario, catalog);
+    let seq = work.seq;
+    let workload = estimator::methods::headline::workload_input(&resolved.scenario, &work, catalog).map(|w| (w.unit, w.forward_gflops));
     let record_command =
         AttrValue::from(estimator::methods::paper::record_command(&resolved.scenario, seq, "run.json"));
 
@@ -89,7 +91,7 @@ pub fn App(props: &AppProps) -> Html {
                 <div class="results-column">
                     <view::Results calibration={view::CalRef(cal)} catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
                     <insights::MethodsChart catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
-                    <limits::PowerLimits catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} pick={state.power_curve} gpus={resolved.scenario.gpus.clone()} dispatch={dispatch.clone()} />
+                    <limits::PowerLimits catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} pick={state.power_curve} gpus={resolved.scenario.gpus.clone()} {workload} dispatch={dispatch.clone()} />
                     <insights::Exports catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                 </div>
                 // After the answer in the document (a phone shows the answer first; Tab reaches it first); the

@@ -2,6 +2,7 @@
 //! one epoch's energy and time at each power limit, drawn as a curve (inline SVG).
 
 use estimator::calibration::PowerLimitCurve;
+use estimator::catalog::SampleUnit;
 use estimator::format::human;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
@@ -22,33 +23,67 @@ pub struct PowerLimitsProps {
     pub pick: Option<usize>,
     /// The GPUs being compared (resolved ids).
     pub gpus: Vec<String>,
+    /// The scenario's sample unit and forward GFLOPs per sample, when known (picks the closest workload).
+    pub workload: Option<(SampleUnit, f64)>,
     /// Where actions go.
     pub dispatch: Callback<Action>,
 }
 
-/// The chosen curve: the user's pick, else the heaviest workload (most energy per epoch at the highest limit)
-/// of the first compared GPU that has curves, else of all curves.
-pub fn chosen(curves: &[PowerLimitCurve], pick: Option<usize>, gpus: &[String]) -> Option<usize> {
-    let heaviest = |gpu: Option<&str>| {
+/// The catalogue model a Zeus workload trains and its input side (CIFAR's images are 32 px), where the
+/// catalogue has it.
+fn curve_model(workload: &str) -> Option<(&'static str, Option<u32>)> {
+    [("resnet50", ("tv-resnet50", Some(224))), ("shufflenetv2", ("tv-shufflenet-v2-x1-0", Some(32))), ("bert_base", ("bert-base-uncased", None))]
+        .into_iter()
+        .find(|(key, _)| workload.contains(key))
+        .map(|(_, m)| m)
+}
+
+/// How far a curve's workload is from the scenario's `(unit, forward GFLOPs per sample)`: 0 for the same
+/// family at the same FLOPs, growing with |ln(FLOPs ratio)|; a workload of another family or unknown size
+/// comes after every one of the same family.
+fn distance(c: &PowerLimitCurve, catalog: &estimator::Catalog, scenario: Option<(SampleUnit, f64)>) -> f64 {
+    let Some((unit, gflops)) = scenario.filter(|(_, g)| *g > 0.0) else { return 0.0 };
+    let theirs = curve_model(&c.workload)
+        .and_then(|(id, px)| catalog.arch(id).map(|a| (a.sample_unit, a.gflops_at(px))));
+    match theirs {
+        Some((u, Some(g))) if u == unit && g > 0.0 => (gflops / g).ln().abs(),
+        _ => 1e6,
+    }
+}
+
+/// The chosen curve: the user's pick, else, among the curves of the first compared GPU that has any (else all),
+/// the workload closest to the scenario (same family, nearest FLOPs per sample: [`distance`]), the heaviest
+/// (most energy per epoch at the highest limit) among equals.
+pub fn chosen(
+    curves: &[PowerLimitCurve],
+    pick: Option<usize>,
+    gpus: &[String],
+    catalog: &estimator::Catalog,
+    scenario: Option<(SampleUnit, f64)>,
+) -> Option<usize> {
+    let closest = |gpu: Option<&str>| {
         curves
             .iter()
             .enumerate()
             .filter(|(_, c)| gpu.is_none_or(|g| c.gpu_id == g))
-            .max_by(|a, b| {
-                a.1.epoch_energy_j.last().unwrap_or(&0.0).total_cmp(b.1.epoch_energy_j.last().unwrap_or(&0.0))
+            .min_by(|a, b| {
+                let heavy = |c: &PowerLimitCurve| -c.epoch_energy_j.last().copied().unwrap_or(0.0);
+                distance(a.1, catalog, scenario)
+                    .total_cmp(&distance(b.1, catalog, scenario))
+                    .then(heavy(a.1).total_cmp(&heavy(b.1)))
             })
             .map(|(i, _)| i)
     };
     pick.filter(|i| *i < curves.len())
-        .or_else(|| gpus.iter().find_map(|g| heaviest(Some(g))))
-        .or_else(|| heaviest(None))
+        .or_else(|| gpus.iter().find_map(|g| closest(Some(g))))
+        .or_else(|| closest(None))
 }
 
 /// The power-limit section.
 #[component]
 pub fn PowerLimits(p: &PowerLimitsProps) -> Html {
     let curves = &p.calibration.0.summary.power_limits;
-    let Some(i) = chosen(curves, p.pick, &p.gpus) else { return Html::default() };
+    let Some(i) = chosen(curves, p.pick, &p.gpus, p.catalog.0, p.workload) else { return Html::default() };
     let c = &curves[i];
     let catalog = p.catalog.0;
     let gpu_name = |id: &str| catalog.gpu(id).map_or(id.to_string(), |g| g.name.clone());
@@ -88,6 +123,13 @@ pub fn PowerLimits(p: &PowerLimitsProps) -> Html {
                     <CurveOptions catalog={p.catalog} calibration={p.calibration} selected={i} />
                 </select>
             </label>
+            <p class="hint" id="power-limit-curve">{ format!(
+                "{} at batch {} on {}{}",
+                c.workload,
+                c.batch,
+                gpu_name(&c.gpu_id),
+                if p.pick.is_none() { " (the measured workload closest to this scenario)" } else { "" }
+            ) }</p>
             { curve_chart(c, &gpu_name(&c.gpu_id), best.map(|b| b.0)) }
             if let Some(s) = summary { <p class="hint" id="power-limit-summary">{ s }</p> }
         </section>
@@ -158,13 +200,13 @@ fn curve_chart(c: &PowerLimitCurve, gpu_name: &str, best: Option<usize>) -> Html
                 let (px, py) = (x(s), y(j));
                 // A label unless it would overlap one already drawn; right of the point, or left of it in the
                 // right half of the plot.
-                let free = labelled.borrow().iter().all(|(lx, ly): &(f64, f64)| (lx - px).abs() > 90.0 || (ly - py).abs() > 13.0);
+                let free = best == Some(i) || labelled.borrow().iter().all(|(lx, ly): &(f64, f64)| (lx - px).abs() > 90.0 || (ly - py).abs() > 13.0);
                 let label = free.then(|| {
                         labelled.borrow_mut().push((px, py));
                         let right = px > width / 2.0;
                         html! {
                             <text x={format!("{:.1}", if right { px - 7.0 } else { px + 7.0 })} y={format!("{:.1}", py - 5.0)} text-anchor={if right { "end" } else { "start" }}>
-                                { format!("{} W · {} kJ", human(*w), human(j / 1000.0)) }
+                                { format!("{} W · {} kJ{}", human(*w), human(j / 1000.0), if best == Some(i) { " · least energy" } else { "" }) }
                             </text>
                         }
                     });
