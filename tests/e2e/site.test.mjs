@@ -366,6 +366,9 @@ test("profile explorer: open, validate, draw, refit; bad files are listed, never
   await page.waitForSelector("#trace-chart polyline");
   assert.ok(await page.$("#profile-valid"), "a recorded profile validates");
   assert.ok(await page.$("#stable-marker"), "the stable point is drawn");
+  assert.match(await page.textContent("#trace-x-axis"), /^time, s \(0 to [\d,.]+\)$/);
+  assert.match(await page.textContent("#trace-y-axis"), /^power, W \(0 to [\d,.]+\)$/);
+  assert.match(await page.textContent("#trace-chart .stable-label"), /^stable from [\d,.]+ s$/);
   assert.match(await page.textContent("#trace-summary"), /stable since .* STEP projection for 150 epochs: .* kJ/);
   await page.click('[data-action="use-profile"]');
   await page.waitForSelector("#refit-status");

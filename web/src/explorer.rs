@@ -82,9 +82,9 @@ fn trace_chart(p: &Profile) -> Html {
     let proj = step_power(StableConfig::default(), &t, &w, total_ms);
     let pts = downsample(&t, &w, 600);
     let (w_max, x_max) = (w.iter().copied().fold(1.0, f64::max) * 1.1, total_ms as f64 / 1000.0);
-    let (width, height) = (600.0, 200.0);
-    let x = |s: f64| s / x_max * width;
-    let y = |p: f64| height - p / w_max * height;
+    let (width, height, left, bottom, top) = (600.0, 220.0, 40.0, 30.0, 8.0);
+    let x = |s: f64| left + s / x_max * (width - left - 8.0);
+    let y = |p: f64| height - bottom - p / w_max * (height - bottom - top);
     let line = pts.iter().map(|(s, p)| format!("{:.1},{:.1}", x(*s), y(*p))).collect::<Vec<_>>().join(" ");
     let since = match stable {
         Some(Stability::Stable { since_t_ms, .. }) => Some(since_t_ms as f64 / 1000.0),
@@ -96,9 +96,14 @@ fn trace_chart(p: &Profile) -> Html {
             <svg id="trace-chart" class="chart trace" role="img" viewBox={format!("0 0 {width} {height}")} width="100%"
                 aria-label="Power over time, with the stable point and the projection">
                 <title>{ "Power over time" }</title>
+                <line class="axis" x1={left.to_string()} x2={(width - 8.0).to_string()} y1={(height - bottom).to_string()} y2={(height - bottom).to_string()} />
+                <line class="axis" x1={left.to_string()} x2={left.to_string()} y1={top.to_string()} y2={(height - bottom).to_string()} />
+                <text id="trace-x-axis" x={((width + left) / 2.0).to_string()} y={(height - 8.0).to_string()} text-anchor="middle">{ format!("time, s (0 to {})", human(x_max)) }</text>
+                <text id="trace-y-axis" x="12" y={((height - bottom) / 2.0).to_string()} transform={format!("rotate(-90 12 {})", (height - bottom) / 2.0)} text-anchor="middle">{ format!("power, W (0 to {})", human(w_max)) }</text>
                 <polyline class="power" points={line} />
                 if let Some(s) = since {
-                    <line id="stable-marker" class="stable" x1={x(s).to_string()} x2={x(s).to_string()} y1="0" y2={height.to_string()} />
+                    <line id="stable-marker" class="stable" x1={x(s).to_string()} x2={x(s).to_string()} y1={top.to_string()} y2={(height - bottom).to_string()} />
+                    <text class="stable-label" x={(x(s) + 4.0).to_string()} y={(top + 12.0).to_string()}>{ format!("stable from {} s", human(s)) }</text>
                 }
                 if let (Some(r), true) = (recent, total_ms > t_end) {
                     <line id="projection-line" class="projection" x1={x(t_end as f64 / 1000.0).to_string()} x2={width.to_string()}

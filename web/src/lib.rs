@@ -66,7 +66,8 @@ pub fn App(props: &AppProps) -> Html {
     let resolved_gpus = resolved.scenario.gpus.clone();
     let work = estimator::methods::workload::Workload::of(&resolved.scenario, catalog);
     let seq = work.seq;
-    let workload = estimator::methods::headline::workload_input(&resolved.scenario, &work, catalog).map(|w| (w.unit, w.forward_gflops));
+    let workload = estimator::methods::headline::workload_input(&resolved.scenario, &work, catalog)
+        .map(|w| (w.unit, w.forward_gflops));
     let record_command =
         AttrValue::from(estimator::methods::paper::record_command(&resolved.scenario, seq, "run.json"));
 

@@ -32,10 +32,14 @@ pub struct PowerLimitsProps {
 /// The catalogue model a Zeus workload trains and its input side (CIFAR's images are 32 px), where the
 /// catalogue has it.
 fn curve_model(workload: &str) -> Option<(&'static str, Option<u32>)> {
-    [("resnet50", ("tv-resnet50", Some(224))), ("shufflenetv2", ("tv-shufflenet-v2-x1-0", Some(32))), ("bert_base", ("bert-base-uncased", None))]
-        .into_iter()
-        .find(|(key, _)| workload.contains(key))
-        .map(|(_, m)| m)
+    [
+        ("resnet50", ("tv-resnet50", Some(224))),
+        ("shufflenetv2", ("tv-shufflenet-v2-x1-0", Some(32))),
+        ("bert_base", ("bert-base-uncased", None)),
+    ]
+    .into_iter()
+    .find(|(key, _)| workload.contains(key))
+    .map(|(_, m)| m)
 }
 
 /// How far a curve's workload is from the scenario's `(unit, forward GFLOPs per sample)`: 0 for the same
@@ -43,8 +47,8 @@ fn curve_model(workload: &str) -> Option<(&'static str, Option<u32>)> {
 /// comes after every one of the same family.
 fn distance(c: &PowerLimitCurve, catalog: &estimator::Catalog, scenario: Option<(SampleUnit, f64)>) -> f64 {
     let Some((unit, gflops)) = scenario.filter(|(_, g)| *g > 0.0) else { return 0.0 };
-    let theirs = curve_model(&c.workload)
-        .and_then(|(id, px)| catalog.arch(id).map(|a| (a.sample_unit, a.gflops_at(px))));
+    let theirs =
+        curve_model(&c.workload).and_then(|(id, px)| catalog.arch(id).map(|a| (a.sample_unit, a.gflops_at(px))));
     match theirs {
         Some((u, Some(g))) if u == unit && g > 0.0 => (gflops / g).ln().abs(),
         _ => 1e6,
@@ -74,9 +78,7 @@ pub fn chosen(
             })
             .map(|(i, _)| i)
     };
-    pick.filter(|i| *i < curves.len())
-        .or_else(|| gpus.iter().find_map(|g| closest(Some(g))))
-        .or_else(|| closest(None))
+    pick.filter(|i| *i < curves.len()).or_else(|| gpus.iter().find_map(|g| closest(Some(g)))).or_else(|| closest(None))
 }
 
 /// The power-limit section.
