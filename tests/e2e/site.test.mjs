@@ -180,6 +180,20 @@ test("numbers typed as people write them are used, and the link stores the canon
   // A decimal comma is refused, naming the value, not guessed.
   await page.fill("#in-samples", "1,5");
   await refused(page, "1,5", "samples");
+  // The error also stands next to its field, names what was typed and what is accepted, and says what the
+  // estimate uses instead.
+  assert.match(await page.textContent("#err-samples"), /^invalid value "1,5" for "samples": expected a whole number from 1 to [\d]+\. The estimate uses the default 1281167\.$/);
+  assert.equal(await page.getAttribute("#in-samples", "aria-describedby"), "err-samples");
+  await typeAndLeave(page, "#in-samples", "2M");
+  await page.waitForFunction(() => !document.querySelector("#err-samples"));
+  // Choosing "custom" asks for GFLOPs without an error before anything is typed.
+  await typeAndLeave(page, "#in-arch", "custom");
+  await page.waitForSelector("#in-gflops");
+  assert.equal(await page.$('[role="alert"]'), null, "no error before the GFLOPs are typed");
+  assert.equal(await page.$("#err-gflops"), null);
+  await typeAndLeave(page, "#in-gflops", "lots");
+  await refused(page, "lots", "gflops");
+  await page.waitForSelector("#err-gflops");
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -61,8 +61,14 @@ fn field(
     hint: &str,
 ) -> Html {
     let id = format!("in-{key}");
-    let invalid = resolved.errors.iter().any(|e| e.key() == key);
     let value = state.query.get(key).unwrap_or_default().to_string();
+    // An error shows once something was typed (an empty field is never an error at the field).
+    let error = resolved.errors.iter().find(|e| e.key() == key).filter(|_| !value.trim().is_empty());
+    let invalid = error.is_some();
+    // What the estimate uses instead: the key's default as the resolved scenario writes it.
+    let used = canonical.get(key).map_or("its default".to_string(), |d| format!("the default {d}"));
+    let message = error.map(|e| format!("{e}. The estimate uses {used}."));
+    let err_id = format!("err-{key}");
     // When the user leaves the field, a number typed as people write it (`100M`, `2d`) becomes the canonical
     // number the link stores (`canonical`: the resolved scenario as `Scenario::to_query` writes it).
     let canonical = canonical.get(key).map(str::to_string);
@@ -79,7 +85,9 @@ fn field(
         <div class={classes!("field", invalid.then_some("invalid"))}>
             <label for={id.clone()}>{ label }</label>
             <input id={id} name={key} type="text" inputmode="decimal" autocomplete="off" placeholder={hint.to_string()}
-                value={value} aria-invalid={invalid.to_string()} oninput={on_set(dispatch, key)} onchange={on_change} />
+                value={value} aria-invalid={invalid.to_string()} aria-describedby={invalid.then(|| err_id.clone())}
+                oninput={on_set(dispatch, key)} onchange={on_change} />
+            if let Some(m) = message { <p class="field-error" id={err_id}>{ m }</p> }
         </div>
     }
 }
@@ -371,6 +379,13 @@ pub fn Results(p: &PartProps) -> Html {
     let s = &resolved.scenario;
     let site = estimator::Site::of(s, catalog);
     let server = s.job.scope == estimator::scenario::Scope::Server;
+    // A field the user has not filled in yet (a custom model's GFLOPs right after choosing "custom") is not
+    // an error to shout about; the field says what it needs once something is typed.
+    let shown_errors: Vec<&estimator::error::QueryError> = resolved
+        .errors
+        .iter()
+        .filter(|e| !(e.key() == "gflops" && p.state.query.get("gflops").is_none_or(|v| v.trim().is_empty())))
+        .collect();
 
     let mut notes: Vec<String> = Vec::new();
     let mut note_ref = |w: &String| -> usize {
@@ -505,10 +520,10 @@ pub fn Results(p: &PartProps) -> Html {
 
     html! {
         <section class="results" id="results" tabindex="-1" aria-label="Estimates">
-            if !resolved.errors.is_empty() {
+            if !shown_errors.is_empty() {
                 <div role="alert" class="alert">
                     <strong>{ "Some values in this link could not be used; their defaults are shown instead:" }</strong>
-                    <ul>{ for resolved.errors.iter().map(|e| html! { <li data-key={e.key()}>{ e.to_string() }</li> }) }</ul>
+                    <ul>{ for shown_errors.iter().map(|e| html! { <li data-key={e.key()}>{ e.to_string() }</li> }) }</ul>
                 </div>
             }
             if !resolved.notices.is_empty() {
