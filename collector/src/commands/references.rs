@@ -19,20 +19,19 @@ pub fn parse(text: &str) -> Result<Vec<Reference>, ImportError> {
     let table = Table::parse("references.csv", text)?;
     let mut out = Vec::new();
     for row in table.rows() {
-        let whole = |col: &str| -> Result<f64, ImportError> {
-            row.positive(col)?
-                .filter(|v| v.fract() == 0.0)
-                .ok_or_else(|| row.invalid(col, "", "expected a positive whole number"))
-        };
         out.push(Reference {
             id: row.text("id")?.to_string(),
             arch: row.text("arch")?.to_string(),
             gpu: row.text("gpu")?.to_string(),
             precision: row.text("precision")?.to_string(),
-            tokens: whole("tokens")? as u64,
-            seq: whole("seq")? as u32,
-            n_gpus: whole("n_gpus")? as u32,
-            gpu_hours: whole("gpu_hours")?,
+            tokens: row
+                .positive("tokens")?
+                .filter(|t| t.fract() == 0.0)
+                .ok_or_else(|| row.invalid("tokens", "", "expected a positive whole number"))?
+                as u64,
+            seq: row.count("seq")?,
+            n_gpus: row.count("n_gpus")?,
+            gpu_hours: row.positive("gpu_hours")?.ok_or_else(|| row.invalid("gpu_hours", "", "required"))?,
             source: row.text("source")?.to_string(),
             note: row.opt_text("note").unwrap_or_default().to_string(),
             outlier: row.opt_text("outlier").unwrap_or_default().to_string(),

@@ -116,13 +116,7 @@ pub fn supplement_transformers(catalog: &mut ArchCatalog, text: &str) -> Result<
     let table = Table::parse("transformers.csv", text)?;
     for row in table.rows() {
         let id = row.text("id")?;
-        let count = |col: &str| -> Result<u32, ImportError> {
-            let v = row.positive(col)?.ok_or_else(|| row.invalid(col, "", "expected a positive whole number"))?;
-            if v.fract() != 0.0 || v > f64::from(u32::MAX) {
-                return Err(row.invalid(col, &v.to_string(), "expected a whole number"));
-            }
-            Ok(v as u32)
-        };
+        let count = |col: &str| row.count(col);
         let mlp = match row.text("mlp")? {
             "plain" => Mlp::Plain,
             "gated" => Mlp::Gated,
@@ -315,5 +309,36 @@ t,T,decoder-llm,nlp,124,0.25,per token,hf,s,,,
         assert_eq!(c.architectures[1].sample_unit, SampleUnit::Token);
         let bad = csv.replace("224x224", "224x100");
         assert!(architectures_from_csv(&bad, "9").unwrap_err().to_string().contains("224x100"));
+    }
+
+    /// Transformer rows add their shape to an architecture the catalogue has (keeping its exact count) or a
+    /// new one (with the published or derived count), recompute FLOPs per token, and refuse a bad cell by name.
+    #[test]
+    fn transformer_rows_add_shapes() {
+        let archs = "id,name,family,task,params_millions,forward_gflops,input,framework_reference,source,notes,published_ops,published_ops_unit
+t,T,decoder-llm,nlp,124.44,0.25,per token,hf,s,,,
+";
+        let dims = "id,name,family,task,layers,d_model,heads,kv_heads,head_dim,ffn,mlp,vocab,context,experts,experts_active,tied,params_total,params_active,source
+t,,,,12,768,12,12,64,3072,plain,50257,1024,,,yes,,,cfg-t
+moe,MoE,decoder-llm,nlp,2,64,4,2,16,128,gated,100,4096,8,2,no,,,cfg-moe
+";
+        let mut c = architectures_from_csv(archs, "9").unwrap();
+        supplement_transformers(&mut c, dims).unwrap();
+        let t = &c.architectures[0];
+        assert_eq!((t.params_m, t.source.as_str()), (Some(124.44), "s; cfg-t"));
+        let shape = t.transformer.as_ref().unwrap();
+        assert_eq!((shape.layers, shape.context, shape.default_seq()), (12, 1024, 1024));
+        assert!((t.forward_gflops.unwrap() - shape.forward_flops(1024) / 1e9).abs() < 1e-12);
+        let moe = &c.architectures[1];
+        let s = moe.transformer.as_ref().unwrap();
+        let (total, active) = s.params_from_dims();
+        assert_eq!((moe.params_m, s.active_params_m), (Some(total / 1e6), active / 1e6));
+        assert!(moe.source.ends_with("(parameters derived from the dimensions)"));
+        for (from, to, col) in
+            [("plain", "wide", "mlp"), (",12,768,", ",0,768,", "layers"), (",yes,", ",maybe,", "tied")]
+        {
+            let err = supplement_transformers(&mut c.clone(), &dims.replacen(from, to, 1)).unwrap_err().to_string();
+            assert!(err.contains(col), "{col}: {err}");
+        }
     }
 }

@@ -148,6 +148,15 @@ impl<'t> Row<'t> {
         }
     }
 
+    /// A required positive whole number that fits a `u32` (a count: layers, tokens per sequence, GPUs).
+    pub fn count(&self, column: &str) -> Result<u32, ImportError> {
+        let raw = self.cell(column)?;
+        raw.parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| self.invalid(column, raw, "expected a positive whole number"))
+    }
+
     /// An optional positive, finite number: empty is unknown, and 0 is refused (unknown is not zero).
     pub fn positive(&self, column: &str) -> Result<Option<f64>, ImportError> {
         match self.opt_num::<f64>(column)? {
