@@ -107,7 +107,7 @@ pub fn statement_markdown(report: &Report, scenario: &Scenario, catalog: &Catalo
     let Some(h) = headline(report, scenario, catalog) else {
         return "No estimate is available for this scenario.\n".into();
     };
-    let pue = crate::methods::Site::of(scenario, catalog).pue;
+    let pue = report.site.pue;
     let co2 = h.co2e.map_or(String::new(), |c| {
         format!(
             ", or {} kg CO2e ({}–{}) counting {} in {} at PUE {pue}",

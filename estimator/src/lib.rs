@@ -55,6 +55,8 @@ pub struct Report {
     pub scope: scenario::Scope,
     /// Currency of every cost.
     pub currency: String,
+    /// The site factors every estimate used: PUE and its source, grid intensity, electricity price.
+    pub site: Site,
     /// One row per GPU and method.
     pub rows: Vec<Estimate>,
     /// Per GPU: memory fit, servers, scaling, utilisation.
@@ -77,6 +79,7 @@ pub fn estimate_query(catalog: &Catalog, cal: &Calibration, query: &ScenarioQuer
         errors: resolved.errors.iter().map(ToString::to_string).collect(),
         scope: resolved.scenario.job.scope,
         currency: resolved.scenario.job.currency.clone(),
+        site: Site::of(&resolved.scenario, catalog),
         rows,
         plans,
     };

@@ -7,8 +7,10 @@
 mod chart;
 mod data;
 mod explorer;
+mod form;
 mod insights;
 mod limits;
+mod results;
 mod state;
 mod view;
 
@@ -97,7 +99,7 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
                 // After the answer in the document (a phone shows the answer first; Tab reaches it first); the
                 // grid puts the form in the left column on a wide screen.
-                <view::Inputs catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} dispatch={dispatch.clone()} />
+                <view::Inputs catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
                 <insights::Ranking catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />
                 <explorer::Explorer state={(*state).clone()} {record_command} dispatch={dispatch.clone()} />
                 <explorer::BuiltinProfiles catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} gpus={resolved_gpus} browse_gpu={AttrValue::from(state.browse_gpu.clone())} {dispatch} />

@@ -152,7 +152,7 @@ pub struct Estimate {
 }
 
 /// Site factors shared by every estimate of a scenario.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Site {
     /// PUE in use.
     pub pue: f64,
