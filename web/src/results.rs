@@ -197,35 +197,6 @@ pub fn Results(p: &PartProps) -> Html {
             <h2>{ if server { "Estimated energy: GPUs (kWh, before PUE), with hosts below" } else { "Estimated GPU energy (device, before PUE)" } }</h2>
             { for best }
             <ul class="headlines" aria-live="polite">{ headlines }</ul>
-            <h2>{ "Every method, per GPU" }</h2>
-            <p class="hint">
-                { format!(
-                    "{} · grid {} g CO2e/kWh ({}) · PUE {} ({})",
-                    region.map_or(s.region.as_str(), |r| r.name.as_str()),
-                    human(site.intensity_g_per_kwh),
-                    region.and_then(|r| catalog.source(&r.source)).map_or("", |src| src.name.as_str()),
-                    site.pue,
-                    site.pue_source,
-                ) }
-            </p>
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Every method per GPU (scrolls)">
-                <table class="estimates">
-                    <thead>
-                        <tr>
-                            <th scope="col">{ "GPU" }</th>
-                            { for MethodId::ALL.iter().map(|m| html! {
-                                <th scope="col" data-method={m.as_str()}>{ m.label() }<span class="sub">{ m.formula() }</span></th>
-                            }) }
-                        </tr>
-                    </thead>
-                    <tbody>{ rows }</tbody>
-                </table>
-            </div>
-            if !notes.is_empty() {
-                <ol class="notes">{ for notes.iter().map(|n| html! { <li>{ n }</li> }) }</ol>
-            }
-            <p class="hint">{ "~ marks an estimated duration: the duration model fitted on measured runs for PRE, the profiles' own throughput for STEP, and the FLOPs model (33 % of peak FLOP/s, Amodei & Hernandez 2018) for the baselines. Give the hours you expect to override it. Green Algorithms already includes PUE in its energy; the other methods apply it for CO2e and cost." }</p>
-            if let Some(cal) = p.calibration { <Methods calibration={cal} /> }
             <div class="share">
                 <label for="share-link">{ "Share this estimate" }</label>
                 <div class="share-row">
@@ -234,6 +205,37 @@ pub fn Results(p: &PartProps) -> Html {
                 </div>
                 if let Some(status) = &p.state.copy_status { <p role="status" class="hint" id="copy-status">{ status }</p> }
             </div>
+            <details class="all-methods" open=true>
+                <summary><h2>{ "Every method, per GPU" }</h2></summary>
+                <p class="hint">
+                    { format!(
+                        "{} · grid {} g CO2e/kWh ({}) · PUE {} ({})",
+                        region.map_or(s.region.as_str(), |r| r.name.as_str()),
+                        human(site.intensity_g_per_kwh),
+                        region.and_then(|r| catalog.source(&r.source)).map_or("", |src| src.name.as_str()),
+                        site.pue,
+                        site.pue_source,
+                    ) }
+                </p>
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Every method per GPU (scrolls)">
+                    <table class="estimates">
+                        <thead>
+                            <tr>
+                                <th scope="col">{ "GPU" }</th>
+                                { for MethodId::ALL.iter().map(|m| html! {
+                                    <th scope="col" data-method={m.as_str()}>{ m.label() }<span class="sub">{ m.formula() }</span></th>
+                                }) }
+                            </tr>
+                        </thead>
+                        <tbody>{ rows }</tbody>
+                    </table>
+                </div>
+                if !notes.is_empty() {
+                    <ol class="notes">{ for notes.iter().map(|n| html! { <li>{ n }</li> }) }</ol>
+                }
+                <p class="hint">{ "~ marks an estimated duration: the duration model fitted on measured runs for PRE, the profiles' own throughput for STEP, and the FLOPs model (33 % of peak FLOP/s, Amodei & Hernandez 2018) for the baselines. Give the hours you expect to override it. Green Algorithms already includes PUE in its energy; the other methods apply it for CO2e and cost." }</p>
+                if let Some(cal) = p.calibration { <Methods calibration={cal} /> }
+            </details>
         </section>
     }
 }
