@@ -489,7 +489,8 @@ pub struct TunedEfficiency {
 /// A throughput estimate for one GPU.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Throughput {
-    /// Samples per second over all GPUs of the run.
+    /// Samples per second: of one GPU from [`Backbone::throughput`], over all the run's GPUs once
+    /// [`crate::methods::headline::duration`] has scaled it.
     pub samples_per_s: f64,
     /// Achieved training TFLOP/s per GPU ÷ the GPU's peak at the precision.
     pub mfu: f64,
@@ -603,8 +604,9 @@ impl Backbone {
         self.tuned.iter().find(|t| t.unit == unit)
     }
 
-    /// Throughput of a run on `n_gpus` of `gpu`: the measured benchmark when one matches, else the model.
-    pub fn throughput(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput, n_gpus: u32) -> Option<Throughput> {
+    /// Throughput of one `gpu`: the measured benchmark when one matches, else the model. The run's GPUs and
+    /// servers scale it in [`crate::methods::headline::duration`].
+    pub fn throughput(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput) -> Option<Throughput> {
         let peak = gpu_peak(gpu, precision);
         // FP16 and BF16 mixed precision run on the same tensor cores at the same rate where both exist.
         let half = |p: Precision| matches!(p, Precision::Fp16 | Precision::Bf16);
@@ -626,7 +628,7 @@ impl Backbone {
         };
         let achieved = per_gpu * TRAINING_FLOPS_FACTOR * w.forward_gflops / 1e3;
         Some(Throughput {
-            samples_per_s: per_gpu * f64::from(n_gpus) * self.scaling.efficiency(n_gpus),
+            samples_per_s: per_gpu,
             mfu: peak.map_or(f64::NAN, |p| achieved / p),
             measured_source: source,
             case: self.throughput_case(&gpu.id, &w.key),

@@ -64,7 +64,7 @@ pub fn duration(
     work: &Workload,
 ) -> Option<(f64, Throughput)> {
     let (precision, _) = crate::backbone::effective_precision(gpu, scenario.precision);
-    let mut thr = bb.throughput(gpu, precision, w, 1)?;
+    let mut thr = bb.throughput(gpu, precision, w)?;
     let train_gflops = super::workload::TRAINING_FLOPS_FACTOR * w.forward_gflops;
     let peak = super::workload::peak_tflops(gpu, precision);
     match scenario.job.efficiency {
