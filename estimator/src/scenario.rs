@@ -214,6 +214,14 @@ impl Scenario {
     pub fn nodes(&self) -> u32 {
         self.n_gpus.div_ceil(self.gpus_per_node())
     }
+
+    /// The catalogue architecture, when the scenario names one.
+    pub fn catalog_arch<'c>(&self, catalog: &'c Catalog) -> Option<&'c crate::catalog::Architecture> {
+        match &self.arch {
+            ArchChoice::Catalog { id } => catalog.arch(id),
+            ArchChoice::Custom { .. } => None,
+        }
+    }
 }
 
 /// The model being trained.

@@ -205,10 +205,7 @@ pub fn Inputs(p: &PartProps) -> Html {
     let site = p.report.as_ref().map_or_else(|| estimator::Site::of(s, catalog), |r| r.site.clone());
     let pue_hint =
         format!("default {} ({})", site.pue, if site.pue_source == "user" { "set" } else { &site.pue_source });
-    let arch = match &s.arch {
-        ArchChoice::Catalog { id } => catalog.arch(id),
-        ArchChoice::Custom { .. } => None,
-    };
+    let arch = s.catalog_arch(catalog);
     let tokens = arch.is_some_and(|a| a.sample_unit == SampleUnit::Token);
     let shape = arch.and_then(|a| a.transformer.as_ref());
     let samples_label = if tokens { "Training tokens per epoch" } else { "Training images per epoch" };

@@ -152,7 +152,9 @@ mod tests {
             forward_gflops: Some(10.0),
             training_gflops: Some(30.0),
             training_flops: Some(3e14),
+            params: None,
             trainable_params: None,
+            shape: None,
             seq: None,
             warnings: vec![],
         }

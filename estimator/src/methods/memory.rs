@@ -15,8 +15,8 @@
 use serde::Serialize;
 
 use super::workload::Workload;
-use crate::catalog::{Catalog, Gpu, Transformer};
-use crate::scenario::{ArchChoice, Mode, Precision, Scenario, Zero};
+use crate::catalog::{Gpu, Transformer};
+use crate::scenario::{Mode, Precision, Scenario, Zero};
 
 /// Share of a GPU's memory that training can use.
 pub const USABLE_MEMORY: f64 = 0.9;
@@ -106,16 +106,10 @@ fn activations_bytes(t: &Transformer, seq: u32, micro_batch: f64) -> f64 {
 }
 
 /// The memory fit of a scenario on a GPU; `None` when the parameter count or the GPU's memory is unknown.
-pub fn fit(scenario: &Scenario, work: &Workload, gpu: &Gpu, catalog: &Catalog) -> Option<MemoryFit> {
+pub fn fit(scenario: &Scenario, work: &Workload, gpu: &Gpu) -> Option<MemoryFit> {
     let memory_gb = gpu.memory_gb?;
-    let params = match &scenario.arch {
-        ArchChoice::Catalog { id } => catalog.arch(id)?.params_m,
-        ArchChoice::Custom { params_m, .. } => *params_m,
-    }? * 1e6;
-    let shape = match &scenario.arch {
-        ArchChoice::Catalog { id } => catalog.arch(id).and_then(|a| a.transformer.as_ref()),
-        ArchChoice::Custom { .. } => None,
-    };
+    let params = work.params?;
+    let shape = work.shape.as_ref();
     let trainable = work.trainable_params.unwrap_or(params);
     let state = state_bytes(scenario, params, trainable);
     let micro_batch = scenario.batch.map_or(1.0, |b| (f64::from(b) / f64::from(scenario.n_gpus)).max(1.0).ceil());

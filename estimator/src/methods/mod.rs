@@ -229,7 +229,7 @@ pub fn estimate_with_plans(catalog: &Catalog, cal: &Calibration, scenario: &Scen
         let thr = pre.backbone_duration().map(|(_, t)| t);
         plans.push(GpuPlan {
             gpu: gpu.id.clone(),
-            memory: memory::fit(scenario, &work, gpu, catalog),
+            memory: memory::fit(scenario, &work, gpu),
             server: cluster::ServerClass::of(gpu),
             scaling: thr.and_then(|t| t.scaling.clone()),
             mfu: thr.map(|t| t.mfu).filter(|m| m.is_finite()),

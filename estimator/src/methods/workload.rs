@@ -5,7 +5,7 @@
 //! ([`crate::methods::transformer`]). A transformer's forward FLOPs per token are computed from its shape at
 //! the scenario's sequence length. Duration = FLOPs ÷ (n_gpus × peak FLOP/s × utilisation).
 
-use crate::catalog::{Catalog, Gpu, SampleUnit};
+use crate::catalog::{Catalog, Gpu, SampleUnit, Transformer};
 use crate::scenario::{ArchChoice, Mode, Precision, Scenario};
 
 /// Factor from forward to training FLOPs (forward + backward).
@@ -31,8 +31,12 @@ pub struct Workload {
     pub training_gflops: Option<f64>,
     /// Total training FLOPs, when known.
     pub training_flops: Option<f64>,
+    /// Parameters of the model, when known.
+    pub params: Option<f64>,
     /// Parameters that train (all of them, or LoRA's adapters), when known.
     pub trainable_params: Option<f64>,
+    /// The transformer's shape, for a catalogue transformer.
+    pub shape: Option<Transformer>,
     /// Sequence length, tokens, for a transformer.
     pub seq: Option<u32>,
     /// Notes on how the FLOPs were obtained, or why they are unknown.
@@ -43,36 +47,29 @@ impl Workload {
     /// Computes the workload of a resolved scenario.
     pub fn of(scenario: &Scenario, catalog: &Catalog) -> Workload {
         let mut warnings = Vec::new();
-        let forward_gflops = match &scenario.arch {
-            ArchChoice::Custom { gflops, .. } => Some(*gflops),
-            ArchChoice::Catalog { id } => match catalog.arch(id) {
-                None => None,
-                Some(a) => match a.forward_gflops {
-                    None => {
-                        warnings.push(format!(
-                            "no forward FLOPs are known for \"{}\"; give \"hours\" or use a custom architecture",
-                            a.id
-                        ));
-                        None
-                    }
-                    Some(_) => {
-                        if let (SampleUnit::Image, Some(base), Some(px)) =
-                            (a.sample_unit, a.input_px, scenario.input_px)
-                        {
-                            if px != base {
-                                warnings.push(format!(
-                                    "forward FLOPs scaled by input area from {base}×{base} to {px}×{px} px (approximate)"
-                                ));
-                            }
+        let arch = scenario.catalog_arch(catalog);
+        let forward_gflops = match (&scenario.arch, arch) {
+            (ArchChoice::Custom { gflops, .. }, _) => Some(*gflops),
+            (ArchChoice::Catalog { .. }, None) => None,
+            (ArchChoice::Catalog { .. }, Some(a)) => match a.forward_gflops {
+                None => {
+                    warnings.push(format!(
+                        "no forward FLOPs are known for \"{}\"; give \"hours\" or use a custom architecture",
+                        a.id
+                    ));
+                    None
+                }
+                Some(_) => {
+                    if let (SampleUnit::Image, Some(base), Some(px)) = (a.sample_unit, a.input_px, scenario.input_px) {
+                        if px != base {
+                            warnings.push(format!(
+                                "forward FLOPs scaled by input area from {base}×{base} to {px}×{px} px (approximate)"
+                            ));
                         }
-                        a.gflops_at(scenario.input_px)
                     }
-                },
+                    a.gflops_at(scenario.input_px)
+                }
             },
-        };
-        let arch = match &scenario.arch {
-            ArchChoice::Catalog { id } => catalog.arch(id),
-            ArchChoice::Custom { .. } => None,
         };
         let shape = arch.and_then(|a| a.transformer.as_ref());
         let seq = shape.map(|t| scenario.job.seq.unwrap_or_else(|| t.default_seq()));
@@ -96,6 +93,7 @@ impl Workload {
             ArchChoice::Custom { params_m, .. } => *params_m,
         }
         .map(|p| p * 1e6);
+        let shape_owned = shape.cloned();
         let (training_gflops, trainable_params) = match (scenario.job.mode, shape) {
             (Mode::Lora, Some(t)) => {
                 let adapters = t.lora_params(scenario.job.lora_rank);
@@ -111,7 +109,16 @@ impl Workload {
             }
         };
         let training_flops = training_gflops.map(|g| g * 1e9 * scenario.samples as f64 * f64::from(scenario.epochs));
-        Workload { forward_gflops, training_gflops, training_flops, trainable_params, seq, warnings }
+        Workload {
+            forward_gflops,
+            training_gflops,
+            training_flops,
+            params,
+            trainable_params,
+            shape: shape_owned,
+            seq,
+            warnings,
+        }
     }
 }
 
