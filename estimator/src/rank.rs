@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu, Segment};
-use crate::methods::{estimate_with_plans, Estimate, MethodId};
+use crate::methods::{estimate_with_plans, Estimate, GpuPlan, MethodId};
 use crate::scenario::Scenario;
 
 /// What to rank by.
@@ -161,21 +161,23 @@ pub fn rank_all(catalog: &Catalog, cal: &Calibration, scenario: &Scenario, filte
     let mut s = scenario.clone();
     s.gpus = gpus.iter().map(|g| g.id.clone()).collect();
     let (rows, plans) = estimate_with_plans(catalog, cal, &s);
-    gpus.iter()
-        .map(|g| {
-            let mine: Vec<&Estimate> = rows.iter().filter(|e| e.gpu == g.id).collect();
-            let plan = plans.iter().find(|p| p.gpu == g.id);
-            Ranked {
-                gpu: g.id.clone(),
-                energy_kwh: headline_value(&mine, Criterion::Energy),
-                duration_h: headline_value(&mine, Criterion::Time),
-                co2e_kg: headline_value(&mine, Criterion::Co2e),
-                cost: headline_value(&mine, Criterion::Cost),
-                cannot_hold: plan.is_some_and(|p| p.cannot_hold(scenario)),
-                memory: plan.and_then(|p| p.memory.as_ref()).map(|m| m.verdict()),
-            }
-        })
-        .collect()
+    gpus.iter().map(|g| ranked(&g.id, &rows, &plans, scenario)).collect()
+}
+
+/// One GPU's row of the ranking from the estimates and plans of a run (its headline value on every criterion,
+/// and whether it can hold the run).
+pub fn ranked(gpu: &str, rows: &[Estimate], plans: &[GpuPlan], scenario: &Scenario) -> Ranked {
+    let mine: Vec<&Estimate> = rows.iter().filter(|e| e.gpu == gpu).collect();
+    let plan = plans.iter().find(|p| p.gpu == gpu);
+    Ranked {
+        gpu: gpu.to_string(),
+        energy_kwh: headline_value(&mine, Criterion::Energy),
+        duration_h: headline_value(&mine, Criterion::Time),
+        co2e_kg: headline_value(&mine, Criterion::Co2e),
+        cost: headline_value(&mine, Criterion::Cost),
+        cannot_hold: plan.is_some_and(|p| p.cannot_hold(scenario)),
+        memory: plan.and_then(|p| p.memory.as_ref()).map(|m| m.verdict()),
+    }
 }
 
 /// The GPUs that have `criterion`, lowest consensus first, and how many lack it.

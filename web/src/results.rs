@@ -4,6 +4,7 @@
 use estimator::calibration::{Evaluated, Protocol, Split};
 use estimator::fit::mixed::Holdout;
 use estimator::format::human;
+use estimator::rank;
 use estimator::MethodId;
 use yew::prelude::*;
 
@@ -143,33 +144,29 @@ pub fn Results(p: &PartProps) -> Html {
         .collect::<Html>();
 
     // The best of the compared GPUs for the ranking's criterion, and why: its headline against the runner-up's,
-    // among those that hold the run.
+    // in the ranking's own order (a GPU that cannot hold the run comes after every one that can).
     let criterion = p.state.rank_by;
-    let mut ranked: Vec<(&estimator::catalog::Gpu, f64, bool)> = s
-        .gpus
-        .iter()
-        .filter_map(|id| catalog.gpu(id))
-        .filter_map(|g| {
-            let rows: Vec<_> = report.rows.iter().filter(|r| r.gpu == g.id).collect();
-            let v = estimator::rank::headline_value(&rows, criterion)?.value;
-            let unfit = report.plans.iter().any(|pl| pl.gpu == g.id && pl.cannot_hold(s));
-            Some((g, v, unfit))
-        })
-        .collect();
-    ranked.sort_by(|a, b| a.2.cmp(&b.2).then(a.1.total_cmp(&b.1)));
-    let best = ranked.first().map(|(g, v, unfit)| {
-        let unit = criterion.unit();
-        let why = match ranked.get(1) {
-            _ if *unfit => " (no compared GPU holds the run as configured)".to_string(),
-            Some((g2, v2, _)) if *v2 > 0.0 => {
-                format!(", {:.0} % less than {} ({} {unit})", (1.0 - v / v2) * 100.0, g2.name, human(*v2))
-            }
+    let compared: Vec<rank::Ranked> =
+        s.gpus.iter().map(|id| rank::ranked(id, &report.rows, &report.plans, s)).collect();
+    let (order, _) = rank::sorted_by(&compared, criterion);
+    let value = |r: &rank::Ranked| r.get(criterion).map_or(0.0, |c| c.value);
+    let name = |r: &rank::Ranked| catalog.gpu(&r.gpu).map_or(r.gpu.clone(), |g| g.name.clone());
+    let best = order.first().map(|top| {
+        let (unit, v) = (criterion.unit(), value(top));
+        let why = match order.get(1) {
+            _ if top.cannot_hold => " (no compared GPU holds the run as configured)".to_string(),
+            Some(next) if value(next) > 0.0 => format!(
+                ", {:.0} % less than {} ({} {unit})",
+                (1.0 - v / value(next)) * 100.0,
+                name(next),
+                human(value(next))
+            ),
             _ => String::new(),
         };
         html! {
-            <p class="best-gpu" id="best-gpu" data-best-gpu={g.id.clone()}>
-                { format!("Best of the compared GPUs for {}: ", criterion.as_str()) }<strong>{ &g.name }</strong>
-                { format!(", {} {unit} by its headline estimate{why}.", human(*v)) }
+            <p class="best-gpu" id="best-gpu" data-best-gpu={top.gpu.clone()}>
+                { format!("Best of the compared GPUs for {}: ", criterion.as_str()) }<strong>{ name(top) }</strong>
+                { format!(", {} {unit} by its headline estimate{why}.", human(v)) }
             </p>
         }
     });
