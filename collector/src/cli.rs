@@ -143,7 +143,7 @@ pub enum ImportCommand {
         #[arg(long, default_value = "data/benchmarks/throughput.json")]
         out: PathBuf,
         /// Data version to stamp on the file.
-        #[arg(long, default_value = crate::commands::import::DATA_VERSION)]
+        #[arg(long, default_value = crate::import::catalog::DATA_VERSION)]
         data_version: String,
     },
     /// Build data/gpus.json, data/architectures.json and data/regions.json.
@@ -161,7 +161,7 @@ pub enum ImportCommand {
         #[arg(long, default_value = "data")]
         out: PathBuf,
         /// Data version to stamp on the files.
-        #[arg(long, default_value = crate::commands::import::DATA_VERSION)]
+        #[arg(long, default_value = crate::import::catalog::DATA_VERSION)]
         data_version: String,
     },
 }
@@ -237,4 +237,20 @@ pub struct RecordArgs {
     /// The training command and its arguments (after `--`).
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
+}
+
+impl From<&MetaArgs> for crate::import::meta::MetaInput {
+    fn from(a: &MetaArgs) -> Self {
+        crate::import::meta::MetaInput {
+            meta: a.meta.clone(),
+            arch: a.arch.clone(),
+            batch: a.batch,
+            samples: a.samples,
+            epochs: a.epochs,
+            input: a.input,
+            seq: a.seq,
+            precision: a.precision.clone(),
+            framework: a.framework.clone(),
+        }
+    }
 }

@@ -3,7 +3,10 @@
 
 pub mod cli;
 pub mod commands;
+pub mod distributed;
+pub mod error;
 pub mod import;
 pub mod profiles;
 pub mod record;
+pub mod recorder;
 pub mod source;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use collector::{cli, commands, import};
+use collector::{cli, commands, error, import};
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             // Bad input (a flag, a metadata file) is exit 2; anything else that failed is exit 1.
-            if e.downcast_ref::<import::meta::MetaError>().is_some() {
+            if e.downcast_ref::<import::meta::MetaError>().is_some() || e.downcast_ref::<error::FlagError>().is_some() {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

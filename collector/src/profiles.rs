@@ -70,7 +70,7 @@ pub fn load_all(dir: &Path) -> anyhow::Result<Vec<Profile>> {
 
 /// Writes a profile (or any data file) atomically, compact JSON, gzipped when the path ends in `.gz`.
 pub fn write<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
-    crate::commands::write_atomic_bytes(path, &encode(path, value)?)
+    write_atomic_bytes(path, &encode(path, value)?)
 }
 
 /// Serialises compactly; gzips (deterministically: no name, mtime 0) when the path ends in `.gz`.
@@ -85,4 +85,28 @@ pub fn encode<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<Vec
         json.push(b'\n');
         Ok(json)
     }
+}
+
+/// Writes a file atomically (temporary file, then rename), creating its folder.
+pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
+    write_atomic_bytes(path, contents.as_bytes())
+}
+
+/// [`write_atomic`] for bytes.
+pub fn write_atomic_bytes(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+}
+
+/// Pretty JSON with a trailing newline: the layout of every committed data file.
+pub fn to_pretty_json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
 }

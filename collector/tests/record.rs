@@ -189,14 +189,69 @@ fn multi_gpu_replay_gives_one_profile_with_per_gpu_series() {
     let (_, _, e1) = trace(TRACE);
     let (_, _, e2) = trace(TRACE2);
     assert!(((sum - e1 - e2) / (e1 + e2)).abs() <= 0.001);
-    // Merging two single-node recordings of the same run: four GPUs.
+    // The same recording twice is not two nodes: its GPUs would be counted twice.
     let merged = out_path.with_file_name("merged.json");
     let m =
         wattcast(&["merge", out_path.to_str().unwrap(), out_path.to_str().unwrap(), "-o", merged.to_str().unwrap()]);
+    assert_eq!(m.status.code(), Some(1));
+    assert!(text(&m.stderr).contains("each GPU is counted once"), "{}", text(&m.stderr));
+    assert!(!merged.exists());
+}
+
+/// `wattcast record` as SLURM starts it on node `node` of a two-node job (local rank `local`).
+fn record_on_node(dir: &Path, job: &str, node: u32, local: u32, trace: &str) -> Output {
+    let mut args = record_args("5000", &dir.join("run.json"), &[], &["sleep", "1"]);
+    args[2] = trace.to_string();
+    Command::new(env!("CARGO_BIN_EXE_wattcast"))
+        .args(args)
+        .current_dir(root())
+        .env("SLURM_JOB_ID", job)
+        .env("SLURM_NNODES", "2")
+        .env("SLURM_NODEID", node.to_string())
+        .env("SLURM_LOCALID", local.to_string())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn two_nodes_of_a_slurm_job_record_once_each_and_merge_into_one_profile() {
+    let dir = tmp("nodes");
+    // Two ranks per node: local rank 1 runs the command without recording.
+    for (node, trace) in [(0, TRACE), (1, TRACE)] {
+        let skip = record_on_node(&dir, "4242", node, 1, trace);
+        assert!(skip.status.success(), "{}", text(&skip.stderr));
+        assert!(text(&skip.stderr).contains("local rank 0 records"), "{}", text(&skip.stderr));
+        assert!(!dir.join(format!("run.node{node}.json")).exists(), "a non-zero local rank wrote a profile");
+        let rec = record_on_node(&dir, "4242", node, 0, trace);
+        assert!(rec.status.success(), "{}", text(&rec.stderr));
+    }
+    assert!(!dir.join("run.json").exists(), "each node writes its own file");
+    let n0 = profile(&dir.join("run.node0.json"));
+    let n1 = profile(&dir.join("run.node1.json"));
+    assert_eq!((n0["job"]["id"].as_str(), n0["job"]["node"].as_u64()), (Some("4242"), Some(0)));
+    assert_eq!((n1["job"]["launcher"].as_str(), n1["job"]["node"].as_u64()), (Some("slurm"), Some(1)));
+    let merged = dir.join("merged.json");
+    let paths = [dir.join("run.node1.json"), dir.join("run.node0.json")];
+    let m =
+        wattcast(&["merge", paths[0].to_str().unwrap(), paths[1].to_str().unwrap(), "-o", merged.to_str().unwrap()]);
     assert!(m.status.success(), "{}", text(&m.stderr));
     let mp = profile(&merged);
-    assert_eq!(mp["devices"].as_array().unwrap().len(), 4);
-    assert!((mp["summary"]["energy_j"].as_f64().unwrap() - 2.0 * sum).abs() < 1e-6);
+    assert_eq!(mp["meta"]["n_gpus"], 2, "each GPU once");
+    assert_eq!(mp["id"], "run", "the node suffix is gone");
+    assert!(mp.get("job").is_none());
+    let (_, _, e1) = trace(TRACE);
+    let e = mp["summary"]["energy_j"].as_f64().unwrap();
+    assert!(((e - 2.0 * e1) / (2.0 * e1)).abs() <= 0.001, "{e} vs {}", 2.0 * e1);
+    let v = wattcast(&["validate", merged.to_str().unwrap()]);
+    assert!(v.status.success(), "{}", text(&v.stdout));
+    // A node of another job is refused, naming both.
+    let other = tmp("nodes-other");
+    assert!(record_on_node(&other, "9999", 1, 0, TRACE).status.success());
+    let o = other.join("run.node1.json");
+    let m = wattcast(&["merge", paths[1].to_str().unwrap(), o.to_str().unwrap(), "-o", merged.to_str().unwrap()]);
+    assert_eq!(m.status.code(), Some(1));
+    let err = text(&m.stderr);
+    assert!(err.contains("job \"9999\"") && err.contains("job \"4242\""), "{err}");
 }
 
 #[test]

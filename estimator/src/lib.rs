@@ -22,6 +22,7 @@ pub mod export;
 pub mod fit;
 pub mod fmath;
 pub mod format;
+pub mod merge;
 pub mod methods;
 pub mod profile;
 pub mod query;

@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The profile format's version: what every producer writes and [`validate`] accepts.
+pub const PROFILE_SCHEMA_VERSION: u32 = 1;
+
 /// Whether the run finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -311,6 +314,9 @@ pub struct Profile {
     /// Exit code of the training command, when it ran under the recorder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    /// The distributed job this profile is one node of (`wattcast merge` joins the nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobInfo>,
     /// What was trained.
     pub meta: RunMeta,
     /// How it was measured.
@@ -327,6 +333,38 @@ pub struct Profile {
     pub provenance: Provenance,
 }
 
+/// Which launcher started the job's processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Launcher {
+    /// `torchrun` / `torch.distributed.run` (TORCHELASTIC_* variables).
+    Torchrun,
+    /// SLURM (`srun`; SLURM_* variables).
+    Slurm,
+}
+
+/// One node's place in a distributed job: what `wattcast merge` checks before joining nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct JobInfo {
+    /// The launcher.
+    pub launcher: Launcher,
+    /// The job's id (SLURM_JOB_ID, TORCHELASTIC_RUN_ID), the same on every node.
+    pub id: String,
+    /// This node's index in the job, from 0.
+    pub node: u32,
+    /// Nodes in the job, when the launcher says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u32>,
+    /// When this node started recording, ms since the Unix epoch.
+    pub start_unix_ms: u64,
+    /// The node's host name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
 /// Many profiles from one source in one file (summary-only collections).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -340,7 +378,82 @@ pub struct ProfileBundle {
     pub profiles: Vec<Profile>,
 }
 
+impl Capabilities {
+    /// The readings a traced device's columns hold (`energy_counter` as the source says).
+    pub fn of(samples: &Samples, energy_counter: bool) -> Capabilities {
+        Capabilities {
+            energy_counter,
+            power: true,
+            utilisation: samples.utilisation_pct.is_some(),
+            memory: samples.memory_used_mib.is_some(),
+            temperature: samples.temperature_c.is_some(),
+            sm_clock: samples.sm_clock_mhz.is_some(),
+        }
+    }
+}
+
+impl Summary {
+    /// The totals of traced devices: energy = the devices' energies summed, duration from the earliest first
+    /// sample to the latest last one, the mean epoch from the epoch marks (else from `completed_epochs` over
+    /// the duration), the first device's mean utilisation.
+    pub fn of(devices: &[DeviceTrace], epochs: &[EpochMark], completed_epochs: Option<u32>) -> Summary {
+        let energy_j: f64 = devices.iter().map(|d| d.energy_j).sum();
+        let t0 = devices.iter().filter_map(|d| d.samples.t_ms.first()).min().copied().unwrap_or(0);
+        let t1 = devices.iter().filter_map(|d| d.samples.t_ms.last()).max().copied().unwrap_or(t0);
+        let duration_s = t1.saturating_sub(t0) as f64 / 1000.0;
+        let mean_epoch_s = match epochs.last() {
+            Some(last) => Some(last.end_t_ms.saturating_sub(t0) as f64 / 1000.0 / epochs.len() as f64),
+            None => completed_epochs.filter(|e| *e > 0).map(|e| duration_s / f64::from(e)),
+        };
+        let util = devices.first().and_then(|d| d.samples.utilisation_pct.as_ref());
+        Summary {
+            energy_j,
+            duration_s,
+            mean_power_w: if duration_s > 0.0 { energy_j / duration_s } else { 0.0 },
+            mean_epoch_s,
+            mean_utilisation_pct: util.map(|u| u.iter().sum::<f64>() / u.len().max(1) as f64),
+        }
+    }
+}
+
 impl Profile {
+    /// A traced profile, assembled the one way every producer (the recorder, the nvidia-smi and paper
+    /// importers) assembles it: the run's GPU and GPU count from the devices, completed epochs from the marks,
+    /// capabilities from the first device's columns (the energy counter as `calibration` says), the summary
+    /// by [`Summary::of`].
+    pub fn from_traces(
+        id: String,
+        status: ProfileStatus,
+        mut meta: RunMeta,
+        mut calibration: Calibration,
+        devices: Vec<DeviceTrace>,
+        epochs: Vec<EpochMark>,
+        provenance: Provenance,
+    ) -> Profile {
+        if let Some(first) = devices.first() {
+            meta.gpu = GpuInfo { uuid: None, ..first.gpu.clone() };
+            calibration.capabilities = Capabilities::of(&first.samples, calibration.capabilities.energy_counter);
+        }
+        meta.n_gpus = devices.len() as u32;
+        if !epochs.is_empty() {
+            meta.completed_epochs = Some(epochs.len() as u32);
+        }
+        let summary = Summary::of(&devices, &epochs, meta.completed_epochs);
+        Profile {
+            schema_version: PROFILE_SCHEMA_VERSION,
+            id,
+            status,
+            exit_code: None,
+            job: None,
+            meta,
+            calibration,
+            devices,
+            epochs,
+            summary,
+            provenance,
+        }
+    }
+
     /// The power of all devices summed at the first device's sample times (devices are sampled together).
     /// Only the samples every device has both a time and a power for: a profile whose columns differ in
     /// length (which [`validate`] reports as an error) still gives two series of one length.
@@ -386,8 +499,12 @@ pub const MAX_SAMPLES_PER_DEVICE: usize = 25_000_000;
 /// in the catalogue (a warning otherwise). Every problem is reported, not just the first.
 pub fn validate(p: &Profile, catalog: &crate::catalog::Catalog) -> Vec<Problem> {
     let mut out = Vec::new();
-    if p.schema_version != 1 {
-        error(&mut out, "schema_version".into(), format!("{} is not supported (this build reads 1)", p.schema_version));
+    if p.schema_version != PROFILE_SCHEMA_VERSION {
+        error(
+            &mut out,
+            "schema_version".into(),
+            format!("{} is not supported (this build reads {PROFILE_SCHEMA_VERSION})", p.schema_version),
+        );
     }
     if p.status != ProfileStatus::SummaryOnly && p.devices.is_empty() {
         error(&mut out, "devices".into(), format!("a {:?} profile needs samples", p.status).to_ascii_lowercase());

@@ -10,8 +10,7 @@ use super::{to_pretty_json, write_atomic};
 use crate::import::{bench, catalog, regions};
 use crate::profiles::{read_text, write};
 
-/// Data version stamped on generated files unless `--data-version` says otherwise.
-pub const DATA_VERSION: &str = "2026.12.01";
+pub use crate::import::catalog::DATA_VERSION;
 
 /// Builds the three catalogue files.
 pub fn catalog(
@@ -127,7 +126,7 @@ pub fn nvidia_smi(
         }
         logs.push((path.display().to_string(), log));
     }
-    let meta = crate::import::meta::resolve(meta_args, &catalog, read_text)?;
+    let meta = crate::import::meta::resolve(&meta_args.into(), &catalog, read_text)?;
     let profile = crate::import::meta::profile_from_logs(&logs, meta, &catalog)?;
     write(output, &profile)?;
     eprintln!(
@@ -183,7 +182,7 @@ pub fn seaa(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
         write(&path, p)?;
     }
     let bundle = estimator::profile::ProfileBundle {
-        schema_version: 1,
+        schema_version: estimator::profile::PROFILE_SCHEMA_VERSION,
         id: "seaa2023-summary-only".into(),
         profiles: result.summary_only.clone(),
     };
@@ -205,8 +204,11 @@ pub fn zeus(from: &Path, out: &Path) -> anyhow::Result<ExitCode> {
         let text = read_text(&from.join(format!("summary_power_{suffix}.csv")))?;
         let profiles = crate::import::paper::zeus_profiles(suffix, &text, &catalog)?;
         let n = profiles.len();
-        let bundle =
-            estimator::profile::ProfileBundle { schema_version: 1, id: format!("zeus-nsdi23-{suffix}"), profiles };
+        let bundle = estimator::profile::ProfileBundle {
+            schema_version: estimator::profile::PROFILE_SCHEMA_VERSION,
+            id: format!("zeus-nsdi23-{suffix}"),
+            profiles,
+        };
         let path = out.join(format!("{suffix}.json.gz"));
         write(&path, &bundle)?;
         eprintln!("wrote {n} summary-only profiles to {}", path.display());

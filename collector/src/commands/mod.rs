@@ -9,12 +9,10 @@ pub mod references;
 pub mod schema;
 pub mod validate;
 
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::cli::{Cli, Command, ImportCommand};
+pub use crate::profiles::{to_pretty_json, write_atomic};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -40,28 +38,4 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fit::run_eval(&profiles, &benchmarks, json, markdown.as_deref())
         }
     }
-}
-
-/// Writes a file atomically (temporary file, then rename), creating its folder.
-pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
-    write_atomic_bytes(path, contents.as_bytes())
-}
-
-/// [`write_atomic`] for bytes.
-pub fn write_atomic_bytes(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
-}
-
-/// Pretty JSON with a trailing newline: the layout of every committed data file.
-pub fn to_pretty_json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(value)?;
-    s.push('\n');
-    Ok(s)
 }

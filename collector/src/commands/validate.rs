@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use estimator::profile::{validate, EnergySource, Problem, Profile, ProfileStatus, Severity};
+use estimator::profile::{validate, Problem, Severity};
 use estimator::Catalog;
 
 /// Validates each file; exit 1 when any has an error (warnings alone pass).
@@ -51,47 +51,6 @@ pub fn run(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
     Ok(if any_error { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-/// Merges the profiles of several nodes of one run: devices side by side (tagged with their node),
-/// energies summed, the longest duration, epochs from the first profile.
-pub fn merge_profiles(parts: Vec<(String, Profile)>) -> anyhow::Result<Profile> {
-    let mut iter = parts.into_iter();
-    let (first_name, mut merged) = iter.next().ok_or_else(|| anyhow::anyhow!("nothing to merge"))?;
-    for d in &mut merged.devices {
-        d.host.get_or_insert_with(|| first_name.clone());
-    }
-    for (name, p) in iter {
-        if p.meta.arch_id != merged.meta.arch_id || p.meta.gpu.catalog_id != merged.meta.gpu.catalog_id {
-            anyhow::bail!(
-                "{name}: architecture {:?} on {:?} does not match {:?} on {:?}: not the same run",
-                p.meta.arch_id,
-                p.meta.gpu.catalog_id,
-                merged.meta.arch_id,
-                merged.meta.gpu.catalog_id
-            );
-        }
-        for mut d in p.devices {
-            d.host.get_or_insert_with(|| name.clone());
-            merged.devices.push(d);
-        }
-        merged.summary.energy_j += p.summary.energy_j;
-        merged.summary.duration_s = merged.summary.duration_s.max(p.summary.duration_s);
-        if p.status != ProfileStatus::Complete {
-            merged.status = p.status;
-        }
-        if p.calibration.energy_source != merged.calibration.energy_source {
-            merged.calibration.energy_source = EnergySource::Integrated;
-        }
-    }
-    for (i, d) in merged.devices.iter_mut().enumerate() {
-        d.index = i as u32;
-    }
-    merged.meta.n_gpus = merged.devices.len() as u32;
-    let s = &mut merged.summary;
-    s.mean_power_w = if s.duration_s > 0.0 { s.energy_j / s.duration_s } else { 0.0 };
-    merged.id = format!("{}-merged", merged.id);
-    Ok(merged)
-}
-
 /// `wattcast merge`.
 pub fn merge(paths: &[PathBuf], output: &Path) -> anyhow::Result<ExitCode> {
     let mut parts = Vec::new();
@@ -103,7 +62,7 @@ pub fn merge(paths: &[PathBuf], output: &Path) -> anyhow::Result<ExitCode> {
         let name = p.file_name().map_or("node".into(), |n| n.to_string_lossy().into_owned());
         parts.push((name, ps.remove(0)));
     }
-    let merged = merge_profiles(parts)?;
+    let merged = estimator::merge::merge_nodes(parts)?;
     crate::profiles::write(output, &merged)?;
     eprintln!("wrote {}: {} GPUs, {:.1} kJ", output.display(), merged.devices.len(), merged.summary.energy_j / 1000.0);
     Ok(ExitCode::SUCCESS)

@@ -4,26 +4,19 @@ use std::path::Path;
 
 use estimator::catalog::Catalog;
 use estimator::profile::{
-    Calibration, Capabilities, DeviceTrace, EnergySource, GpuInfo, Profile, ProfileStatus, Provenance, RunMeta, Summary,
+    Calibration, Capabilities, DeviceTrace, EnergySource, GpuInfo, Profile, ProfileStatus, Provenance, RunMeta,
 };
 use thiserror::Error;
 
 use super::nvidia_smi::SmiLog;
-use crate::cli::MetaArgs;
+use crate::error::FlagError;
 
 /// Metadata that cannot be used.
 #[derive(Debug, Error)]
 pub enum MetaError {
     /// A flag with a bad value.
-    #[error("invalid value \"{value}\" for --{flag}: {reason}")]
-    Flag {
-        /// The flag.
-        flag: &'static str,
-        /// Its value.
-        value: String,
-        /// What was expected.
-        reason: String,
-    },
+    #[error(transparent)]
+    Flag(#[from] FlagError),
     /// The `--meta` file cannot be used.
     #[error("--meta {path}: {reason}")]
     File {
@@ -34,9 +27,32 @@ pub enum MetaError {
     },
 }
 
-/// Builds the run metadata: the `--meta` file first, then each flag given overrides its field.
+/// The run metadata as a user gives it (flags, or the Python package's keywords), before it is checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetaInput {
+    /// A JSON file with the profile's `meta` object; the other fields override its fields.
+    pub meta: Option<std::path::PathBuf>,
+    /// Catalogue architecture id.
+    pub arch: Option<String>,
+    /// Batch size.
+    pub batch: Option<u32>,
+    /// Training samples per epoch (tokens for language models).
+    pub samples: Option<u64>,
+    /// Planned epochs.
+    pub epochs: Option<u32>,
+    /// Square input size, px.
+    pub input: Option<u32>,
+    /// Tokens per sequence.
+    pub seq: Option<u32>,
+    /// Precision.
+    pub precision: Option<String>,
+    /// Framework.
+    pub framework: Option<String>,
+}
+
+/// Builds the run metadata: the `meta` file first, then each field given overrides its field.
 pub fn resolve(
-    args: &MetaArgs,
+    args: &MetaInput,
     catalog: &Catalog,
     read: impl Fn(&Path) -> anyhow::Result<String>,
 ) -> Result<RunMeta, MetaError> {
@@ -49,18 +65,16 @@ pub fn resolve(
         }
     };
     if let Some(id) = &args.arch {
-        let arch = catalog.arch(id).ok_or_else(|| MetaError::Flag {
-            flag: "arch",
-            value: id.clone(),
-            reason: "not a catalogue architecture (see data/architectures.json)".into(),
-        })?;
+        let arch = catalog
+            .arch(id)
+            .ok_or_else(|| FlagError::new("arch", id, "not a catalogue architecture (see data/architectures.json)"))?;
         meta.arch_id = Some(arch.id.clone());
         meta.params_m = arch.params_m;
         meta.forward_gflops = arch.gflops_at(args.input);
     }
     let positive = |flag: &'static str, v: u64| {
         if v == 0 {
-            Err(MetaError::Flag { flag, value: "0".into(), reason: "must be at least 1".into() })
+            Err(FlagError::new(flag, &0, "must be at least 1"))
         } else {
             Ok(v)
         }
@@ -89,11 +103,7 @@ pub fn resolve(
     if let Some(p) = &args.precision {
         let ok = estimator::Precision::ALL.iter().any(|x| x.as_str() == p);
         if !ok {
-            return Err(MetaError::Flag {
-                flag: "precision",
-                value: p.clone(),
-                reason: "expected fp32, tf32, fp16 or bf16".into(),
-            });
+            return Err(FlagError::new("precision", p, "expected fp32, tf32, fp16 or bf16").into());
         }
         meta.precision = Some(p.clone());
     }
@@ -104,7 +114,7 @@ pub fn resolve(
 }
 
 /// One profile from logs of one run (each log may hold several GPUs).
-pub fn profile_from_logs(logs: &[(String, SmiLog)], mut meta: RunMeta, catalog: &Catalog) -> anyhow::Result<Profile> {
+pub fn profile_from_logs(logs: &[(String, SmiLog)], meta: RunMeta, catalog: &Catalog) -> anyhow::Result<Profile> {
     let start = logs.iter().map(|(_, l)| l.start_unix_ms).min().unwrap_or(0);
     let mut devices = Vec::new();
     for (name, log) in logs {
@@ -126,54 +136,30 @@ pub fn profile_from_logs(logs: &[(String, SmiLog)], mut meta: RunMeta, catalog: 
         }
     }
     let first = devices.first().ok_or_else(|| anyhow::anyhow!("no samples in the logs"))?;
-    meta.gpu = GpuInfo { uuid: None, ..first.gpu.clone() };
-    meta.n_gpus = devices.len() as u32;
-    let energy_j: f64 = devices.iter().map(|d| d.energy_j).sum();
-    let t0 = devices.iter().filter_map(|d| d.samples.t_ms.first()).min().copied().unwrap_or(0);
-    let t1 = devices.iter().filter_map(|d| d.samples.t_ms.last()).max().copied().unwrap_or(0);
-    let duration_s = (t1 - t0) as f64 / 1000.0;
     let s = &first.samples;
-    let caps = Capabilities {
-        energy_counter: false,
-        power: true,
-        utilisation: s.utilisation_pct.is_some(),
-        memory: s.memory_used_mib.is_some(),
-        temperature: s.temperature_c.is_some(),
-        sm_clock: s.sm_clock_mhz.is_some(),
-    };
-    let mean_util = s.utilisation_pct.as_ref().map(|u| u.iter().sum::<f64>() / u.len().max(1) as f64);
     let interval =
         if s.len() > 1 { Some((s.t_ms[s.len() - 1] - s.t_ms[0]) as f64 / (s.len() - 1) as f64) } else { None };
-    Ok(Profile {
-        schema_version: 1,
-        id: format!(
-            "nvidia-smi-{}",
-            logs.first().map_or("log", |(n, _)| n.as_str()).rsplit('/').next().unwrap_or("log")
-        ),
-        status: ProfileStatus::Complete,
-        exit_code: None,
-        calibration: Calibration {
-            idle_power_w: None,
-            interval_ms: interval.map(|i| i.round()),
-            energy_source: EnergySource::Integrated,
-            counter_vs_integrated_pct: None,
-            capabilities: caps,
-        },
-        summary: Summary {
-            energy_j,
-            duration_s,
-            mean_power_w: if duration_s > 0.0 { energy_j / duration_s } else { 0.0 },
-            mean_epoch_s: meta.completed_epochs.filter(|e| *e > 0).map(|e| duration_s / f64::from(e)),
-            mean_utilisation_pct: mean_util,
-        },
-        devices,
-        epochs: Vec::new(),
+    let calibration = Calibration {
+        idle_power_w: None,
+        interval_ms: interval.map(|i| i.round()),
+        energy_source: EnergySource::Integrated,
+        counter_vs_integrated_pct: None,
+        capabilities: Capabilities::default(),
+    };
+    let id =
+        format!("nvidia-smi-{}", logs.first().map_or("log", |(n, _)| n.as_str()).rsplit('/').next().unwrap_or("log"));
+    Ok(Profile::from_traces(
+        id,
+        ProfileStatus::Complete,
         meta,
-        provenance: Provenance {
+        calibration,
+        devices,
+        Vec::new(),
+        Provenance {
             source: format!("imported from nvidia-smi logs with wattcast {}", env!("CARGO_PKG_VERSION")),
             licence: "CC-BY-4.0".into(),
             citation: "contributed measurement".into(),
             detail: Some(format!("files: {}", logs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "))),
         },
-    })
+    ))
 }

@@ -179,7 +179,8 @@ pub fn seaa_import(run_table: &str, traces: &[SeaaTrace<'_>], catalog: &Catalog)
 fn seaa_summary_profile(r: &SeaaRun, gpu_id: &str, ram_gb: f64, catalog: &Catalog, arch_id: &str) -> Profile {
     let duration_s = r.duration_h * 3600.0;
     Profile {
-        schema_version: 1,
+        schema_version: estimator::profile::PROFILE_SCHEMA_VERSION,
+        job: None,
         id: format!("seaa2023-{gpu_id}-{}-run{:02}", r.arch, r.run),
         status: ProfileStatus::SummaryOnly,
         exit_code: Some(0),
@@ -220,11 +221,8 @@ fn seaa_traced_profile(
     let dev = &log.devices[0];
     let stamp = f.file_name.trim_start_matches("gpu-power-").trim_end_matches(".gz").trim_end_matches(".csv");
     let s: &Samples = &dev.samples;
-    let energy_j = s.integrated_energy_j();
-    let duration_s = s.t_ms.last().copied().unwrap_or(0) as f64 / 1000.0;
     // nvidia-smi started 3 s before training: the samples before then are the idle reading.
     let idle: Vec<f64> = s.t_ms.iter().zip(&s.power_w).filter(|(t, _)| **t < 3000).map(|(_, p)| *p).collect();
-    let mean_util = s.utilisation_pct.as_ref().map(|u| u.iter().sum::<f64>() / u.len().max(1) as f64);
     let mut meta = match run {
         Some(r) => seaa_meta(r, gpu_id, ram_gb, catalog, arch_id),
         None => RunMeta {
@@ -250,36 +248,33 @@ training",
         ),
         None => format!("raw nvidia-smi trace {}/{}/{}; not joined to the run table", f.env_dir, f.arch_dir, f.file_name),
     };
-    Profile {
-        schema_version: 1,
-        id: format!("seaa2023-{}-{}-{stamp}", f.env_dir, f.arch_dir),
-        status: ProfileStatus::Complete,
-        exit_code: run.map(|_| 0),
-        calibration: Calibration {
-            idle_power_w: (!idle.is_empty()).then(|| idle.iter().sum::<f64>() / idle.len() as f64),
-            interval_ms: Some(1000.0),
-            energy_source: EnergySource::Integrated,
-            counter_vs_integrated_pct: None,
-            capabilities: Capabilities {
-                power: true,
-                utilisation: s.utilisation_pct.is_some(),
-                memory: s.memory_used_mib.is_some(),
-                temperature: s.temperature_c.is_some(),
-                ..Capabilities::default()
-            },
-        },
-        summary: Summary {
-            energy_j,
-            duration_s,
-            mean_power_w: if duration_s > 0.0 { energy_j / duration_s } else { 0.0 },
-            mean_epoch_s: run.filter(|r| r.epochs > 0).map(|r| r.duration_h * 3600.0 / f64::from(r.epochs)),
-            mean_utilisation_pct: mean_util,
-        },
-        devices: vec![DeviceTrace { index: 0, host: None, gpu: meta.gpu.clone(), samples: s.clone(), energy_j }],
-        epochs: Vec::new(),
+    let calibration = Calibration {
+        idle_power_w: (!idle.is_empty()).then(|| idle.iter().sum::<f64>() / idle.len() as f64),
+        interval_ms: Some(1000.0),
+        energy_source: EnergySource::Integrated,
+        counter_vs_integrated_pct: None,
+        capabilities: Capabilities::default(),
+    };
+    let device = DeviceTrace {
+        index: 0,
+        host: None,
+        gpu: meta.gpu.clone(),
+        samples: s.clone(),
+        energy_j: s.integrated_energy_j(),
+    };
+    let mut p = Profile::from_traces(
+        format!("seaa2023-{}-{}-{stamp}", f.env_dir, f.arch_dir),
+        ProfileStatus::Complete,
         meta,
-        provenance: seaa_provenance(detail),
-    }
+        calibration,
+        vec![device],
+        Vec::new(),
+        seaa_provenance(detail),
+    );
+    p.exit_code = run.map(|_| 0);
+    // The epoch count is the run table's, over its duration (the trace runs a few seconds longer).
+    p.summary.mean_epoch_s = run.filter(|r| r.epochs > 0).map(|r| r.duration_h * 3600.0 / f64::from(r.epochs));
+    p
 }
 
 /// Zeus GPU file suffix → catalogue id, and what is assumed about the variant.
@@ -379,7 +374,8 @@ attention at {tokens} tokens"
             ));
         }
         out.push(Profile {
-            schema_version: 1,
+            schema_version: estimator::profile::PROFILE_SCHEMA_VERSION,
+            job: None,
             id: format!("zeus-{gpu_suffix}-{dataset}-{network}-b{batch}-{optimizer}-pl{limit}"),
             status: ProfileStatus::SummaryOnly,
             exit_code: None,

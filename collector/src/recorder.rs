@@ -1,0 +1,658 @@
+//! The recorder that a library can drive: it owns a `PowerSource` and the samples, and is advanced by its
+//! caller's clock: `tick(now_ms)` samples once (and checkpoints, and makes the status line, when due),
+//! `epoch_end(now_ms)` marks an epoch, `status()` tells the live figures and STEP projection, and
+//! `finish(..)` writes the profile. `record.rs` drives it for a child process (the CLI); the Python
+//! package drives it from a sampling thread. Nothing recorded is lost: every checkpoint is a valid
+//! profile with status `interrupted`, replaced by the final one, and a final write that fails falls back
+//! to the temporary folder.
+
+use std::path::{Path, PathBuf};
+
+use estimator::catalog::Catalog;
+use estimator::format::human;
+use estimator::methods::step::{step_power, Stability, StableConfig, StableDetector};
+use estimator::profile::{
+    Calibration, Capabilities, DeviceTrace, EnergySource, EpochMark, GpuInfo, JobInfo, Profile, ProfileStatus,
+    Provenance, RunMeta, Samples,
+};
+use thiserror::Error;
+
+use crate::source::{PowerSource, Reading, SourceError};
+
+/// How to record.
+#[derive(Debug, Clone)]
+pub struct RecorderOptions {
+    /// Sampling interval, ms (the profile's nominal interval; the caller keeps the pace).
+    pub interval_ms: u64,
+    /// Checkpoint period, s.
+    pub checkpoint_s: f64,
+    /// Status-line period, s (0 = none).
+    pub status_s: f64,
+    /// Where the profile goes.
+    pub output: PathBuf,
+    /// Run metadata.
+    pub meta: RunMeta,
+    /// Driver version, for the profile.
+    pub driver: Option<String>,
+    /// The distributed job this node's recording belongs to, if any.
+    pub job: Option<JobInfo>,
+}
+
+/// How a recording ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finish {
+    /// The run finished.
+    Complete,
+    /// The run was cut short, and why (a signal, an exception, a lost GPU).
+    Interrupted(String),
+}
+
+/// Why recording could not start or its profile could not be saved.
+#[derive(Debug, Error)]
+pub enum RecordError {
+    /// The source has no GPU.
+    #[error("no GPU to sample")]
+    NoDevices,
+    /// Neither the output nor the fallback could be written.
+    #[error("the profile could not be written to {output} nor to {fallback} ({detail}); {kept}")]
+    Lost {
+        /// The output asked for.
+        output: String,
+        /// The fallback tried.
+        fallback: String,
+        /// The last error.
+        detail: String,
+        /// What is left (the last checkpoint).
+        kept: String,
+    },
+    /// The output could not be written; the profile is in the fallback.
+    #[error("the profile could not be written to {output}; it is in {fallback}")]
+    Fallback {
+        /// The output asked for.
+        output: String,
+        /// Where it is.
+        fallback: PathBuf,
+    },
+}
+
+/// What a tick produced for the caller to show.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Tick {
+    /// Messages (a skipped sample, a failed checkpoint), without the `[wattcast]` prefix.
+    pub notices: Vec<String>,
+    /// The status line, when one is due.
+    pub status_line: Option<String>,
+}
+
+/// The live figures of a recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveStatus {
+    /// Time recorded, s (on the source's clock).
+    pub elapsed_s: f64,
+    /// Energy so far, J (all GPUs).
+    pub energy_j: f64,
+    /// Mean power so far, W.
+    pub mean_power_w: f64,
+    /// Epochs marked.
+    pub epochs: u32,
+    /// Since when the power has been stable, s; `None` while not stable.
+    pub stable_since_s: Option<f64>,
+    /// STEP's projection of the whole run, when the run's length is known and the power is stable.
+    pub projection: Option<LiveProjection>,
+    /// Why there is no projection, when there is none.
+    pub waiting_for: Option<&'static str>,
+}
+
+/// STEP's projection of the whole run's energy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveProjection {
+    /// Projected energy, J.
+    pub energy_j: f64,
+    /// Interval, J.
+    pub low_j: f64,
+    /// Interval, J.
+    pub high_j: f64,
+    /// The planned epochs it projects to.
+    pub epochs: u32,
+}
+
+/// Per-device columns being filled.
+#[derive(Default)]
+struct Series {
+    samples: Samples,
+    counter: Vec<Option<f64>>,
+}
+
+impl Series {
+    fn push(&mut self, r: &Reading) {
+        let s = &mut self.samples;
+        let n = s.t_ms.len();
+        s.t_ms.push(r.t_ms);
+        s.power_w.push((r.power_w * 100.0).round() / 100.0);
+        for (col, v) in [
+            (&mut s.utilisation_pct, r.utilisation_pct),
+            (&mut s.memory_used_mib, r.memory_used_mib),
+            (&mut s.temperature_c, r.temperature_c),
+            (&mut s.sm_clock_mhz, r.sm_clock_mhz),
+        ] {
+            if let Some(v) = v {
+                // A column appears with its first reading; earlier samples of it repeat that reading.
+                col.get_or_insert_with(|| vec![v; n]).push(v);
+            } else if let Some(c) = col.as_mut() {
+                let last = c.last().copied().unwrap_or(0.0);
+                c.push(last);
+            }
+        }
+        self.counter.push(r.energy_counter_j);
+    }
+
+    /// Energy from the counter over the run, when every sample has one.
+    fn counter_j(&self) -> Option<f64> {
+        match (self.counter.first().copied().flatten(), self.counter.last().copied().flatten()) {
+            (Some(a), Some(b)) if self.counter.iter().all(Option::is_some) && b >= a => Some(b - a),
+            _ => None,
+        }
+    }
+}
+
+/// The recorder. `Send`, so that a sampling thread can own it behind a mutex.
+pub struct Recorder {
+    src: Box<dyn PowerSource + Send>,
+    opts: RecorderOptions,
+    /// Catalogue ids of the devices, resolved once.
+    catalog_ids: Vec<Option<String>>,
+    series: Vec<Series>,
+    total_t_ms: Vec<u64>,
+    total_power_w: Vec<f64>,
+    last_power: Vec<f64>,
+    last_t: Vec<Option<u64>>,
+    epoch_ends: Vec<u64>,
+    problems: Vec<String>,
+    detector: StableDetector,
+    idle_sums_w: Vec<f64>,
+    sampling: bool,
+    interrupted: Option<String>,
+    last_checkpoint_ms: u64,
+    last_status_ms: u64,
+    /// The last checkpoint written to the output: (samples, ms recorded).
+    checkpointed: Option<(usize, u64)>,
+}
+
+impl Recorder {
+    /// A recorder over `src`; the clock starts at 0 for the caller's first `tick`.
+    pub fn new(
+        src: Box<dyn PowerSource + Send>,
+        opts: RecorderOptions,
+        catalog: &Catalog,
+    ) -> Result<Recorder, RecordError> {
+        let n = src.devices().len();
+        if n == 0 {
+            return Err(RecordError::NoDevices);
+        }
+        let catalog_ids =
+            src.devices().iter().map(|d| catalog.gpu_by_nvml_name(&d.name).map(|g| g.id.clone())).collect();
+        Ok(Recorder {
+            src,
+            opts,
+            catalog_ids,
+            series: (0..n).map(|_| Series::default()).collect(),
+            total_t_ms: Vec::new(),
+            total_power_w: Vec::new(),
+            last_power: vec![0.0; n],
+            last_t: vec![None; n],
+            epoch_ends: Vec::new(),
+            problems: Vec::new(),
+            detector: StableDetector::new(StableConfig::default()),
+            idle_sums_w: Vec::new(),
+            sampling: true,
+            interrupted: None,
+            last_checkpoint_ms: 0,
+            last_status_ms: 0,
+            checkpointed: None,
+        })
+    }
+
+    /// The options it records with.
+    pub fn options(&self) -> &RecorderOptions {
+        &self.opts
+    }
+
+    /// One idle reading before the run starts: the GPUs' summed power goes into the idle calibration.
+    pub fn idle_tick(&mut self, now_ms: u64) {
+        if let Ok(r) = self.src.read(now_ms) {
+            self.idle_sums_w.push(r.iter().map(|x| x.power_w).sum());
+        }
+    }
+
+    /// Restarts the run's clock after the idle calibration: the caller's next `tick` is at 0 again.
+    pub fn start_run(&mut self) {
+        self.last_checkpoint_ms = 0;
+        self.last_status_ms = 0;
+    }
+
+    /// Samples once at `now_ms` (the caller's clock, ms since the run started), checkpoints and makes the
+    /// status line when they are due.
+    pub fn tick(&mut self, now_ms: u64) -> Tick {
+        let mut out = Tick::default();
+        if self.sampling {
+            match self.src.read(now_ms) {
+                Ok(r) => self.push(&r),
+                Err(SourceError::Ended) => self.sampling = false,
+                Err(e @ SourceError::DeviceLost { .. }) => {
+                    out.notices.push(format!("{e}; sampling stopped, the run keeps going"));
+                    self.problems.push(format!("sampling stopped at {now_ms} ms: {e}"));
+                    self.interrupted.get_or_insert_with(|| e.to_string());
+                    self.sampling = false;
+                }
+                Err(e) => {
+                    if self.problems.len() < 20 {
+                        self.problems.push(format!("{now_ms} ms: {e} (sample skipped)"));
+                    }
+                    out.notices.push(format!("{e}; sample skipped"));
+                }
+            }
+        }
+        if now_ms.saturating_sub(self.last_checkpoint_ms) as f64 >= self.opts.checkpoint_s * 1000.0 {
+            self.last_checkpoint_ms = now_ms;
+            if let Err(e) = self.checkpoint() {
+                out.notices.push(format!(
+                    "cannot write the checkpoint to {}: {e:#}; still recording",
+                    self.opts.output.display()
+                ));
+            }
+        }
+        if self.opts.status_s > 0.0 && now_ms.saturating_sub(self.last_status_ms) as f64 >= self.opts.status_s * 1000.0
+        {
+            self.last_status_ms = now_ms;
+            out.status_line = Some(self.status_line());
+        }
+        out
+    }
+
+    /// Marks an epoch's end at `now_ms`: stamped on the source's clock (a replay's runs faster), never after
+    /// the last sample.
+    pub fn epoch_end(&mut self, now_ms: u64) {
+        let last_sample = self.total_t_ms.last().copied().unwrap_or(0);
+        self.epoch_ends.push(self.src.source_time_ms(now_ms).min(last_sample));
+        self.epoch_ends.sort_unstable();
+    }
+
+    /// Marks an epoch's end at the last sample (marks seen only after the run ended).
+    pub fn epoch_end_at_last_sample(&mut self) {
+        self.epoch_ends.push(self.total_t_ms.last().copied().unwrap_or(0));
+    }
+
+    /// Notes that the run is being cut short (a signal arrived); the profile will say `interrupted`.
+    pub fn interrupt(&mut self, why: impl Into<String>) {
+        self.interrupted.get_or_insert_with(|| why.into());
+    }
+
+    /// One last sample, right after the run ended (skipped once sampling has stopped).
+    pub fn final_sample(&mut self, now_ms: u64) {
+        if self.sampling {
+            if let Ok(r) = self.src.read(now_ms) {
+                self.push(&r);
+            }
+        }
+    }
+
+    fn push(&mut self, readings: &[Reading]) {
+        for r in readings {
+            if r.device >= self.series.len() || !r.power_w.is_finite() || r.power_w < 0.0 {
+                continue;
+            }
+            if self.last_t[r.device].is_some_and(|t| r.t_ms <= t) {
+                if self.problems.iter().all(|p| !p.starts_with("clock")) {
+                    self.problems.push(format!("clock went back at {} ms: out-of-order samples dropped", r.t_ms));
+                }
+                continue;
+            }
+            self.last_t[r.device] = Some(r.t_ms);
+            self.series[r.device].push(r);
+            self.last_power[r.device] = r.power_w;
+            if r.device == 0 {
+                let sum: f64 = self.last_power.iter().sum();
+                self.total_t_ms.push(r.t_ms);
+                self.total_power_w.push(sum);
+                self.detector.push(r.t_ms, sum);
+            }
+        }
+    }
+
+    fn energy_j(&self) -> f64 {
+        self.series.iter().map(|s| s.samples.integrated_energy_j()).sum()
+    }
+
+    /// The live figures: energy so far, mean power, stability and, when the run's length is known, STEP's
+    /// projection with its interval.
+    pub fn status(&self) -> LiveStatus {
+        let energy_j = self.energy_j();
+        let elapsed_s = match (self.total_t_ms.first(), self.total_t_ms.last()) {
+            (Some(a), Some(b)) => (b - a) as f64 / 1000.0,
+            _ => 0.0,
+        };
+        let planned = self.opts.meta.planned_epochs;
+        let mut status = LiveStatus {
+            elapsed_s,
+            energy_j,
+            mean_power_w: if elapsed_s > 0.0 { energy_j / elapsed_s } else { 0.0 },
+            epochs: self.epoch_ends.len() as u32,
+            stable_since_s: None,
+            projection: None,
+            waiting_for: None,
+        };
+        let since_t_ms = match self.detector.state() {
+            Stability::NotStableYet => {
+                status.waiting_for = Some("stable power");
+                return status;
+            }
+            Stability::Stable { since_t_ms, .. } => since_t_ms,
+        };
+        status.stable_since_s = Some(since_t_ms as f64 / 1000.0);
+        let total_ms = planned.zip(self.epoch_ends.last()).map(|(n, last)| {
+            let t0 = self.total_t_ms.first().copied().unwrap_or(0);
+            let per = (last - t0) as f64 / self.epoch_ends.len() as f64;
+            t0 + (per * f64::from(n)) as u64
+        });
+        match total_ms.and_then(|t| step_power(StableConfig::default(), &self.total_t_ms, &self.total_power_w, t)) {
+            Some(p) => {
+                status.projection = Some(LiveProjection {
+                    energy_j: p.energy_j,
+                    low_j: p.low_j,
+                    high_j: p.high_j,
+                    epochs: planned.unwrap_or(0),
+                })
+            }
+            None if planned.is_none() => status.waiting_for = Some("the planned epochs"),
+            None if self.epoch_ends.is_empty() => status.waiting_for = Some("the first epoch mark"),
+            None => status.waiting_for = Some("a longer stable stretch"),
+        }
+        status
+    }
+
+    /// The status line: energy so far, mean power, stability and the projection.
+    pub fn status_line(&self) -> String {
+        let st = self.status();
+        let mut s = format!(
+            "[wattcast] {} · {} kJ · mean {} W",
+            clock(st.elapsed_s),
+            human(st.energy_j / 1000.0),
+            human(st.mean_power_w)
+        );
+        match (st.stable_since_s, st.projection) {
+            (None, _) => s.push_str(" · not stable yet"),
+            (Some(since), Some(p)) => s.push_str(&format!(
+                " · stable since {} · projected {} kJ ({}–{}) for {} epochs",
+                clock(since),
+                human(p.energy_j / 1000.0),
+                human(p.low_j / 1000.0),
+                human(p.high_j / 1000.0),
+                p.epochs
+            )),
+            (Some(since), None) => {
+                s.push_str(&format!(" · stable since {}", clock(since)));
+                s.push_str(match st.waiting_for {
+                    Some("the planned epochs") => " · give the planned epochs for a projection",
+                    Some("the first epoch mark") => " · projection after the first epoch mark",
+                    _ => " · not stable for long enough to project yet",
+                });
+            }
+        }
+        s
+    }
+
+    /// Writes the profile as it stands (status `interrupted`) to the output.
+    fn checkpoint(&mut self) -> anyhow::Result<()> {
+        let p = self.profile(ProfileStatus::Interrupted, None);
+        crate::profiles::write(&self.opts.output, &p)?;
+        self.checkpointed = Some((self.total_t_ms.len(), self.total_t_ms.last().copied().unwrap_or(0)));
+        Ok(())
+    }
+
+    /// Ends the recording and writes the profile: to the output, else to a file in the temporary folder
+    /// (named by the error). Returns where it went and the profile.
+    pub fn finish(mut self, how: Finish, exit_code: Option<i32>) -> Result<(PathBuf, Profile), RecordError> {
+        if let Finish::Interrupted(why) = how {
+            self.interrupt(why);
+        }
+        let status = if self.interrupted.is_some() { ProfileStatus::Interrupted } else { ProfileStatus::Complete };
+        if let Some(why) = self.interrupted.clone() {
+            self.problems.push(format!("interrupted: {why}"));
+        }
+        let profile = self.profile(status, exit_code);
+        let output = &self.opts.output;
+        match crate::profiles::write(output, &profile) {
+            Ok(()) => Ok((output.clone(), profile)),
+            Err(e) => {
+                let fallback = std::env::temp_dir().join(format!("wattcast-{}.json", std::process::id()));
+                eprintln!("[wattcast] cannot write {}: {e:#}", output.display());
+                if let Err(e2) = crate::profiles::write(&fallback, &profile) {
+                    let kept = match self.checkpointed {
+                        Some((n, ms)) => format!(
+                            "the last checkpoint, {n} samples up to {:.1} s, is in {}",
+                            ms as f64 / 1000.0,
+                            output.display()
+                        ),
+                        None => "no checkpoint could be written either".to_string(),
+                    };
+                    return Err(RecordError::Lost {
+                        output: output.display().to_string(),
+                        fallback: fallback.display().to_string(),
+                        detail: format!("{e2:#}"),
+                        kept,
+                    });
+                }
+                eprintln!("[wattcast] the profile was saved to {} instead", fallback.display());
+                Err(RecordError::Fallback { output: output.display().to_string(), fallback })
+            }
+        }
+    }
+
+    /// The profile as it stands.
+    pub fn profile(&self, status: ProfileStatus, exit: Option<i32>) -> Profile {
+        let infos = self.src.devices();
+        let counters: Vec<Option<f64>> = self.series.iter().map(Series::counter_j).collect();
+        let counter_ok = counters.iter().all(Option::is_some);
+        let counter_total: f64 = counters.iter().flatten().sum();
+        let integrated = self.energy_j();
+        let use_counter = counter_ok && counter_total > 0.0;
+        let mut devices = Vec::new();
+        for (i, s) in self.series.iter().enumerate() {
+            let mut samples = s.samples.clone();
+            if let (Some(first), true) = (s.counter.first().copied().flatten(), counters[i].is_some()) {
+                samples.energy_counter_j = Some(
+                    s.counter.iter().map(|c| c.map_or(0.0, |c| ((c - first) * 1000.0).round() / 1000.0)).collect(),
+                );
+            }
+            let info = infos.get(i);
+            let energy_j = if use_counter { counters[i].unwrap_or(0.0) } else { s.samples.integrated_energy_j() };
+            devices.push(DeviceTrace {
+                index: info.map_or(i as u32, |d| d.index),
+                host: self.opts.job.as_ref().and_then(|j| j.host.clone()),
+                gpu: GpuInfo {
+                    catalog_id: self.catalog_ids.get(i).cloned().flatten(),
+                    nvml_name: info.map(|d| d.name.clone()),
+                    uuid: info.and_then(|d| d.uuid.clone()),
+                    driver: self.opts.driver.clone(),
+                    power_limit_w: info.and_then(|d| d.power_limit_w),
+                },
+                energy_j,
+                samples,
+            });
+        }
+        let t0 = self.total_t_ms.first().copied().unwrap_or(0);
+        let energy_to = |t: u64| {
+            self.series
+                .iter()
+                .map(|s| {
+                    let k = s.samples.t_ms.partition_point(|x| *x <= t);
+                    estimator::profile::trapezoid_j(&s.samples.t_ms[..k], &s.samples.power_w[..k])
+                })
+                .sum::<f64>()
+        };
+        let mut epochs = Vec::new();
+        let mut start = t0;
+        for (i, &end) in self.epoch_ends.iter().enumerate() {
+            epochs.push(EpochMark {
+                index: i as u32,
+                start_t_ms: start,
+                end_t_ms: end,
+                energy_j: Some(((energy_to(end) - energy_to(start)) * 10.0).round() / 10.0),
+            });
+            start = end;
+        }
+        let mut detail = vec![format!("source: {}", self.src.describe())];
+        detail.extend(self.problems.iter().cloned());
+        let energy_counter = infos.iter().all(|d| d.energy_counter) && !infos.is_empty();
+        let calibration = Calibration {
+            idle_power_w: (!self.idle_sums_w.is_empty())
+                .then(|| self.idle_sums_w.iter().sum::<f64>() / self.idle_sums_w.len() as f64),
+            interval_ms: Some(self.opts.interval_ms as f64),
+            energy_source: if use_counter { EnergySource::Counter } else { EnergySource::Integrated },
+            counter_vs_integrated_pct: (use_counter && integrated > 0.0)
+                .then(|| (counter_total - integrated) / integrated * 100.0),
+            capabilities: Capabilities { energy_counter, ..Capabilities::default() },
+        };
+        let mut p = Profile::from_traces(
+            profile_id(&self.opts.output),
+            status,
+            self.opts.meta.clone(),
+            calibration,
+            devices,
+            epochs,
+            Provenance {
+                source: format!("recorded with wattcast {}", env!("CARGO_PKG_VERSION")),
+                licence: "CC-BY-4.0".into(),
+                citation: "contributed measurement".into(),
+                detail: Some(detail.join("; ")),
+            },
+        );
+        p.exit_code = exit;
+        p.job = self.opts.job.clone();
+        p
+    }
+}
+
+/// A profile's id from its file name (`run.node1.json.gz` → `run.node1`).
+pub fn profile_id(output: &Path) -> String {
+    output
+        .file_name()
+        .map_or("profile".into(), |n| n.to_string_lossy().trim_end_matches(".gz").trim_end_matches(".json").to_string())
+}
+
+/// `hh:mm:ss`.
+fn clock(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::scripted::{Scripted, Step};
+
+    fn recorder(steps: Vec<Step>, name: &str, checkpoint_s: f64) -> Recorder {
+        let dir = std::env::temp_dir().join(format!("wattcast-unit-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let opts = RecorderOptions {
+            interval_ms: 100,
+            checkpoint_s,
+            status_s: 0.0,
+            output: dir.join("p.json"),
+            meta: RunMeta { n_gpus: 1, planned_epochs: Some(4), ..RunMeta::default() },
+            driver: None,
+            job: None,
+        };
+        Recorder::new(Box::new(Scripted::new(2, steps)), opts, &Catalog::embedded().unwrap()).unwrap()
+    }
+
+    /// Ticks at 0, 100, … ms, `n` times.
+    fn run(r: &mut Recorder, from: u64, n: u64) -> Vec<Tick> {
+        (0..n).map(|i| r.tick(from + i * 100)).collect()
+    }
+
+    #[test]
+    fn nvml_errors_mid_run_skip_samples_and_are_noted() {
+        let mut r = recorder(vec![Step::Power(100.0), Step::Power(100.0), Step::Error, Step::Power(100.0)], "e", 60.0);
+        let ticks = run(&mut r, 0, 6);
+        assert_eq!(ticks[2].notices.len(), 1, "{ticks:?}");
+        assert!(ticks[2].notices[0].contains("sample skipped"));
+        let (_, p) = r.finish(Finish::Complete, Some(0)).unwrap();
+        assert_eq!(p.status, ProfileStatus::Complete);
+        assert!(p.provenance.detail.as_deref().unwrap().contains("Unknown Error"));
+        assert_eq!(p.devices.len(), 2);
+        assert_eq!(p.devices[0].samples.len(), 5, "six reads, one failed");
+        assert_eq!(p.devices[0].gpu.catalog_id.as_deref(), Some("nvidia-h100-sxm"));
+        // Two GPUs at 100 W from 0 to 500 ms (the failed read at 200 ms is bridged).
+        assert!((p.summary.energy_j - 100.0).abs() < 1e-9, "{}", p.summary.energy_j);
+    }
+
+    #[test]
+    fn a_device_that_disappears_stops_sampling_and_keeps_what_was_recorded() {
+        let mut r = recorder(vec![Step::Power(200.0), Step::Power(200.0), Step::Power(200.0), Step::Lost], "l", 60.0);
+        run(&mut r, 0, 8);
+        let (_, p) = r.finish(Finish::Complete, Some(0)).unwrap();
+        assert_eq!(p.status, ProfileStatus::Interrupted);
+        assert_eq!(p.devices[0].samples.len(), 3);
+        assert!(p.provenance.detail.as_deref().unwrap().contains("GPU 0 is gone"));
+        assert_eq!(p.exit_code, Some(0), "the run itself finished normally");
+    }
+
+    #[test]
+    fn a_clock_that_jumps_back_drops_the_out_of_order_samples() {
+        let steps = vec![
+            Step::Power(50.0),
+            Step::Power(50.0),
+            Step::Power(50.0),
+            Step::ClockBack(10_000, 50.0),
+            Step::Power(50.0),
+        ];
+        let mut r = recorder(steps, "c", 60.0);
+        run(&mut r, 0, 5);
+        let (_, p) = r.finish(Finish::Complete, None).unwrap();
+        assert!(p.devices[0].samples.t_ms.windows(2).all(|w| w[0] < w[1]));
+        assert!(p.provenance.detail.as_deref().unwrap().contains("clock went back"));
+        assert!(estimator::profile::validate(&p, &Catalog::embedded().unwrap()).is_empty());
+    }
+
+    #[test]
+    fn checkpoints_follow_the_callers_clock_and_are_interrupted_profiles() {
+        let mut r = recorder(vec![Step::Power(100.0)], "k", 1.0);
+        let out = r.options().output.clone();
+        run(&mut r, 0, 10); // up to 0.9 s: no checkpoint yet
+        assert!(!out.exists());
+        run(&mut r, 1000, 1); // 1.0 s: the first
+        let first = crate::profiles::read_profiles(&out).unwrap().remove(0);
+        assert_eq!(first.status, ProfileStatus::Interrupted);
+        assert_eq!(first.devices[0].samples.len(), 11);
+        run(&mut r, 1100, 10); // up to 2.0 s: the second
+        let second = crate::profiles::read_profiles(&out).unwrap().remove(0);
+        assert_eq!(second.devices[0].samples.len(), 21);
+        let (path, p) = r.finish(Finish::Interrupted("KeyboardInterrupt".into()), None).unwrap();
+        assert_eq!(path, out);
+        assert_eq!(p.status, ProfileStatus::Interrupted);
+        assert!(p.provenance.detail.unwrap().contains("interrupted: KeyboardInterrupt"));
+    }
+
+    #[test]
+    fn epoch_marks_give_the_live_projection() {
+        let mut r = recorder(vec![Step::Power(150.0)], "p", 600.0);
+        for epoch in 0..2u64 {
+            run(&mut r, epoch * 60_000, 600);
+            r.epoch_end(epoch * 60_000 + 59_900);
+        }
+        let st = r.status();
+        assert_eq!(st.epochs, 2);
+        assert!(st.stable_since_s.is_some(), "{st:?}");
+        let p = st.projection.expect("two epochs of flat power project");
+        // 4 planned epochs of 59.9 s at 300 W.
+        let expected = 300.0 * 59.9 * 4.0;
+        assert!((p.energy_j - expected).abs() / expected < 0.01, "{p:?}");
+        assert!(p.low_j <= p.energy_j && p.energy_j <= p.high_j);
+        assert!(r.status_line().contains("projected"), "{}", r.status_line());
+        let (_, prof) = r.finish(Finish::Complete, Some(0)).unwrap();
+        assert_eq!(prof.epochs.len(), 2);
+        assert_eq!(prof.meta.completed_epochs, Some(2));
+    }
+}

@@ -1,0 +1,57 @@
+"""Hugging Face Transformers: ``Trainer(..., callbacks=[wattcast.huggingface.WattcastCallback("run.json")])``.
+
+Starts recording when training begins, marks each epoch (for step-based training, ``max_steps`` set, each
+logging window instead), and writes the profile when training ends. Batch size, epochs (or windows) and
+precision come from the ``TrainingArguments``; other ``Monitor`` arguments pass through.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+from transformers import TrainerCallback
+
+from . import Monitor
+from ._meta import precision as _precision
+
+
+class WattcastCallback(TrainerCallback):
+    """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it."""
+
+    def __init__(self, output: str, **monitor: Any) -> None:
+        self.output = output
+        self.options = monitor
+        self.monitor: Optional[Monitor] = None
+        self._windows = False
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        import transformers
+
+        self._windows = getattr(args, "max_steps", -1) > 0
+        if self._windows:
+            every = max(1, int(getattr(args, "logging_steps", 1) or 1))
+            planned = max(1, args.max_steps // every)
+        else:
+            planned = max(1, math.ceil(float(args.num_train_epochs)))
+        prec = "bf16" if getattr(args, "bf16", False) else "fp16" if getattr(args, "fp16", False) else "fp32"
+        opts = {
+            "batch": int(args.per_device_train_batch_size),
+            "epochs": planned,
+            "precision": _precision(prec),
+            "framework": f"transformers {transformers.__version__}",
+        }
+        opts.update(self.options)
+        self.monitor = Monitor(self.output, **opts).start()
+
+    def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.monitor is not None and not self._windows:
+            self.monitor.epoch_end()
+
+    def on_log(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.monitor is not None and self._windows:
+            self.monitor.epoch_end()
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.monitor is not None:
+            self.monitor.stop()

@@ -1,0 +1,44 @@
+"""Keras 3 (any backend): ``model.fit(..., callbacks=[wattcast.keras.WattcastCallback("run.json")])``.
+
+Starts recording when ``fit`` begins, marks each epoch, and writes the profile when ``fit`` ends. Epochs
+come from ``fit``, precision from the global dtype policy; pass ``batch=`` and other ``Monitor`` arguments
+yourself (Keras does not tell a callback the batch size).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import keras
+
+from . import Monitor
+from ._meta import precision as _precision
+
+
+class WattcastCallback(keras.callbacks.Callback):
+    """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it."""
+
+    def __init__(self, output: str, **monitor: Any) -> None:
+        super().__init__()
+        self.output = output
+        self.options = monitor
+        self.monitor: Optional[Monitor] = None
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        params = getattr(self, "params", None) or {}
+        opts: dict = {
+            "precision": _precision(keras.mixed_precision.global_policy().name),
+            "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
+        }
+        if params.get("epochs"):
+            opts["epochs"] = int(params["epochs"])
+        opts.update(self.options)
+        self.monitor = Monitor(self.output, **opts).start()
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        if self.monitor is not None:
+            self.monitor.epoch_end()
+
+    def on_train_end(self, logs: Any = None) -> None:
+        if self.monitor is not None:
+            self.monitor.stop()
