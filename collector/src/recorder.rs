@@ -114,6 +114,8 @@ pub struct LiveProjection {
     pub high_j: f64,
     /// The planned epochs it projects to.
     pub epochs: u32,
+    /// Whether it rests on an early, short regime (its interval is the held-out band, wider).
+    pub early: bool,
 }
 
 /// Per-device columns being filled.
@@ -361,6 +363,7 @@ impl Recorder {
                     low_j: p.low_j,
                     high_j: p.high_j,
                     epochs: planned.unwrap_or(0),
+                    early: p.early,
                 })
             }
             None if planned.is_none() => status.waiting_for = Some("the planned epochs"),
@@ -382,12 +385,13 @@ impl Recorder {
         match (st.stable_since_s, st.projection) {
             (None, _) => s.push_str(" · not stable yet"),
             (Some(since), Some(p)) => s.push_str(&format!(
-                " · stable since {} · projected {} kJ ({}–{}) for {} epochs",
+                " · stable since {} · projected {} kJ ({}–{}) for {} epochs{}",
                 clock(since),
                 human(p.energy_j / 1000.0),
                 human(p.low_j / 1000.0),
                 human(p.high_j / 1000.0),
-                p.epochs
+                p.epochs,
+                if p.early { " (early: short regime, wide interval)" } else { "" }
             )),
             (Some(since), None) => {
                 s.push_str(&format!(" · stable since {}", clock(since)));

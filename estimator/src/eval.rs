@@ -283,6 +283,9 @@ fn step_results(traced: &[Profile], mlco2: &Mlco2) -> Vec<EvalResult> {
         let protocol = Protocol::of(split);
         let mut sp: Scored = Vec::new();
         let mut se: Scored = Vec::new();
+        // Each projection's interval, for the coverage: (architecture, truth, projection).
+        let mut ip: Vec<Interval> = Vec::new();
+        let mut ie: Vec<Interval> = Vec::new();
         let (mut ns_p, mut ns_e) = (0, 0);
         for p in traced {
             let Some((t, w)) = p.total_power() else { continue };
@@ -291,8 +294,12 @@ fn step_results(traced: &[Profile], mlco2: &Mlco2) -> Vec<EvalResult> {
             let cut = (end as f64 * frac) as u64;
             let k = t.partition_point(|x| *x <= cut);
             let (tp, wp) = (&t[..k], &w[..k]);
+            let arch = p.meta.arch_id.clone().unwrap_or_else(|| p.id.clone());
             match step_power(StableConfig::default(), tp, wp, end) {
-                Some(proj) => sp.push((p.id.clone(), proj.energy_j, truth)),
+                Some(proj) => {
+                    sp.push((p.id.clone(), proj.energy_j, truth));
+                    ip.push((arch.clone(), truth, proj));
+                }
                 None => ns_p += 1,
             }
             let total_epochs = p.meta.completed_epochs.unwrap_or(0);
@@ -312,13 +319,17 @@ fn step_results(traced: &[Profile], mlco2: &Mlco2) -> Vec<EvalResult> {
                 .then(|| step_epoch(StableConfig::default(), tp, wp, &ends, total_epochs, Some(end), note))
                 .flatten()
             {
-                Some(proj) => se.push((p.id.clone(), proj.energy_j, truth)),
+                Some(proj) => {
+                    se.push((p.id.clone(), proj.energy_j, truth));
+                    ie.push((arch, truth, proj));
+                }
                 None => ns_e += 1,
             }
         }
-        for (method, scored, ns) in [(MethodId::StepPower, &sp, ns_p), (MethodId::StepEpoch, &se, ns_e)] {
+        for (method, scored, ns, iv) in [(MethodId::StepPower, &sp, ns_p, &ip), (MethodId::StepEpoch, &se, ns_e, &ie)] {
             let method = Evaluated::Method(method);
             let mut r = summarise(method, protocol, scored, mlco2);
+            r.coverage_80_pct = step_coverage_pct(iv);
             r.n_not_stable = Some(ns);
             r.n_within_5pct = Some(scored.iter().filter(|(_, p, t)| ((p - t) / t).abs() <= 0.05).count());
             results.push(r);
@@ -326,6 +337,46 @@ fn step_results(traced: &[Profile], mlco2: &Mlco2) -> Vec<EvalResult> {
     }
 
     results
+}
+
+/// A STEP projection with its run's architecture and true energy.
+type Interval = (String, f64, crate::methods::step::Projection);
+
+/// Share of STEP projections whose interval holds the true energy, %. An early projection's band is taken
+/// from the other architectures' early projections (`early_rest_band`), never from its own: the shipped
+/// `EARLY_REST_BAND` comes from all of them.
+fn step_coverage_pct(iv: &[Interval]) -> Option<f64> {
+    if iv.is_empty() {
+        return None;
+    }
+    let ratio = |(_, truth, p): &Interval| (truth - p.observed_j) / (p.energy_j - p.observed_j);
+    let covered = iv
+        .iter()
+        .filter(|x| {
+            let (arch, truth, p) = x;
+            if !p.early {
+                return p.low_j <= *truth && *truth <= p.high_j;
+            }
+            let others: Vec<f64> = iv.iter().filter(|y| y.2.early && y.0 != *arch).map(ratio).collect();
+            crate::methods::step::early_rest_band(&others).is_some_and(|(lo, hi)| (lo..=hi).contains(&ratio(x)))
+        })
+        .count();
+    Some(covered as f64 / iv.len() as f64 * 100.0)
+}
+
+/// The true rest ÷ the projected rest of every early power-based projection after `fraction` of each traced
+/// run: what `EARLY_REST_BAND` is the 10th and 90th percentiles of (at 10 %).
+pub fn early_rest_ratios(traced: &[Profile], fraction: f64) -> Vec<f64> {
+    traced
+        .iter()
+        .filter_map(|p| {
+            let (t, w) = p.total_power()?;
+            let end = *t.last()?;
+            let k = t.partition_point(|x| *x <= (end as f64 * fraction) as u64);
+            let proj = step_power(StableConfig::default(), &t[..k], &w[..k], end).filter(|q| q.early)?;
+            Some((trapezoid_j(&t, &w) - proj.observed_j) / (proj.energy_j - proj.observed_j))
+        })
+        .collect()
 }
 
 /// The runs PRE is scored on (those with a power fraction) and their fold assignments.

@@ -243,6 +243,7 @@ impl Recorder {
                 q.set_item("low_j", p.low_j)?;
                 q.set_item("high_j", p.high_j)?;
                 q.set_item("epochs", p.epochs)?;
+                q.set_item("early", p.early)?;
                 d.set_item("projection", q)?;
             }
             None => d.set_item("projection", py.None())?,

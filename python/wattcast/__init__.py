@@ -37,12 +37,15 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 @dataclass(frozen=True)
 class Projection:
-    """STEP's projection of the whole run's energy, with its interval (joules)."""
+    """STEP's projection of the whole run's energy, with its interval (joules). ``early``: it rests on a short
+    stretch of steady power (the first tenth of a run), and its interval is the wider band measured on held-out
+    runs (the energy still to come was 0–22 % above such projections for 80 % of them)."""
 
     energy_j: float
     low_j: float
     high_j: float
     epochs: int
+    early: bool
 
     @property
     def energy_kwh(self) -> float:

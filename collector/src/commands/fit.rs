@@ -170,8 +170,9 @@ pub fn table(r: &EvalReport) -> String {
             fmt(x.rmse_kj),
             fmt(x.mlco2_rmse_kj),
             x.n_not_stable.map_or(String::new(), |n| format!(
-                "  ({n} not stable yet, {} within 5 %)",
-                x.n_within_5pct.unwrap_or(0)
+                "  ({n} not stable yet, {} within 5 %, {} % in the interval)",
+                x.n_within_5pct.unwrap_or(0),
+                fmt(x.coverage_80_pct)
             ))
         );
     }
@@ -266,12 +267,12 @@ factor learnt on every family); the pooled band serves the others.\n",
     ];
     for (title, protocols) in groups {
         let _ = writeln!(s, "## {title}\n");
-        let _ = writeln!(s, "| method | protocol | runs | MAPE % | median abs % | p90 abs % | bias % | RMSE kJ | mlco2 RMSE kJ | not stable yet | within ±5 % |");
-        let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        let _ = writeln!(s, "| method | protocol | runs | MAPE % | median abs % | p90 abs % | bias % | RMSE kJ | mlco2 RMSE kJ | not stable yet | within ±5 % | in interval % |");
+        let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for x in r.results.iter().filter(|x| protocols.contains(&x.protocol) && !x.method.is_backbone()) {
             let _ = writeln!(
                 s,
-                "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 x.method,
                 x.protocol,
                 x.n_runs,
@@ -283,6 +284,7 @@ factor learnt on every family); the pooled band serves the others.\n",
                 fmt(x.mlco2_rmse_kj),
                 x.n_not_stable.map_or("".into(), |n| n.to_string()),
                 x.n_within_5pct.map_or("".into(), |n| n.to_string()),
+                if x.n_not_stable.is_some() { fmt(x.coverage_80_pct) } else { String::new() },
             );
         }
         let _ = writeln!(s);
