@@ -127,3 +127,31 @@ def test_hugging_face_callback_marks_epochs_or_logging_windows(tmp_path, trace, 
         assert len(p["epochs"]) >= 3
     else:
         assert p["meta"]["planned_epochs"] == 2 and len(p["epochs"]) == 2
+
+
+def test_without_a_driver_a_callback_warns_and_training_goes_on(tmp_path):
+    import keras
+    import numpy as np
+
+    from wattcast.keras import WattcastCallback
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(RuntimeWarning, match="not recording this run.*libnvidia-ml.so.1"):
+        history = model.fit(np.ones((32, 4)), np.ones(32), epochs=2, verbose=0,
+                            callbacks=[WattcastCallback(str(tmp_path / "none.json"))])
+    assert len(history.history["loss"]) == 2
+    assert not (tmp_path / "none.json").exists()
+
+
+def test_a_bad_value_given_to_a_callback_still_raises(tmp_path, trace):
+    import keras
+    import numpy as np
+
+    from wattcast.keras import WattcastCallback
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match='"resnet-9000"'):
+        model.fit(np.ones((8, 4)), np.ones(8), epochs=1, verbose=0,
+                  callbacks=[WattcastCallback(str(tmp_path / "x.json"), arch="resnet-9000", replay=[trace])])

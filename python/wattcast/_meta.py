@@ -1,8 +1,9 @@
-"""What the framework callbacks share: turning a framework's precision name into the profile's."""
+"""What the framework callbacks share: the profile's precision name, and starting the monitor."""
 
 from __future__ import annotations
 
-from typing import Optional
+import warnings
+from typing import Any, Dict, Optional
 
 
 def precision(name: Optional[str]) -> Optional[str]:
@@ -17,3 +18,21 @@ def precision(name: Optional[str]) -> Optional[str]:
     if "32" in n:
         return "fp32"
     return None
+
+
+def start(output: str, found: Dict[str, Any], given: Dict[str, Any]) -> "Optional[Any]":
+    """A started Monitor with what the trainer told (``found``) overridden by what the user gave.
+
+    A training run must not die because it cannot be measured: without an NVIDIA driver the callback warns
+    and records nothing (the context manager raises ``NoDriver`` instead, as it was asked for explicitly).
+    Bad values the user gave still raise ``ValueError``.
+    """
+    from . import Monitor, NoDriver
+
+    opts = {k: v for k, v in found.items() if v is not None}
+    opts.update(given)
+    try:
+        return Monitor(output, **opts).start()
+    except NoDriver as e:
+        warnings.warn(f"wattcast: not recording this run: {e}", RuntimeWarning, stacklevel=3)
+        return None

@@ -14,10 +14,12 @@ from transformers import TrainerCallback
 
 from . import Monitor
 from ._meta import precision as _precision
+from ._meta import start as _start
 
 
 class WattcastCallback(TrainerCallback):
-    """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it."""
+    """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it (and win over what the
+    trainer says). Without an NVIDIA driver it warns and training goes on unrecorded."""
 
     def __init__(self, output: str, **monitor: Any) -> None:
         self.output = output
@@ -35,14 +37,13 @@ class WattcastCallback(TrainerCallback):
         else:
             planned = max(1, math.ceil(float(args.num_train_epochs)))
         prec = "bf16" if getattr(args, "bf16", False) else "fp16" if getattr(args, "fp16", False) else "fp32"
-        opts = {
+        found = {
             "batch": int(args.per_device_train_batch_size),
             "epochs": planned,
             "precision": _precision(prec),
             "framework": f"transformers {transformers.__version__}",
         }
-        opts.update(self.options)
-        self.monitor = Monitor(self.output, **opts).start()
+        self.monitor = _start(self.output, found, self.options)
 
     def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.monitor is not None and not self._windows:

@@ -13,10 +13,12 @@ import keras
 
 from . import Monitor
 from ._meta import precision as _precision
+from ._meta import start as _start
 
 
 class WattcastCallback(keras.callbacks.Callback):
-    """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it."""
+    """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it (and win over what the
+    trainer says). Without an NVIDIA driver it warns and training goes on unrecorded."""
 
     def __init__(self, output: str, **monitor: Any) -> None:
         super().__init__()
@@ -26,14 +28,12 @@ class WattcastCallback(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: Any = None) -> None:
         params = getattr(self, "params", None) or {}
-        opts: dict = {
+        found = {
             "precision": _precision(keras.mixed_precision.global_policy().name),
             "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
+            "epochs": int(params["epochs"]) if params.get("epochs") else None,
         }
-        if params.get("epochs"):
-            opts["epochs"] = int(params["epochs"])
-        opts.update(self.options)
-        self.monitor = Monitor(self.output, **opts).start()
+        self.monitor = _start(self.output, found, self.options)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if self.monitor is not None:

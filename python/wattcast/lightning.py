@@ -17,10 +17,12 @@ except ImportError:  # the older package name
 
 from . import Monitor
 from ._meta import precision as _precision
+from ._meta import start as _start
 
 
 class WattcastCallback(Callback):
-    """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it."""
+    """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it (and win over what the
+    trainer says). Without an NVIDIA driver it warns and training goes on unrecorded."""
 
     def __init__(self, output: str, **monitor: Any) -> None:
         super().__init__()
@@ -31,16 +33,15 @@ class WattcastCallback(Callback):
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         import torch
 
-        opts: dict = {"precision": _precision(getattr(trainer, "precision", None))}
-        if getattr(trainer, "max_epochs", None) and trainer.max_epochs > 0:
-            opts["epochs"] = int(trainer.max_epochs)
-        loader = getattr(trainer, "train_dataloader", None)
-        batch = getattr(loader, "batch_size", None)
-        if batch:
-            opts["batch"] = int(batch)
-        opts["framework"] = f"lightning / pytorch {torch.__version__}"
-        opts.update(self.options)
-        self.monitor = Monitor(self.output, **opts).start()
+        max_epochs = getattr(trainer, "max_epochs", None)
+        batch = getattr(getattr(trainer, "train_dataloader", None), "batch_size", None)
+        found = {
+            "precision": _precision(getattr(trainer, "precision", None)),
+            "epochs": int(max_epochs) if max_epochs and max_epochs > 0 else None,
+            "batch": int(batch) if batch else None,
+            "framework": f"lightning / pytorch {torch.__version__}",
+        }
+        self.monitor = _start(self.output, found, self.options)
 
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
         if self.monitor is not None:
