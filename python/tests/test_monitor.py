@@ -100,6 +100,21 @@ def test_a_script_that_exits_without_stop_keeps_its_profile(tmp_path, trace):
     assert "exited before stop()" in p["provenance"]["detail"]
 
 
+def test_a_forked_child_that_exits_leaves_the_parents_recording_alone(tmp_path, trace):
+    out = tmp_path / "run.json"
+    with wattcast.Monitor(out, replay=[trace], speed=100, checkpoint_s=60) as mon:
+        time.sleep(0.2)
+        pid = os.fork()
+        if pid == 0:  # the child runs the exit handlers a plain forked worker would run, then leaves
+            wattcast._stop_at_exit()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        assert not out.exists(), "the child wrote the parent's profile"
+        mon.epoch_end()
+    p = load(out)
+    assert p["status"] == "complete" and len(p["epochs"]) == 1
+
+
 @pytest.mark.parametrize("kwargs, field, value", [
     ({"batch": 0}, "--batch", "0"),
     ({"arch": "resnet-9000"}, "--arch", "resnet-9000"),

@@ -204,6 +204,16 @@ def _stop_at_exit() -> None:
         m.stop(interrupted="the process exited before stop()")
 
 
+def _forget_in_child() -> None:
+    # A forked child (a data-loader worker) has no sampling thread: its exit must not write over the profile
+    # of the process that records.
+    _running.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def estimate(query_or_link: str) -> Dict[str, Any]:
     """The report ``wattcast estimate --json`` prints, as Python objects. Raises ValueError naming each bad key."""
     return json.loads(_native.estimate_json(query_or_link))
