@@ -210,25 +210,29 @@ impl Recorder {
         Ok(())
     }
 
-    /// Marks the end of an epoch (or of a logging window) now.
-    fn epoch_end(&self) -> PyResult<()> {
-        match &*lock(&self.stage) {
+    /// Marks the end of an epoch (or of a logging window) now. The GIL is released while it waits for the
+    /// sampling thread's tick (a read, or a checkpoint being written).
+    fn epoch_end(&self, py: Python<'_>) -> PyResult<()> {
+        let now = Instant::now();
+        py.detach(|| match &*lock(&self.stage) {
             Stage::Running { core, t0, .. } => {
-                lock(core).epoch_end(t0.elapsed().as_millis() as u64);
+                lock(core).epoch_end(now.duration_since(*t0).as_millis() as u64);
                 Ok(())
             }
             Stage::Skipped => Ok(()),
-            Stage::Ready(_) => Err(PyRuntimeError::new_err("epoch_end() before start()")),
-            Stage::Done => Err(PyRuntimeError::new_err("epoch_end() after stop()")),
-        }
+            Stage::Ready(_) => Err("epoch_end() before start()"),
+            Stage::Done => Err("epoch_end() after stop()"),
+        })
+        .map_err(PyRuntimeError::new_err)
     }
 
     /// The live figures as a dict (None where this process does not record, or before start).
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let st = match &*lock(&self.stage) {
-            Stage::Running { core, .. } => lock(core).status(),
-            _ => return Ok(None),
-        };
+        let st = py.detach(|| match &*lock(&self.stage) {
+            Stage::Running { core, .. } => Some(lock(core).status()),
+            _ => None,
+        });
+        let Some(st) = st else { return Ok(None) };
         let d = PyDict::new(py);
         d.set_item("elapsed_s", st.elapsed_s)?;
         d.set_item("energy_j", st.energy_j)?;
