@@ -213,7 +213,7 @@ pub struct RecordArgs {
     /// Idle calibration before the command, seconds (0 to skip).
     #[arg(long, default_value_t = 5.0)]
     pub idle_s: f64,
-    /// Checkpoint period, seconds.
+    /// Checkpoint period, seconds (longer when writing one takes long: checkpoints take at most 1 % of the run).
     #[arg(long, default_value_t = 30.0)]
     pub checkpoint_s: f64,
     /// Status-line period on stderr, seconds (0 for none).

@@ -175,6 +175,8 @@ pub struct Recorder {
     sampling: bool,
     interrupted: Option<String>,
     last_checkpoint_ms: u64,
+    /// Time between checkpoints, ms: `checkpoint_s`, or longer once writing one takes long (see `checkpoint_gap_ms`).
+    checkpoint_gap_ms: u64,
     last_status_ms: u64,
     /// The last checkpoint written to the output: (samples, ms recorded).
     checkpointed: Option<(usize, u64)>,
@@ -193,6 +195,7 @@ impl Recorder {
         }
         let catalog_ids =
             src.devices().iter().map(|d| catalog.gpu_by_nvml_name(&d.name).map(|g| g.id.clone())).collect();
+        let opts_checkpoint_s = opts.checkpoint_s;
         Ok(Recorder {
             src,
             opts,
@@ -209,6 +212,7 @@ impl Recorder {
             sampling: true,
             interrupted: None,
             last_checkpoint_ms: 0,
+            checkpoint_gap_ms: checkpoint_gap_ms(opts_checkpoint_s, 0),
             last_status_ms: 0,
             checkpointed: None,
         })
@@ -254,9 +258,12 @@ impl Recorder {
                 }
             }
         }
-        if now_ms.saturating_sub(self.last_checkpoint_ms) as f64 >= self.opts.checkpoint_s * 1000.0 {
+        if now_ms.saturating_sub(self.last_checkpoint_ms) >= self.checkpoint_gap_ms {
             self.last_checkpoint_ms = now_ms;
-            if let Err(e) = self.checkpoint() {
+            let started = std::time::Instant::now();
+            let written = self.checkpoint();
+            self.checkpoint_gap_ms = checkpoint_gap_ms(self.opts.checkpoint_s, started.elapsed().as_millis() as u64);
+            if let Err(e) = written {
                 out.notices.push(format!(
                     "cannot write the checkpoint to {}: {e:#}; still recording",
                     self.opts.output.display()
@@ -537,6 +544,13 @@ impl Recorder {
     }
 }
 
+/// Time to the next checkpoint, ms: `checkpoint_s`, or 100 × how long the last one took to write, whichever is
+/// longer, so that checkpoints never take more than 1 % of the run (a day at 10 Hz on 8 GPUs is hundreds of MB of
+/// JSON: rewritten every 30 s it would take a core's worth of seconds each time).
+pub fn checkpoint_gap_ms(checkpoint_s: f64, last_write_ms: u64) -> u64 {
+    ((checkpoint_s * 1000.0) as u64).max(last_write_ms.saturating_mul(100))
+}
+
 /// A profile's id from its file name (`run.node1.json.gz` → `run.node1`).
 pub fn profile_id(output: &Path) -> String {
     output
@@ -637,6 +651,15 @@ mod tests {
         assert_eq!(path, out);
         assert_eq!(p.status, ProfileStatus::Interrupted);
         assert!(p.provenance.detail.unwrap().contains("interrupted: KeyboardInterrupt"));
+    }
+
+    #[test]
+    fn checkpoints_slow_down_when_writing_them_takes_long() {
+        for (checkpoint_s, write_ms, gap_ms) in
+            [(30.0, 0, 30_000), (30.0, 200, 30_000), (30.0, 2_000, 200_000), (1.0, 15, 1_500)]
+        {
+            assert_eq!(checkpoint_gap_ms(checkpoint_s, write_ms), gap_ms, "{checkpoint_s} s, {write_ms} ms");
+        }
     }
 
     #[test]
