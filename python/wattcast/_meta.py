@@ -36,3 +36,26 @@ def start(output: str, found: Dict[str, Any], given: Dict[str, Any]) -> "Optiona
     except NoDriver as e:
         warnings.warn(f"wattcast: not recording this run: {e}", RuntimeWarning, stacklevel=3)
         return None
+
+
+class Recording:
+    """What every callback keeps and does: where the profile goes, the user's ``Monitor`` keywords, the monitor
+    once training began (None without a driver, or before), an epoch mark, the end."""
+
+    output: str
+    options: Dict[str, Any]
+    monitor: "Optional[Any]"
+
+    def _setup(self, output: str, options: Dict[str, Any]) -> None:
+        self.output, self.options, self.monitor = output, options, None
+
+    def _begin(self, found: Dict[str, Any]) -> None:
+        self.monitor = start(self.output, found, self.options)
+
+    def _mark(self) -> None:
+        if self.monitor is not None:
+            self.monitor.epoch_end()
+
+    def _end(self, interrupted: Optional[str] = None) -> None:
+        if self.monitor is not None:
+            self.monitor.stop(interrupted)

@@ -8,23 +8,20 @@ precision come from the ``TrainingArguments``; other ``Monitor`` arguments pass 
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any
 
 from transformers import TrainerCallback
 
-from . import Monitor
 from ._meta import precision as _precision
-from ._meta import start as _start
+from ._meta import Recording
 
 
-class WattcastCallback(TrainerCallback):
+class WattcastCallback(Recording, TrainerCallback):
     """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it (and win over what the
     trainer says). Without an NVIDIA driver it warns and training goes on unrecorded."""
 
     def __init__(self, output: str, **monitor: Any) -> None:
-        self.output = output
-        self.options = monitor
-        self.monitor: Optional[Monitor] = None
+        self._setup(output, monitor)
         self._windows = False
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -43,16 +40,15 @@ class WattcastCallback(TrainerCallback):
             "precision": _precision(prec),
             "framework": f"transformers {transformers.__version__}",
         }
-        self.monitor = _start(self.output, found, self.options)
+        self._begin(found)
 
     def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.monitor is not None and not self._windows:
-            self.monitor.epoch_end()
+        if not self._windows:
+            self._mark()
 
     def on_log(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.monitor is not None and self._windows:
-            self.monitor.epoch_end()
+        if self._windows:
+            self._mark()
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.monitor is not None:
-            self.monitor.stop()
+        self._end()

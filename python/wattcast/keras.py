@@ -7,24 +7,21 @@ yourself (Keras does not tell a callback the batch size).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import keras
 
-from . import Monitor
 from ._meta import precision as _precision
-from ._meta import start as _start
+from ._meta import Recording
 
 
-class WattcastCallback(keras.callbacks.Callback):
+class WattcastCallback(Recording, keras.callbacks.Callback):
     """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it (and win over what the
     trainer says). Without an NVIDIA driver it warns and training goes on unrecorded."""
 
     def __init__(self, output: str, **monitor: Any) -> None:
         super().__init__()
-        self.output = output
-        self.options = monitor
-        self.monitor: Optional[Monitor] = None
+        self._setup(output, monitor)
 
     def on_train_begin(self, logs: Any = None) -> None:
         params = getattr(self, "params", None) or {}
@@ -33,12 +30,10 @@ class WattcastCallback(keras.callbacks.Callback):
             "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
             "epochs": int(params["epochs"]) if params.get("epochs") else None,
         }
-        self.monitor = _start(self.output, found, self.options)
+        self._begin(found)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        if self.monitor is not None:
-            self.monitor.epoch_end()
+        self._mark()
 
     def on_train_end(self, logs: Any = None) -> None:
-        if self.monitor is not None:
-            self.monitor.stop()
+        self._end()

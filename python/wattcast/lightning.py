@@ -8,27 +8,24 @@ and precision come from the trainer; other ``Monitor`` arguments pass through. W
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 try:
     from lightning.pytorch import Callback
 except ImportError:  # the older package name
     from pytorch_lightning import Callback  # type: ignore[no-redef]
 
-from . import Monitor
 from ._meta import precision as _precision
-from ._meta import start as _start
+from ._meta import Recording
 
 
-class WattcastCallback(Callback):
+class WattcastCallback(Recording, Callback):
     """Records the run with a :class:`wattcast.Monitor`; keyword arguments go to it (and win over what the
     trainer says). Without an NVIDIA driver it warns and training goes on unrecorded."""
 
     def __init__(self, output: str, **monitor: Any) -> None:
         super().__init__()
-        self.output = output
-        self.options = monitor
-        self.monitor: Optional[Monitor] = None
+        self._setup(output, monitor)
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         import torch
@@ -41,16 +38,13 @@ class WattcastCallback(Callback):
             "batch": int(batch) if batch else None,
             "framework": f"lightning / pytorch {torch.__version__}",
         }
-        self.monitor = _start(self.output, found, self.options)
+        self._begin(found)
 
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
-        if self.monitor is not None:
-            self.monitor.epoch_end()
+        self._mark()
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
-        if self.monitor is not None:
-            self.monitor.stop()
+        self._end()
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
-        if self.monitor is not None:
-            self.monitor.stop(interrupted=f"{type(exception).__name__} raised")
+        self._end(interrupted=f"{type(exception).__name__} raised")
