@@ -1,7 +1,9 @@
-//! The data the page runs on: the embedded catalogue and calibration, and the handles the components
-//! compare by address (the built-in calibration, or one refitted with a user's profile).
+//! The data the page runs on: the embedded catalogue and calibration, the handles the components compare by
+//! address (the built-in calibration, or one refitted with a user's profile), and [`PageData`], which `App`
+//! provides once through a context instead of passing them down through every component's properties.
 
 use estimator::Catalog;
+use yew::prelude::*;
 
 /// A catalogue reference compared by address (the catalogue is one static value).
 #[derive(Clone, Copy)]
@@ -27,4 +29,19 @@ impl PartialEq for CalRef {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self.0, other.0)
     }
+}
+
+/// What every part of the page reads: the catalogue and the calibration in force.
+#[derive(Clone, Copy, PartialEq)]
+pub struct PageData {
+    /// The catalogue.
+    pub catalog: CatalogRef,
+    /// The calibration in force (the built-in one, or one refitted with the user's profile).
+    pub calibration: CalRef,
+}
+
+/// The page's data from `App`'s context: `None` outside it (nothing to draw then).
+#[hook]
+pub fn use_page_data() -> Option<PageData> {
+    use_context::<PageData>()
 }

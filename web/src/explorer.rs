@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
-use crate::data::{CalRef, CatalogRef};
+use crate::data::use_page_data;
 use crate::state::{Action, State, MAX_PROFILE_BYTES};
 
 /// Properties of [`Explorer`].
@@ -217,10 +217,6 @@ pub fn Explorer(p: &ExplorerProps) -> Html {
 /// Properties of [`BuiltinProfiles`].
 #[derive(Properties, PartialEq)]
 pub struct BuiltinProps {
-    /// Catalogue.
-    pub catalog: CatalogRef,
-    /// Calibration (its traced-profile summaries).
-    pub calibration: CalRef,
     /// The GPUs being compared (resolved ids).
     pub gpus: Vec<String>,
     /// The GPU picked in the list (empty = the first compared GPU with profiles).
@@ -233,7 +229,8 @@ pub struct BuiltinProps {
 /// it took, what it used, and when its power settled.
 #[component]
 pub fn BuiltinProfiles(p: &BuiltinProps) -> Html {
-    let all = &p.calibration.0.summary.step_profiles;
+    let Some(data) = use_page_data() else { return Html::default() };
+    let all = &data.calibration.0.summary.step_profiles;
     let mut gpus: Vec<&str> = all.iter().map(|s| s.gpu_id.as_str()).collect();
     gpus.sort_unstable();
     gpus.dedup();
@@ -246,7 +243,7 @@ pub fn BuiltinProfiles(p: &BuiltinProps) -> Html {
         .filter(|g| gpus.contains(g))
         .or_else(|| p.gpus.iter().map(String::as_str).find(|g| gpus.contains(g)))
         .unwrap_or_default();
-    let name = |id: &str| p.catalog.0.gpu(id).map_or(id.to_string(), |g| g.name.clone());
+    let name = |id: &str| data.catalog.0.gpu(id).map_or(id.to_string(), |g| g.name.clone());
     let onchange = {
         let d = p.dispatch.clone();
         Callback::from(move |e: Event| {

@@ -6,7 +6,7 @@ use estimator::format::human;
 use estimator::{ArchChoice, Precision, Resolved, ScenarioQuery};
 use yew::prelude::*;
 
-use crate::data::CatalogRef;
+use crate::data::use_page_data;
 use crate::state::{Action, State};
 use crate::view::{input_value, on_change, on_set, PartProps};
 
@@ -74,7 +74,8 @@ fn choice(
 /// The scenario form.
 #[component]
 pub fn Inputs(p: &PartProps) -> Html {
-    let catalog = p.catalog.0;
+    let Some(data) = use_page_data() else { return Html::default() };
+    let catalog = data.catalog.0;
     let (state, resolved, dispatch) = (&p.state, &p.resolved, &p.dispatch);
     let s = &resolved.scenario;
     let custom = matches!(s.arch, ArchChoice::Custom { .. }) || state.query.get("arch") == Some("custom");
@@ -225,7 +226,7 @@ pub fn Inputs(p: &PartProps) -> Html {
             <h2>{ "Your training run" }</h2>
             <div class={classes!("field", resolved.errors.iter().any(|e| e.key() == "arch").then_some("invalid"))}>
                 <label for="in-arch">{ "Architecture" }</label>
-                <ArchBox catalog={CatalogRef(catalog)} value={AttrValue::from(arch_value)} oninput={on_arch_input} onchange={on_arch_change} dispatch={dispatch.clone()} />
+                <ArchBox value={AttrValue::from(arch_value)} oninput={on_arch_input} onchange={on_arch_change} dispatch={dispatch.clone()} />
                 if let Some(info) = arch_info { <p class="hint" id="arch-info">{ info }</p> }
             </div>
             if custom {
@@ -282,7 +283,7 @@ pub fn Inputs(p: &PartProps) -> Html {
             <div class="field">
                 <label for="in-region">{ "Region (grid carbon intensity)" }</label>
                 <select id="in-region" onchange={on_change(dispatch, "region")}>
-                    <RegionOptions catalog={CatalogRef(catalog)} selected={AttrValue::from(s.region.clone())} />
+                    <RegionOptions selected={AttrValue::from(s.region.clone())} />
                 </select>
             </div>
             <div class="row">
@@ -308,8 +309,6 @@ pub fn Inputs(p: &PartProps) -> Html {
 /// Properties of [`RegionOptions`].
 #[derive(Properties, PartialEq)]
 pub struct RegionOptionsProps {
-    /// Catalogue.
-    pub catalog: CatalogRef,
     /// The selected region id.
     pub selected: AttrValue,
 }
@@ -318,6 +317,7 @@ pub struct RegionOptionsProps {
 /// only when the region changes, not on every keystroke elsewhere in the form.
 #[component]
 pub fn RegionOptions(p: &RegionOptionsProps) -> Html {
+    let Some(data) = use_page_data() else { return Html::default() };
     let groups = [
         ("World and countries", None::<&str>),
         ("Amazon Web Services", Some("aws")),
@@ -327,7 +327,7 @@ pub fn RegionOptions(p: &RegionOptionsProps) -> Html {
     groups
         .iter()
         .map(|(label, provider)| {
-            let mut items: Vec<_> = p
+            let mut items: Vec<_> = data
                 .catalog
                 .0
                 .regions
@@ -355,8 +355,6 @@ pub fn RegionOptions(p: &RegionOptionsProps) -> Html {
 /// Properties of [`ArchBox`].
 #[derive(Properties, PartialEq)]
 pub struct ArchBoxProps {
-    /// Catalogue.
-    pub catalog: CatalogRef,
     /// The link's `arch` value.
     pub value: AttrValue,
     /// Typing (commits a complete id).
@@ -379,7 +377,8 @@ pub fn ArchBox(p: &ArchBoxProps) -> Html {
     let typed = use_state(|| None::<String>);
     let listed = use_state(|| false);
     let active = use_state(|| None::<usize>);
-    let catalog = p.catalog.0;
+    let Some(data) = use_page_data() else { return Html::default() };
+    let catalog = data.catalog.0;
     let options: Vec<(String, String)> = match typed.as_deref() {
         Some(t) if *listed && !t.trim().is_empty() => {
             let mut o: Vec<(String, String)> = catalog

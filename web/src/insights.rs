@@ -10,16 +10,12 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::chart::{Bar, BarChart};
-use crate::data::{CalRef, CatalogRef};
+use crate::data::use_page_data;
 use crate::state::{Action, RankControl, State};
 
 /// Properties of the parts here.
 #[derive(Properties, PartialEq)]
 pub struct InsightProps {
-    /// Catalogue.
-    pub catalog: CatalogRef,
-    /// Calibration.
-    pub calibration: CalRef,
     /// Page state.
     pub state: State,
     /// Resolved scenario.
@@ -47,13 +43,14 @@ fn segment_of(value: &str) -> Option<Segment> {
 /// Every GPU of the catalogue ranked by its headline estimate of the chosen criterion.
 #[component]
 pub fn Ranking(p: &InsightProps) -> Html {
-    let (catalog, state) = (p.catalog.0, &p.state);
+    let Some(data) = use_page_data() else { return Html::default() };
+    let (catalog, state) = (data.catalog.0, &p.state);
     let s = &p.resolved.scenario;
     let criterion = state.rank_by;
     let filter = state.rank_filter.clone();
     // Only when the scenario, the filter or the calibration changed: not on every keystroke in the GPU
     // picker's filter box, a ranking criterion, an export or an opened profile.
-    let table = use_memo((s.clone(), filter, p.calibration), move |(s, f, c)| rank::rank_all(catalog, c.0, s, f));
+    let table = use_memo((s.clone(), filter, data.calibration), move |(s, f, c)| rank::rank_all(catalog, c.0, s, f));
     let (ranked, missing) = rank::sorted_by(&table, criterion);
     let on = |control: fn(String) -> RankControl| {
         let d = p.dispatch.clone();
@@ -159,7 +156,8 @@ pub fn Ranking(p: &InsightProps) -> Html {
 /// The first GPU's methods as a bar chart, and a lower-carbon cloud region for the run.
 #[component]
 pub fn MethodsChart(p: &InsightProps) -> Html {
-    let catalog = p.catalog.0;
+    let Some(data) = use_page_data() else { return Html::default() };
+    let catalog = data.catalog.0;
     let s = &p.resolved.scenario;
     let Some(gpu) = s.gpus.first() else { return Html::default() };
     let bars: Vec<Bar> = p
@@ -210,7 +208,7 @@ instead of {} kg here, {} kg ({:.0} %) less.",
             let mut sc = s.clone();
             sc.gpus = vec![gpu.clone()];
             sc.n_gpus = n;
-            let rows = estimator::estimate_all(catalog, p.calibration.0, &sc);
+            let rows = estimator::estimate_all(catalog, data.calibration.0, &sc);
             let refs: Vec<_> = rows.iter().collect();
             let e = rank::headline_value(&refs, Criterion::Energy)?;
             let h = rank::headline_value(&refs, Criterion::Time)?;
@@ -239,7 +237,8 @@ instead of {} kg here, {} kg ({:.0} %) less.",
 /// Export buttons and the text they produce.
 #[component]
 pub fn Exports(p: &InsightProps) -> Html {
-    let catalog = p.catalog.0;
+    let Some(data) = use_page_data() else { return Html::default() };
+    let catalog = data.catalog.0;
     // Texts are made on click, not on every render.
     let make = |kind: &str, report: &Report, s: &estimator::Scenario| -> String {
         let link = crate::share_url(&report.query);

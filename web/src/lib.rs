@@ -83,8 +83,9 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
+    let data = view::PageData { catalog: view::CatalogRef(catalog), calibration: view::CalRef(cal) };
     html! {
-        <>
+        <ContextProvider<view::PageData> context={data}>
             <a class="skip-link" href="#results">{ "Skip to the results" }</a>
             <header class="top">
                 <h1>{ "WattCast" }</h1>
@@ -92,20 +93,20 @@ pub fn App(props: &AppProps) -> Html {
             </header>
             <main class="layout">
                 <div class="results-column">
-                    <view::Results calibration={view::CalRef(cal)} catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
-                    <insights::MethodsChart catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
-                    <limits::PowerLimits catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} pick={state.power_curve} gpus={resolved.scenario.gpus.clone()} {workload} dispatch={dispatch.clone()} />
-                    <insights::Exports catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
+                    <view::Results state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
+                    <insights::MethodsChart state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
+                    <limits::PowerLimits pick={state.power_curve} gpus={resolved.scenario.gpus.clone()} {workload} dispatch={dispatch.clone()} />
+                    <insights::Exports state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                 </div>
                 // After the answer in the document (a phone shows the answer first; Tab reaches it first); the
                 // grid puts the form in the left column on a wide screen.
-                <view::Inputs catalog={view::CatalogRef(catalog)} state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
-                <insights::Ranking catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />
+                <view::Inputs state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
+                <insights::Ranking state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />
                 <explorer::Explorer state={(*state).clone()} {record_command} dispatch={dispatch.clone()} />
-                <explorer::BuiltinProfiles catalog={view::CatalogRef(catalog)} calibration={view::CalRef(cal)} gpus={resolved_gpus} browse_gpu={AttrValue::from(state.browse_gpu.clone())} {dispatch} />
+                <explorer::BuiltinProfiles gpus={resolved_gpus} browse_gpu={AttrValue::from(state.browse_gpu.clone())} {dispatch} />
             </main>
-            <view::Footer catalog={view::CatalogRef(catalog)} />
-        </>
+            <view::Footer />
+        </ContextProvider<view::PageData>>
     }
 }
 

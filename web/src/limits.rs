@@ -8,16 +8,12 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::data::{CalRef, CatalogRef};
+use crate::data::use_page_data;
 use crate::state::Action;
 
 /// Properties of [`PowerLimits`].
 #[derive(Properties, PartialEq)]
 pub struct PowerLimitsProps {
-    /// Catalogue.
-    pub catalog: CatalogRef,
-    /// Calibration (holds the curves).
-    pub calibration: CalRef,
     /// The curve the user picked, if any (only this much of the page state: the section renders again only when
     /// it or the compared GPUs change).
     pub pick: Option<usize>,
@@ -84,10 +80,11 @@ pub fn chosen(
 /// The power-limit section.
 #[component]
 pub fn PowerLimits(p: &PowerLimitsProps) -> Html {
-    let curves = &p.calibration.0.summary.power_limits;
-    let Some(i) = chosen(curves, p.pick, &p.gpus, p.catalog.0, p.workload) else { return Html::default() };
+    let Some(data) = use_page_data() else { return Html::default() };
+    let curves = &data.calibration.0.summary.power_limits;
+    let Some(i) = chosen(curves, p.pick, &p.gpus, data.catalog.0, p.workload) else { return Html::default() };
     let c = &curves[i];
-    let catalog = p.catalog.0;
+    let catalog = data.catalog.0;
     let gpu_name = |id: &str| catalog.gpu(id).map_or(id.to_string(), |g| g.name.clone());
     let onchange = {
         let d = p.dispatch.clone();
@@ -122,7 +119,7 @@ pub fn PowerLimits(p: &PowerLimitsProps) -> Html {
             ) }</p>
             <label>{ "Curve " }
                 <select id="power-curve" {onchange}>
-                    <CurveOptions catalog={p.catalog} calibration={p.calibration} selected={i} />
+                    <CurveOptions selected={i} />
                 </select>
             </label>
             <p class="hint" id="power-limit-curve">{ format!(
@@ -141,20 +138,19 @@ pub fn PowerLimits(p: &PowerLimitsProps) -> Html {
 /// Properties of [`CurveOptions`].
 #[derive(Properties, PartialEq)]
 struct CurveOptionsProps {
-    catalog: CatalogRef,
-    calibration: CalRef,
     selected: usize,
 }
 
 /// The curve picker's options, grouped by GPU (renders only when the pick changes).
 #[component]
 fn CurveOptions(p: &CurveOptionsProps) -> Html {
-    let curves = &p.calibration.0.summary.power_limits;
+    let Some(data) = use_page_data() else { return Html::default() };
+    let curves = &data.calibration.0.summary.power_limits;
     let mut gpus: Vec<&str> = curves.iter().map(|c| c.gpu_id.as_str()).collect();
     gpus.dedup();
     gpus.into_iter()
         .map(|g| {
-            let label = p.catalog.0.gpu(g).map_or(g.to_string(), |x| x.name.clone());
+            let label = data.catalog.0.gpu(g).map_or(g.to_string(), |x| x.name.clone());
             html! {
                 <optgroup label={label}>
                     { for curves.iter().enumerate().filter(|(_, c)| c.gpu_id == g).map(|(i, c)| html! {

@@ -8,7 +8,7 @@ use estimator::rank;
 use estimator::MethodId;
 use yew::prelude::*;
 
-use crate::data::CalRef;
+use crate::data::use_page_data;
 use crate::state::Action;
 use crate::view::PartProps;
 
@@ -37,7 +37,8 @@ fn facts(e: &estimator::Estimate, currency: &str, server: bool) -> Vec<String> {
 /// Alerts, the estimates table, and the share box.
 #[component]
 pub fn Results(p: &PartProps) -> Html {
-    let catalog = p.catalog.0;
+    let Some(data) = use_page_data() else { return Html::default() };
+    let catalog = data.catalog.0;
     let resolved = &p.resolved;
     let Some(report) = &p.report else { return Html::default() };
     let s = &resolved.scenario;
@@ -231,7 +232,7 @@ pub fn Results(p: &PartProps) -> Html {
                     <ol class="notes">{ for notes.iter().map(|n| html! { <li>{ n }</li> }) }</ol>
                 }
                 <p class="hint">{ "~ marks an estimated duration: the duration model fitted on measured runs for PRE, the profiles' own throughput for STEP, and the FLOPs model (33 % of peak FLOP/s, Amodei & Hernandez 2018) for the baselines. Give the hours you expect to override it. Green Algorithms already includes PUE in its energy; the other methods apply it for CO2e and cost." }</p>
-                if let Some(cal) = p.calibration { <Methods calibration={cal} /> }
+                <Methods />
             </details>
         </section>
     }
@@ -249,17 +250,11 @@ fn copy_link(url: &str, dispatch: Callback<Action>) {
     });
 }
 
-/// Properties of [`Methods`].
-#[derive(Properties, PartialEq)]
-pub struct MethodsProps {
-    /// The calibration (for the accuracy table).
-    pub calibration: CalRef,
-}
-
 /// How each method works, where it comes from, and how accurate it was on the measured runs.
 #[component]
-pub fn Methods(p: &MethodsProps) -> Html {
-    let cal = p.calibration.0;
+pub fn Methods() -> Html {
+    let Some(data) = use_page_data() else { return Html::default() };
+    let cal = data.calibration.0;
     let acc = |method: MethodId, protocol: Protocol| {
         cal.summary
             .accuracy_of(Evaluated::Method(method), protocol)

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-pub use crate::data::{CalRef, CatalogRef};
+pub use crate::data::{use_page_data, CalRef, CatalogRef, PageData};
 pub use crate::form::Inputs;
 pub use crate::results::Results;
 use crate::state::{Action, State};
@@ -15,11 +15,6 @@ use crate::state::{Action, State};
 /// Properties shared by the form and the results.
 #[derive(Properties, PartialEq)]
 pub struct PartProps {
-    /// The catalogue.
-    pub catalog: CatalogRef,
-    /// The fitted models and calibration summary (results only).
-    #[prop_or_default]
-    pub calibration: Option<CalRef>,
     /// The page state.
     pub state: State,
     /// The resolved scenario.
@@ -49,17 +44,11 @@ pub(crate) fn on_change(dispatch: &Callback<Action>, key: &'static str) -> Callb
     Callback::from(move |e: Event| dispatch.emit(Action::Set(key, input_value(&e))))
 }
 
-/// Properties of [`Footer`].
-#[derive(Properties, PartialEq)]
-pub struct FooterProps {
-    /// The catalogue.
-    pub catalog: CatalogRef,
-}
-
 /// Data version and attribution.
 #[component]
-pub fn Footer(p: &FooterProps) -> Html {
-    let c = p.catalog.0;
+pub fn Footer() -> Html {
+    let Some(data) = use_page_data() else { return Html::default() };
+    let c = data.catalog.0;
     html! {
         <footer class="bottom">
             <p>
