@@ -144,14 +144,7 @@ fn marker_lines(path: &Path, offset: &mut u64) -> usize {
 pub fn record(mut recorder: Recorder, cmd: &[String], opts: &Options, signals: &Signals) -> anyhow::Result<Outcome> {
     let interval = Duration::from_millis(recorder.options().interval_ms.max(1));
     // Idle calibration: the GPUs' power before the command starts.
-    if opts.idle_s > 0.0 {
-        let start = Instant::now();
-        while start.elapsed().as_secs_f64() < opts.idle_s {
-            recorder.idle_tick(start.elapsed().as_millis() as u64);
-            std::thread::sleep(interval);
-        }
-        recorder.start_run();
-    }
+    recorder.calibrate_idle(opts.idle_s);
     // The marker file starts empty.
     std::fs::write(&opts.marker_file, b"")
         .map_err(|e| anyhow::anyhow!("cannot create marker file {}: {e}", opts.marker_file.display()))?;
@@ -162,13 +155,7 @@ pub fn record(mut recorder: Recorder, cmd: &[String], opts: &Options, signals: &
     let exit_status;
     loop {
         let now_ms = start.elapsed().as_millis() as u64;
-        let tick = recorder.tick(now_ms);
-        for n in &tick.notices {
-            eprintln!("[wattcast] {n}");
-        }
-        if let Some(line) = tick.status_line {
-            eprintln!("{line}");
-        }
+        recorder.tick(now_ms).print();
         for _ in 0..marker_lines(&opts.marker_file, &mut marker_offset) {
             recorder.epoch_end(now_ms);
         }
@@ -194,9 +181,15 @@ pub fn record(mut recorder: Recorder, cmd: &[String], opts: &Options, signals: &
     for _ in 0..marker_lines(&opts.marker_file, &mut marker_offset) {
         recorder.epoch_end_at_last_sample();
     }
-    use std::os::unix::process::ExitStatusExt;
-    let exit_code = exit_status.code().or_else(|| exit_status.signal().map(|s| 128 + s)).unwrap_or(1);
+    let exit_code = exit_code_of(exit_status);
     let (written_to, profile) = recorder.finish(Finish::Complete, Some(exit_code))?;
+    use std::os::unix::process::ExitStatusExt;
     let killed_by = exit_status.signal().and_then(|s| nix::sys::signal::Signal::try_from(s).ok());
     Ok(Outcome { exit_code, killed_by, written_to, profile })
+}
+
+/// The exit code a shell would report for a finished command: its own, or 128 + the signal that killed it.
+pub fn exit_code_of(status: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(1)
 }

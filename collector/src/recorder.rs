@@ -17,6 +17,7 @@ use estimator::profile::{
 };
 use thiserror::Error;
 
+use crate::error::FlagError;
 use crate::source::{PowerSource, Reading, SourceError};
 
 /// How to record.
@@ -84,6 +85,43 @@ pub struct Tick {
     pub status_line: Option<String>,
 }
 
+impl Tick {
+    /// Shows the tick on stderr: each notice with the `[wattcast]` prefix, then the status line.
+    pub fn print(&self) {
+        for n in &self.notices {
+            eprintln!("[wattcast] {n}");
+        }
+        if let Some(line) = &self.status_line {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// What a live status waits for before it can project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Power has not settled yet.
+    StablePower,
+    /// The run's planned epochs were not given.
+    PlannedEpochs,
+    /// No epoch has ended yet.
+    FirstEpochMark,
+    /// The stable stretch is too short for the run's length.
+    LongerStretch,
+}
+
+impl Waiting {
+    /// What it waits for, in words (`mon.status().waiting_for`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Waiting::StablePower => "stable power",
+            Waiting::PlannedEpochs => "the planned epochs",
+            Waiting::FirstEpochMark => "the first epoch mark",
+            Waiting::LongerStretch => "a longer stable stretch",
+        }
+    }
+}
+
 /// The live figures of a recording.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveStatus {
@@ -100,7 +138,7 @@ pub struct LiveStatus {
     /// STEP's projection of the whole run, when the run's length is known and the power is stable.
     pub projection: Option<LiveProjection>,
     /// Why there is no projection, when there is none.
-    pub waiting_for: Option<&'static str>,
+    pub waiting_for: Option<Waiting>,
 }
 
 /// STEP's projection of the whole run's energy.
@@ -223,17 +261,17 @@ impl Recorder {
         &self.opts
     }
 
-    /// One idle reading before the run starts: the GPUs' summed power goes into the idle calibration.
-    pub fn idle_tick(&mut self, now_ms: u64) {
-        if let Ok(r) = self.src.read(now_ms) {
-            self.idle_sums_w.push(r.iter().map(|x| x.power_w).sum());
+    /// The idle calibration before the run starts: reads the GPUs every interval for `idle_s` seconds (wall
+    /// clock, blocking) and keeps their summed power. The run's clock still starts at the caller's first `tick`.
+    pub fn calibrate_idle(&mut self, idle_s: f64) {
+        let interval = std::time::Duration::from_millis(self.opts.interval_ms.max(1));
+        let start = std::time::Instant::now();
+        while start.elapsed().as_secs_f64() < idle_s {
+            if let Ok(r) = self.src.read(start.elapsed().as_millis() as u64) {
+                self.idle_sums_w.push(r.iter().map(|x| x.power_w).sum());
+            }
+            std::thread::sleep(interval);
         }
-    }
-
-    /// Restarts the run's clock after the idle calibration: the caller's next `tick` is at 0 again.
-    pub fn start_run(&mut self) {
-        self.last_checkpoint_ms = 0;
-        self.last_status_ms = 0;
     }
 
     /// Samples once at `now_ms` (the caller's clock, ms since the run started), checkpoints and makes the
@@ -352,7 +390,7 @@ impl Recorder {
         };
         let since_t_ms = match self.detector.state() {
             Stability::NotStableYet => {
-                status.waiting_for = Some("stable power");
+                status.waiting_for = Some(Waiting::StablePower);
                 return status;
             }
             Stability::Stable { since_t_ms, .. } => since_t_ms,
@@ -373,9 +411,9 @@ impl Recorder {
                     early: p.early,
                 })
             }
-            None if planned.is_none() => status.waiting_for = Some("the planned epochs"),
-            None if self.epoch_ends.is_empty() => status.waiting_for = Some("the first epoch mark"),
-            None => status.waiting_for = Some("a longer stable stretch"),
+            None if planned.is_none() => status.waiting_for = Some(Waiting::PlannedEpochs),
+            None if self.epoch_ends.is_empty() => status.waiting_for = Some(Waiting::FirstEpochMark),
+            None => status.waiting_for = Some(Waiting::LongerStretch),
         }
         status
     }
@@ -403,8 +441,8 @@ impl Recorder {
             (Some(since), None) => {
                 s.push_str(&format!(" · stable since {}", clock(since)));
                 s.push_str(match st.waiting_for {
-                    Some("the planned epochs") => " · give the planned epochs for a projection",
-                    Some("the first epoch mark") => " · projection after the first epoch mark",
+                    Some(Waiting::PlannedEpochs) => " · give the planned epochs for a projection",
+                    Some(Waiting::FirstEpochMark) => " · projection after the first epoch mark",
                     _ => " · not stable for long enough to project yet",
                 });
             }
@@ -465,7 +503,8 @@ impl Recorder {
         let counters: Vec<Option<f64>> = self.series.iter().map(Series::counter_j).collect();
         let counter_ok = counters.iter().all(Option::is_some);
         let counter_total: f64 = counters.iter().flatten().sum();
-        let integrated = self.energy_j();
+        let integrated_each: Vec<f64> = self.series.iter().map(|s| s.samples.integrated_energy_j()).collect();
+        let integrated: f64 = integrated_each.iter().sum();
         let use_counter = counter_ok && counter_total > 0.0;
         let mut devices = Vec::new();
         for (i, s) in self.series.iter().enumerate() {
@@ -476,7 +515,7 @@ impl Recorder {
                 );
             }
             let info = infos.get(i);
-            let energy_j = if use_counter { counters[i].unwrap_or(0.0) } else { s.samples.integrated_energy_j() };
+            let energy_j = if use_counter { counters[i].unwrap_or(0.0) } else { integrated_each[i] };
             devices.push(DeviceTrace {
                 index: info.map_or(i as u32, |d| d.index),
                 host: self.opts.job.as_ref().and_then(|j| j.host.clone()),
@@ -502,15 +541,16 @@ impl Recorder {
                 .sum::<f64>()
         };
         let mut epochs = Vec::new();
-        let mut start = t0;
+        let (mut start, mut energy_at_start) = (t0, energy_to(t0));
         for (i, &end) in self.epoch_ends.iter().enumerate() {
+            let energy_at_end = energy_to(end);
             epochs.push(EpochMark {
                 index: i as u32,
                 start_t_ms: start,
                 end_t_ms: end,
-                energy_j: Some(((energy_to(end) - energy_to(start)) * 10.0).round() / 10.0),
+                energy_j: Some(((energy_at_end - energy_at_start) * 10.0).round() / 10.0),
             });
-            start = end;
+            (start, energy_at_start) = (end, energy_at_end);
         }
         let mut detail = vec![format!("source: {}", self.src.describe())];
         detail.extend(self.problems.iter().cloned());
@@ -542,6 +582,28 @@ impl Recorder {
         p.job = self.opts.job.clone();
         p
     }
+}
+
+/// Checks the recording periods, named as the caller names them (`--checkpoint-s`, `checkpoint_s`): each a
+/// number of seconds ≥ 0, checkpoints at most once a second.
+pub fn check_periods(
+    idle: (&'static str, f64),
+    checkpoint: (&'static str, f64),
+    status: (&'static str, f64),
+) -> Result<(), FlagError> {
+    for (name, v) in [idle, checkpoint, status] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(FlagError::new(name, &v, "expected a number of seconds ≥ 0"));
+        }
+    }
+    if checkpoint.1 < 1.0 {
+        return Err(FlagError::new(
+            checkpoint.0,
+            &checkpoint.1,
+            "checkpoints more often than every second would slow the run",
+        ));
+    }
+    Ok(())
 }
 
 /// Time to the next checkpoint, ms: `checkpoint_s`, or 100 × how long the last one took to write, whichever is

@@ -15,7 +15,7 @@ use collector::commands::record::{hostname, open_source, unix_ms, OpenError};
 use collector::distributed::Placement;
 use collector::error::FlagError;
 use collector::import::meta::{MetaError, MetaInput};
-use collector::recorder::{Finish, Recorder as Core, RecorderOptions};
+use collector::recorder::{check_periods, Finish, Recorder as Core, RecorderOptions};
 use collector::source::SourceError;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -59,15 +59,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn print_tick(t: &collector::recorder::Tick) {
-    for n in &t.notices {
-        eprintln!("[wattcast] {n}");
-    }
-    if let Some(line) = &t.status_line {
-        eprintln!("{line}");
-    }
-}
-
 #[pymethods]
 impl Recorder {
     #[new]
@@ -98,14 +89,7 @@ impl Recorder {
         if !(10..=60_000).contains(&interval_ms) {
             return Err(bad(FlagError::new("interval_ms", &interval_ms, "expected 10 to 60000 ms")));
         }
-        for (name, v) in [("idle_s", idle_s), ("status_s", status_s)] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(bad(FlagError::new(name, &v, "expected a number of seconds ≥ 0")));
-            }
-        }
-        if !(checkpoint_s.is_finite() && checkpoint_s >= 1.0) {
-            return Err(bad(FlagError::new("checkpoint_s", &checkpoint_s, "expected a number of seconds ≥ 1")));
-        }
+        check_periods(("idle_s", idle_s), ("checkpoint_s", checkpoint_s), ("status_s", status_s)).map_err(bad)?;
         let catalog = estimator::Catalog::embedded().map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         let input_meta = MetaInput { meta, arch, batch, samples, epochs, input, seq, precision, framework };
         let meta = collector::import::meta::resolve(&input_meta, &catalog, collector::profiles::read_text)
@@ -180,16 +164,7 @@ impl Recorder {
             }
         };
         let (interval, idle_s) = (self.interval, self.idle_s);
-        if idle_s > 0.0 {
-            py.detach(|| {
-                let t = Instant::now();
-                while t.elapsed().as_secs_f64() < idle_s {
-                    core.idle_tick(t.elapsed().as_millis() as u64);
-                    std::thread::sleep(interval);
-                }
-                core.start_run();
-            });
-        }
+        py.detach(|| core.calibrate_idle(idle_s));
         let core = Arc::new(Mutex::new(*core));
         let stop = Arc::new(AtomicBool::new(false));
         let t0 = Instant::now();
@@ -200,7 +175,7 @@ impl Recorder {
                 .spawn(move || {
                     while !stop.load(Ordering::Relaxed) {
                         let tick = lock(&core).tick(t0.elapsed().as_millis() as u64);
-                        print_tick(&tick);
+                        tick.print();
                         std::thread::sleep(interval);
                     }
                 })
@@ -239,7 +214,7 @@ impl Recorder {
         d.set_item("mean_power_w", st.mean_power_w)?;
         d.set_item("epochs", st.epochs)?;
         d.set_item("stable_since_s", st.stable_since_s)?;
-        d.set_item("waiting_for", st.waiting_for)?;
+        d.set_item("waiting_for", st.waiting_for.map(|w| w.as_str()))?;
         match st.projection {
             Some(p) => {
                 let q = PyDict::new(py);

@@ -9,7 +9,7 @@ use crate::cli::RecordArgs;
 use crate::distributed::Placement;
 use crate::error::FlagError;
 use crate::record::{record, Options, Signals};
-use crate::recorder::{Recorder, RecorderOptions};
+use crate::recorder::{check_periods, Recorder, RecorderOptions};
 use crate::source::{PowerSource, SourceError};
 
 fn flag(flag: &'static str, value: &dyn std::fmt::Display, reason: &str) -> anyhow::Error {
@@ -34,18 +34,7 @@ pub fn parse_gpus(arg: &str) -> Result<Option<Vec<u32>>, FlagError> {
 /// Runs the command.
 pub fn run(args: &RecordArgs) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded()?;
-    for (name, v) in [("idle-s", args.idle_s), ("checkpoint-s", args.checkpoint_s), ("status-s", args.status_s)] {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(flag(name, &v, "expected a number of seconds ≥ 0"));
-        }
-    }
-    if args.checkpoint_s < 1.0 {
-        return Err(flag(
-            "checkpoint-s",
-            &args.checkpoint_s,
-            "checkpoints more often than every second would slow the run",
-        ));
-    }
+    check_periods(("idle-s", args.idle_s), ("checkpoint-s", args.checkpoint_s), ("status-s", args.status_s))?;
     let epoch_regex = match &args.epoch_regex {
         None => None,
         Some(r) => Some(regex::Regex::new(r).map_err(|e| flag("epoch-regex", r, &e.to_string()))?),
@@ -122,9 +111,7 @@ fn passthrough(cmd: &[String]) -> anyhow::Result<ExitCode> {
         .args(rest)
         .status()
         .map_err(|e| anyhow::anyhow!("cannot run \"{program}\": {e}"))?;
-    use std::os::unix::process::ExitStatusExt;
-    let code = status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(1);
-    Ok(ExitCode::from(code.clamp(0, 255) as u8))
+    Ok(ExitCode::from(crate::record::exit_code_of(status).clamp(0, 255) as u8))
 }
 
 /// Milliseconds since the Unix epoch, now.
