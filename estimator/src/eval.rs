@@ -349,7 +349,7 @@ fn step_coverage_pct(iv: &[Interval]) -> Option<f64> {
     if iv.is_empty() {
         return None;
     }
-    let ratio = |(_, truth, p): &Interval| (truth - p.observed_j) / (p.energy_j - p.observed_j);
+    let ratio = |(_, truth, p): &Interval| rest_ratio(*truth, p);
     let covered = iv
         .iter()
         .filter(|x| {
@@ -364,6 +364,11 @@ fn step_coverage_pct(iv: &[Interval]) -> Option<f64> {
     Some(covered as f64 / iv.len() as f64 * 100.0)
 }
 
+/// The energy still to come ÷ what a projection says it is: (truth − observed) ÷ (projected − observed).
+fn rest_ratio(truth_j: f64, p: &crate::methods::step::Projection) -> f64 {
+    (truth_j - p.observed_j) / (p.energy_j - p.observed_j)
+}
+
 /// The true rest ÷ the projected rest of every early power-based projection after `fraction` of each traced
 /// run: what `EARLY_REST_BAND` is the 10th and 90th percentiles of (at 10 %).
 pub fn early_rest_ratios(traced: &[Profile], fraction: f64) -> Vec<f64> {
@@ -374,7 +379,7 @@ pub fn early_rest_ratios(traced: &[Profile], fraction: f64) -> Vec<f64> {
             let end = *t.last()?;
             let k = t.partition_point(|x| *x <= (end as f64 * fraction) as u64);
             let proj = step_power(StableConfig::default(), &t[..k], &w[..k], end).filter(|q| q.early)?;
-            Some((trapezoid_j(&t, &w) - proj.observed_j) / (proj.energy_j - proj.observed_j))
+            Some(rest_ratio(trapezoid_j(&t, &w), &proj))
         })
         .collect()
 }

@@ -5,7 +5,7 @@
 
 use thiserror::Error;
 
-use crate::profile::{EnergySource, Profile, ProfileStatus, Summary};
+use crate::profile::{DeviceTrace, EnergySource, EpochMark, Profile, ProfileStatus, Summary};
 
 /// How far apart the nodes of one job may start recording, ms (launchers start nodes seconds apart; a job
 /// id reused for a later run starts far later).
@@ -93,15 +93,13 @@ pub fn merge_nodes(parts: Vec<(String, Profile)>) -> Result<Profile, MergeError>
     let start_ms = parts.iter().filter_map(|(_, p)| p.job.as_ref().map(|j| j.start_unix_ms)).min();
     if let Some(job) = &first.job {
         for (i, (name, p)) in parts.iter().enumerate().skip(1) {
-            let j = p
-                .job
-                .as_ref()
-                .ok_or_else(|| MergeError::MissingJob { part: name.clone(), other: first_name.clone() })?;
+            // Every part has a job section here (checked above).
+            let Some(j) = &p.job else { continue };
             if j.id != job.id {
                 return Err(MergeError::OtherJob {
                     part: name.clone(),
                     id: j.id.clone(),
-                    first: first_name.clone(),
+                    first: first_name,
                     expected: job.id.clone(),
                 });
             }
@@ -109,7 +107,7 @@ pub fn merge_nodes(parts: Vec<(String, Profile)>) -> Result<Profile, MergeError>
             if apart > START_TOLERANCE_MS {
                 return Err(MergeError::StartApart {
                     part: name.clone(),
-                    first: first_name.clone(),
+                    first: first_name,
                     apart_s: apart as f64 / 1000.0,
                 });
             }
@@ -122,13 +120,15 @@ pub fn merge_nodes(parts: Vec<(String, Profile)>) -> Result<Profile, MergeError>
     let mut parts = parts;
     // Node 0 first: its epochs and metadata lead.
     parts.sort_by_key(|(_, p)| p.job.as_ref().map_or(0, |j| j.node));
+    // The samples move into the merged profile instead of being copied.
+    let all_traced = parts.iter().all(|(_, p)| !p.devices.is_empty());
+    let traces: Vec<(Vec<DeviceTrace>, Vec<EpochMark>)> =
+        parts.iter_mut().map(|(_, p)| (std::mem::take(&mut p.devices), std::mem::take(&mut p.epochs))).collect();
     let mut merged = parts[0].1.clone();
-    merged.devices.clear();
-    merged.epochs.clear();
     let mut seen: Vec<(String, String)> = Vec::new();
     let mut energy_j = 0.0;
     let mut duration_s: f64 = 0.0;
-    for (k, (name, p)) in parts.iter().enumerate() {
+    for (k, ((name, p), (devices, epochs))) in parts.iter().zip(traces).enumerate() {
         if p.meta.arch_id != merged.meta.arch_id || p.meta.gpu.catalog_id != merged.meta.gpu.catalog_id {
             return Err(MergeError::NotSameRun {
                 part: name.clone(),
@@ -143,8 +143,7 @@ pub fn merge_nodes(parts: Vec<(String, Profile)>) -> Result<Profile, MergeError>
             _ => 0,
         };
         let host = p.job.as_ref().and_then(|j| j.host.clone()).unwrap_or_else(|| name.clone());
-        for d in &p.devices {
-            let mut d = d.clone();
+        for mut d in devices {
             let host = d.host.get_or_insert_with(|| host.clone()).clone();
             let key = d.gpu.uuid.clone().unwrap_or_else(|| match &p.job {
                 Some(j) => format!("{} of node {} ({host})", d.index, j.node),
@@ -158,7 +157,7 @@ pub fn merge_nodes(parts: Vec<(String, Profile)>) -> Result<Profile, MergeError>
             merged.devices.push(d);
         }
         if k == 0 {
-            merged.epochs = p.epochs.clone();
+            merged.epochs = epochs;
             for e in &mut merged.epochs {
                 e.start_t_ms += offset_ms;
                 e.end_t_ms += offset_ms;
@@ -177,7 +176,7 @@ pub fn merge_nodes(parts: Vec<(String, Profile)>) -> Result<Profile, MergeError>
         d.index = i as u32;
     }
     merged.meta.n_gpus = merged.devices.len() as u32;
-    merged.summary = if parts.iter().all(|(_, p)| !p.devices.is_empty()) {
+    merged.summary = if all_traced {
         Summary::of(&merged.devices, &merged.epochs, merged.meta.completed_epochs)
     } else {
         Summary {
