@@ -157,6 +157,9 @@ pub enum ImportCommand {
         /// The project's own table of transformer dimensions (layers, widths, heads, vocabulary, context, experts).
         #[arg(long, default_value = "collector/facts/transformers.csv")]
         transformers: PathBuf,
+        /// The project's own table of Google's yearly grid intensity per Google Cloud region (each row with its year and file).
+        #[arg(long, default_value = "collector/facts/gcp-region-carbon.csv")]
+        gcp_yearly: PathBuf,
         /// Output folder.
         #[arg(long, default_value = "data")]
         out: PathBuf,

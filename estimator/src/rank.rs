@@ -277,6 +277,9 @@ mod tests {
             assert!(a.source.is_some(), "{here}: {} has no source", a.region.id);
             if here_r.kind == RegionKind::Cloud {
                 assert_eq!(a.region.provider, here_r.provider, "{here}: {}", a.region.id);
+            } else {
+                // Among every provider, the advice is a region whose figure has a year (Google's yearly data).
+                assert!(a.region.year.is_some(), "{here}: {} has no year", a.region.id);
             }
             // The advice is the lowest of its candidates: following it gives no further advice.
             assert!(by_factor(&a.region.id).is_none(), "{here} → {} → more", a.region.id);

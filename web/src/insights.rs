@@ -180,11 +180,11 @@ pub fn MethodsChart(p: &InsightProps) -> Html {
     let lowest = co2.map(|c| {
         let text = match rank::lower_carbon_region(catalog, s) {
             Some(a) => {
-                let year = a.region.year.map_or(String::new(), |y| format!("{y}, "));
+                let year = a.region.year.map_or("year not given by its source".to_string(), |y| y.to_string());
                 let source = a.source.map_or(a.region.source.clone(), |src| src.attribution.clone());
                 let there = c.value * a.factor;
                 format!(
-                    "Lower-carbon option for this run on {gpu_name}: {}, {} g CO2e/kWh ({year}{source}): {} kg CO2e \
+                    "Lower-carbon option for this run on {gpu_name}: {}, {} g CO2e/kWh ({year}, {source}): {} kg CO2e \
 instead of {} kg here, {} kg ({:.0} %) less.",
                     a.region.name,
                     human(a.region.intensity_g_per_kwh),

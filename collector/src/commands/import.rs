@@ -17,6 +17,7 @@ pub fn catalog(
     from: &Path,
     supplement: &Path,
     transformers: &Path,
+    gcp_yearly: &Path,
     out: &Path,
     data_version: &str,
 ) -> anyhow::Result<ExitCode> {
@@ -26,6 +27,7 @@ pub fn catalog(
     catalog::supplement_gpus(&mut gpus, &read_text(supplement)?)?;
     let mut archs = catalog::architectures_from_csv(&read_text(&facts.join("architectures.csv"))?, data_version)?;
     catalog::supplement_transformers(&mut archs, &read_text(transformers)?)?;
+    let gcp_yearly = read_text(gcp_yearly)?;
     let (countries, ga_ci, ga_pue, cc, mlco2) = (
         read_text(&anchor.join("carbontracker/carbon-intensities.csv"))?,
         read_text(&anchor.join("green-algorithms-tool/CI_aggregated.csv"))?,
@@ -40,6 +42,7 @@ pub fn catalog(
             ga_pue_csv: &ga_pue,
             codecarbon_cloud_csv: &cc,
             mlco2_impact_csv: &mlco2,
+            gcp_yearly_csv: &gcp_yearly,
         },
         data_version,
     )?;

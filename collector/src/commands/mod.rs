@@ -22,8 +22,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Devices { json } => devices::run(json),
         Command::Validate { profiles, json } => validate::run(&profiles, json),
         Command::Merge { profiles, output } => validate::merge(&profiles, &output),
-        Command::Import(ImportCommand::Catalog { from, supplement, transformers, out, data_version }) => {
-            import::catalog(&from, &supplement, &transformers, &out, &data_version)
+        Command::Import(ImportCommand::Catalog { from, supplement, transformers, gcp_yearly, out, data_version }) => {
+            import::catalog(&from, &supplement, &transformers, &gcp_yearly, &out, &data_version)
         }
         Command::Import(ImportCommand::Benchmarks { from, out, data_version }) => {
             import::benchmarks(&from, &out, &data_version)

@@ -8,7 +8,7 @@ use estimator::catalog::{
 use super::{ImportError, Table};
 
 /// Data version stamped on generated files unless `--data-version` says otherwise.
-pub const DATA_VERSION: &str = "2026.12.01";
+pub const DATA_VERSION: &str = "2026.12.04";
 
 /// The command recorded in `generated_by`.
 pub const GENERATED_BY: &str = "wattcast import catalog";

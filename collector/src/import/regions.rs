@@ -2,7 +2,9 @@
 //!
 //! - Countries: Our World in Data's carbon intensity of electricity, as tabulated by carbontracker (MIT).
 //! - The world average: Green Algorithms' `CI_aggregated.csv` (CC BY 4.0).
-//! - GCP regions: Google's published grid intensities, as tabulated by CodeCarbon (MIT).
+//! - GCP regions: Google's yearly grid intensities per region (`collector/facts/gcp-region-carbon.csv`, the
+//!   project's own table of Google's `region-carbon-info` figures, each row with its year and file); regions that
+//!   table lacks keep CodeCarbon's tabulation (MIT) of Google's figures, without a year.
 //! - AWS and Azure regions: ML CO2 Impact's `impact.csv` (MIT).
 //! - PUE defaults: Green Algorithms' `defaults_PUE.csv` (CC BY 4.0), plus PUE 1 for a personal computer.
 
@@ -21,6 +23,8 @@ pub struct RegionSources<'a> {
     pub ga_pue_csv: &'a str,
     /// CodeCarbon `cloud_impact.csv`.
     pub codecarbon_cloud_csv: &'a str,
+    /// The project's table of Google's yearly region figures (`region,location,year,grid_gco2_per_kwh,source`).
+    pub gcp_yearly_csv: &'a str,
     /// ML CO2 Impact `impact.csv`.
     pub mlco2_impact_csv: &'a str,
 }
@@ -54,6 +58,13 @@ fn sources() -> Vec<SourceRef> {
             "github:mlco2/codecarbon codecarbon/data/cloud/impact.csv @b05965e43b69 (from cloud.google.com/sustainability/region-carbon)",
             "MIT",
             "Google Cloud, via CodeCarbon",
+        ),
+        s(
+            "google-region-carbon",
+            "Carbon-free energy for Google Cloud regions: grid carbon intensity per region and year",
+            "github:GoogleCloudPlatform/region-carbon-info data/yearly/<year>.csv (each region's year and commit in its detail)",
+            "figures published by Google Cloud; the repository states no licence for them; used as facts with attribution",
+            "Google Cloud, region-carbon-info",
         ),
         s(
             "mlco2-impact",
@@ -120,7 +131,9 @@ pub fn regions_from_sources(src: &RegionSources<'_>, data_version: &str) -> Resu
         });
     }
 
+    let yearly = gcp_yearly(src.gcp_yearly_csv)?;
     let gcp = Table::parse("cloud_impact.csv", src.codecarbon_cloud_csv)?;
+    let mut gcp_ids = Vec::new();
     for row in gcp.rows().filter(|r| r.opt_text("provider") == Some("gcp")) {
         let raw_id = row.text("region")?;
         // Upstream misspells one id; users will type Google's real one.
@@ -128,7 +141,27 @@ pub fn regions_from_sources(src: &RegionSources<'_>, data_version: &str) -> Resu
             "me-cenrtal1" => ("me-central1", Some("id corrected from the source's \"me-cenrtal1\"".to_string())),
             other => (other, None),
         };
-        regions.push(cloud_region("gcp", region_id, &row, "impact", "country_name", "codecarbon-gcp", detail)?);
+        let mut region = cloud_region("gcp", region_id, &row, "impact", "country_name", "codecarbon-gcp", detail)?;
+        if let Some(y) = yearly.iter().find(|y| y.region == region_id) {
+            y.apply(&mut region);
+        }
+        gcp_ids.push(region_id.to_string());
+        regions.push(region);
+    }
+    // Regions Google publishes that CodeCarbon's table does not have yet.
+    for y in yearly.iter().filter(|y| !gcp_ids.contains(&y.region)) {
+        let mut region = Region {
+            id: format!("gcp:{}", y.region),
+            name: format!("Google Cloud {} ({})", y.region, y.location),
+            kind: RegionKind::Cloud,
+            provider: Some("gcp".into()),
+            intensity_g_per_kwh: 0.0,
+            year: None,
+            source: String::new(),
+            detail: None,
+        };
+        y.apply(&mut region);
+        regions.push(region);
     }
 
     let mlco2 = Table::parse("impact.csv", src.mlco2_impact_csv)?;
@@ -211,6 +244,52 @@ fn cloud_region(
     })
 }
 
+/// One row of the project's table of Google's yearly region figures.
+struct GcpYear {
+    region: String,
+    location: String,
+    year: u16,
+    intensity_g_per_kwh: f64,
+    source: String,
+}
+
+impl GcpYear {
+    /// Google's own figure, its year and the file it was read from replace what the region had.
+    fn apply(&self, region: &mut Region) {
+        region.intensity_g_per_kwh = self.intensity_g_per_kwh;
+        region.year = Some(self.year);
+        region.source = "google-region-carbon".into();
+        region.detail = Some(self.source.clone());
+    }
+}
+
+/// Reads `gcp-region-carbon.csv`: one row per region, the newest year Google published for it.
+fn gcp_yearly(text: &str) -> Result<Vec<GcpYear>, ImportError> {
+    let table = Table::parse("gcp-region-carbon.csv", text)?;
+    let mut out: Vec<GcpYear> = Vec::new();
+    for row in table.rows() {
+        let region = row.text("region")?;
+        if region.is_empty() || !region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return Err(row.invalid("region", region, "expected a Google Cloud region id such as europe-west9"));
+        }
+        if out.iter().any(|y| y.region == region) {
+            return Err(row.invalid("region", region, "listed twice"));
+        }
+        let year = row.opt_num::<u16>("year")?.ok_or_else(|| row.invalid("year", "", "required"))?;
+        if !(2019..2100).contains(&year) {
+            return Err(row.invalid("year", &year.to_string(), "expected a year from 2019 (Google's first) on"));
+        }
+        out.push(GcpYear {
+            region: region.to_string(),
+            location: row.text("location")?.to_string(),
+            year,
+            intensity_g_per_kwh: round2(intensity(&row, "grid_gco2_per_kwh")?),
+            source: row.text("source")?.to_string(),
+        });
+    }
+    Ok(out)
+}
+
 fn intensity(row: &super::Row<'_>, column: &str) -> Result<f64, ImportError> {
     match row.opt_num::<f64>(column)? {
         Some(x) if x.is_finite() && x >= 0.0 => Ok(x),
@@ -243,6 +322,7 @@ mod tests {
             ga_pue_csv: "index,>1,\nprovider,PUE,source\nUnknown,1.56,uptime\naws,1.2,x\n",
             codecarbon_cloud_csv: "\u{feff}provider,providerName,offsetRatio,region,regionName,country_name,countryIsoCode,state,city,impact,source,comment\ngcp,Google,100,me-cenrtal1,,Qatar,QAT,,Doha,575,g,\n",
             mlco2_impact_csv: "provider,providerName,offsetRatio,region,regionName,country,state,city,impact,source,PUE,PUE source,comment\naws,AWS,0,us-east-1,,USA,Virginia,,367.8,eGRID,,,\novh,OVH,0,gra,,France,,,105,x,,,\n",
+            gcp_yearly_csv: "region,location,year,grid_gco2_per_kwh,source\nme-central1,Doha,2023,575,y/2023.csv\neurope-north2,Stockholm,2024,2.73,y/2024.csv\n",
         }
     }
 
@@ -250,10 +330,25 @@ mod tests {
     fn builds_world_countries_clouds_and_pue() {
         let c = regions_from_sources(&fixture(), "9").unwrap();
         let ids: Vec<&str> = c.regions.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids, ["WORLD", "FR", "SE", "gcp:me-central1", "aws:us-east-1"]);
+        assert_eq!(ids, ["WORLD", "FR", "SE", "gcp:me-central1", "gcp:europe-north2", "aws:us-east-1"]);
         assert_eq!(c.regions[0].year, Some(2019));
+        // Google's own yearly figure gives the GCP regions a year and a source; a region CodeCarbon lacks is added.
+        let gcp: Vec<(Option<u16>, f64, &str, &str)> = c.regions[3..5]
+            .iter()
+            .map(|r| (r.year, r.intensity_g_per_kwh, r.source.as_str(), r.name.as_str()))
+            .collect();
+        assert_eq!(
+            gcp,
+            [
+                (Some(2023), 575.0, "google-region-carbon", "Google Cloud me-central1 (Doha, Qatar)"),
+                (Some(2024), 2.73, "google-region-carbon", "Google Cloud europe-north2 (Stockholm)")
+            ]
+        );
+        assert!(c.header.sources.iter().any(|s| s.id == "google-region-carbon"));
+        // An AWS region has no year in its source.
+        assert_eq!(c.regions[5].year, None);
         assert_eq!(c.regions[1].intensity_g_per_kwh, 85.01);
-        assert_eq!(c.regions[4].name, "AWS us-east-1 (Virginia, USA)");
+        assert_eq!(c.regions[5].name, "AWS us-east-1 (Virginia, USA)");
         let pue: Vec<(&str, f64)> = c.pue_defaults.iter().map(|p| (p.id.as_str(), p.pue)).collect();
         assert_eq!(pue, [("on-premise", 1.56), ("aws", 1.2), ("personal-computer", 1.0)]);
     }
@@ -265,5 +360,17 @@ mod tests {
             "alpha-2,Entity,Code,Year,Carbon intensity of electricity (gCO2/kWh)\nFR,France,FRA,2022,-3\n";
         let e = regions_from_sources(&f, "9").unwrap_err().to_string();
         assert!(e.contains("carbon-intensities.csv line 2") && e.contains("\"-3\""), "{e}");
+        for (yearly, cell) in [
+            ("region,location,year,grid_gco2_per_kwh,source\nus-west1,Oregon,,79,x\n", "year"),
+            ("region,location,year,grid_gco2_per_kwh,source\nus-west1,Oregon,1999,79,x\n", "\"1999\""),
+            ("region,location,year,grid_gco2_per_kwh,source\nUS West,Oregon,2024,79,x\n", "\"US West\""),
+            ("region,location,year,grid_gco2_per_kwh,source\nus-west1,Oregon,2024,-1,x\n", "\"-1\""),
+            ("region,location,year,grid_gco2_per_kwh,source\nus-west1,O,2024,1,x\nus-west1,O,2023,2,x\n", "twice"),
+        ] {
+            let mut f = fixture();
+            f.gcp_yearly_csv = yearly;
+            let e = regions_from_sources(&f, "9").unwrap_err().to_string();
+            assert!(e.contains("gcp-region-carbon.csv") && e.contains(cell), "{cell}: {e}");
+        }
     }
 }
