@@ -388,14 +388,11 @@ impl Recorder {
             projection: None,
             waiting_for: None,
         };
-        let since_t_ms = match self.detector.state() {
-            Stability::NotStableYet => {
-                status.waiting_for = Some(Waiting::StablePower);
-                return status;
-            }
-            Stability::Stable { since_t_ms, .. } => since_t_ms,
-        };
-        status.stable_since_s = Some(since_t_ms as f64 / 1000.0);
+        if let Stability::Stable { since_t_ms, .. } = self.detector.state() {
+            status.stable_since_s = Some(since_t_ms as f64 / 1000.0);
+        }
+        // STEP decides for itself whether a regime is long enough: its early fallback (10 s windows) can project
+        // before the live detector (30 s windows) calls the power stable.
         let total_ms = planned.zip(self.epoch_ends.last()).map(|(n, last)| {
             let t0 = self.total_t_ms.first().copied().unwrap_or(0);
             let per = (last - t0) as f64 / self.epoch_ends.len() as f64;
@@ -411,6 +408,7 @@ impl Recorder {
                     early: p.early,
                 })
             }
+            None if status.stable_since_s.is_none() => status.waiting_for = Some(Waiting::StablePower),
             None if planned.is_none() => status.waiting_for = Some(Waiting::PlannedEpochs),
             None if self.epoch_ends.is_empty() => status.waiting_for = Some(Waiting::FirstEpochMark),
             None => status.waiting_for = Some(Waiting::LongerStretch),
@@ -427,25 +425,24 @@ impl Recorder {
             human(st.energy_j / 1000.0),
             human(st.mean_power_w)
         );
-        match (st.stable_since_s, st.projection) {
-            (None, _) => s.push_str(" · not stable yet"),
-            (Some(since), Some(p)) => s.push_str(&format!(
-                " · stable since {} · projected {} kJ ({}–{}) for {} epochs{}",
-                clock(since),
+        if let Some(since) = st.stable_since_s {
+            s.push_str(&format!(" · stable since {}", clock(since)));
+        }
+        match st.projection {
+            Some(p) => s.push_str(&format!(
+                " · projected {} kJ ({}–{}) for {} epochs{}",
                 human(p.energy_j / 1000.0),
                 human(p.low_j / 1000.0),
                 human(p.high_j / 1000.0),
                 p.epochs,
                 if p.early { " (early: short regime, wide interval)" } else { "" }
             )),
-            (Some(since), None) => {
-                s.push_str(&format!(" · stable since {}", clock(since)));
-                s.push_str(match st.waiting_for {
-                    Some(Waiting::PlannedEpochs) => " · give the planned epochs for a projection",
-                    Some(Waiting::FirstEpochMark) => " · projection after the first epoch mark",
-                    _ => " · not stable for long enough to project yet",
-                });
-            }
+            None => s.push_str(match st.waiting_for {
+                Some(Waiting::StablePower) => " · not stable yet",
+                Some(Waiting::PlannedEpochs) => " · give the planned epochs for a projection",
+                Some(Waiting::FirstEpochMark) => " · projection after the first epoch mark",
+                _ => " · not stable for long enough to project yet",
+            }),
         }
         s
     }
@@ -743,5 +740,29 @@ mod tests {
         let (_, prof) = r.finish(Finish::Complete, Some(0)).unwrap();
         assert_eq!(prof.epochs.len(), 2);
         assert_eq!(prof.meta.completed_epochs, Some(2));
+    }
+
+    /// STEP's early projection shows as soon as STEP can make it (three 10 s windows), before the live
+    /// detector's three 30 s windows call the power stable.
+    #[test]
+    fn an_early_projection_shows_before_the_live_detector_is_stable() {
+        let mut r = recorder(vec![Step::Power(150.0)], "early", 600.0);
+        r.opts.meta.planned_epochs = Some(100); // 100 epochs of 10 s: 35 s is 3.5 % of the run
+        let mut st = r.status();
+        assert_eq!(st.waiting_for, Some(Waiting::StablePower), "{st:?}");
+        for epoch in 0..4u64 {
+            run(&mut r, epoch * 10_000, 100);
+            if epoch < 3 {
+                r.epoch_end(epoch * 10_000 + 9_900);
+            }
+            st = r.status();
+        }
+        assert!(st.stable_since_s.is_none(), "the live detector needs 90 s: {st:?}");
+        let p = st.projection.expect("the early regime projects");
+        assert!(p.early, "{p:?}");
+        // 100 planned epochs of 9.9 s at 300 W lie inside the interval.
+        assert!(p.low_j <= 300.0 * 9.9 * 100.0 * 1.05 && p.high_j >= 300.0 * 9.9 * 100.0 * 0.95, "{p:?}");
+        let line = r.status_line();
+        assert!(line.contains("projected") && line.contains("early") && !line.contains("not stable"), "{line}");
     }
 }

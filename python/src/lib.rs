@@ -50,8 +50,9 @@ struct Recorder {
     note: Option<String>,
 }
 
-fn bad(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
+/// A bad keyword value, worded with the keyword's name (`keyword argument batch`), not the CLI's flag.
+fn bad(e: &FlagError) -> PyErr {
+    PyValueError::new_err(e.keyword_message())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -87,14 +88,15 @@ impl Recorder {
         speed: f64,
     ) -> PyResult<Recorder> {
         if !(10..=60_000).contains(&interval_ms) {
-            return Err(bad(FlagError::new("interval_ms", &interval_ms, "expected 10 to 60000 ms")));
+            return Err(bad(&FlagError::new("interval_ms", &interval_ms, "expected 10 to 60000 ms")));
         }
-        check_periods(("idle_s", idle_s), ("checkpoint_s", checkpoint_s), ("status_s", status_s)).map_err(bad)?;
+        check_periods(("idle_s", idle_s), ("checkpoint_s", checkpoint_s), ("status_s", status_s))
+            .map_err(|e| bad(&e))?;
         let catalog = estimator::Catalog::embedded().map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         let input_meta = MetaInput { meta, arch, batch, samples, epochs, input, seq, precision, framework };
         let meta = collector::import::meta::resolve(&input_meta, &catalog, collector::profiles::read_text)
-            .map_err(|e: MetaError| bad(e))?;
-        let placement = Placement::from_env(|k| std::env::var(k).ok()).map_err(bad)?;
+            .map_err(|e: MetaError| PyValueError::new_err(e.keyword_message()))?;
+        let placement = Placement::from_env(|k| std::env::var(k).ok()).map_err(|e| bad(&e))?;
         let output_path = placement.output(&output);
         if !placement.records() {
             return Ok(Recorder {
@@ -107,7 +109,7 @@ impl Recorder {
         }
         let opened = open_source(gpus.as_deref(), &placement, &replay, speed).map_err(|e| match e {
             OpenError::Source(e @ SourceError::NoDriver { .. }) => NoDriver::new_err(e.to_string()),
-            OpenError::Flag(f) => bad(f),
+            OpenError::Flag(f) => bad(&f),
             OpenError::Source(e) => PyRuntimeError::new_err(e.to_string()),
         })?;
         let opts = RecorderOptions {

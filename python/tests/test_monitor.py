@@ -116,19 +116,21 @@ def test_a_forked_child_that_exits_leaves_the_parents_recording_alone(tmp_path, 
 
 
 @pytest.mark.parametrize("kwargs, field, value", [
-    ({"batch": 0}, "--batch", "0"),
-    ({"arch": "resnet-9000"}, "--arch", "resnet-9000"),
-    ({"precision": "fp12"}, "--precision", "fp12"),
-    ({"interval_ms": 1}, "interval_ms", "1"),
-    ({"checkpoint_s": 0.1}, "checkpoint_s", "0.1"),
-    ({"gpus": "first"}, "--gpus", "first"),
-    ({"replay": ["no/such/trace.csv"]}, "--replay", "no/such/trace.csv"),
+    ({"batch": 0}, "keyword argument batch", "0"),
+    ({"arch": "resnet-9000"}, "keyword argument arch", "resnet-9000"),
+    ({"precision": "fp12"}, "keyword argument precision", "fp12"),
+    ({"interval_ms": 1}, "keyword argument interval_ms", "1"),
+    ({"checkpoint_s": 0.1}, "keyword argument checkpoint_s", "0.1"),
+    ({"gpus": "first"}, "keyword argument gpus", "first"),
+    ({"replay": ["no/such/trace.csv"]}, "keyword argument replay", "no/such/trace.csv"),
 ])
 def test_bad_values_raise_value_error_naming_the_field_and_value(tmp_path, trace, kwargs, field, value):
     kwargs = {"replay": [trace], **kwargs}
     with pytest.raises(ValueError) as e:
         wattcast.Monitor(tmp_path / "run.json", **kwargs)
+    # Named as the Python keyword the user wrote, never as the CLI's flag.
     assert field in str(e.value) and f'"{value}"' in str(e.value), str(e.value)
+    assert "--" not in str(e.value), str(e.value)
     assert not (tmp_path / "run.json").exists()
 
 

@@ -27,6 +27,17 @@ pub enum MetaError {
     },
 }
 
+impl MetaError {
+    /// The message as the Python package words it (keyword arguments, not flags; see
+    /// [`FlagError::keyword_message`]).
+    pub fn keyword_message(&self) -> String {
+        match self {
+            MetaError::Flag(f) => f.keyword_message(),
+            MetaError::File { path, reason } => format!("meta={path}: {reason}"),
+        }
+    }
+}
+
 /// The run metadata as a user gives it (flags, or the Python package's keywords), before it is checked.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetaInput {
