@@ -603,6 +603,16 @@ pub fn check_periods(
     Ok(())
 }
 
+/// The idle calibration to run before recording, seconds: none while replaying (a trace holds its own idle
+/// samples), with the note that says so when one was asked for. The CLI and the Python package both follow it.
+pub fn idle_calibration_s(idle_s: f64, replaying: bool) -> (f64, Option<&'static str>) {
+    match (replaying, idle_s > 0.0) {
+        (true, true) => (0.0, Some("replaying: no idle calibration (the trace holds its own idle samples)")),
+        (true, false) => (0.0, None),
+        (false, _) => (idle_s, None),
+    }
+}
+
 /// Time to the next checkpoint, ms: `checkpoint_s`, or 100 × how long the last one took to write, whichever is
 /// longer, so that checkpoints never take more than 1 % of the run (a day at 10 Hz on 8 GPUs is hundreds of MB of
 /// JSON: rewritten every 30 s it would take a core's worth of seconds each time).
@@ -710,6 +720,15 @@ mod tests {
         assert_eq!(path, out);
         assert_eq!(p.status, ProfileStatus::Interrupted);
         assert!(p.provenance.detail.unwrap().contains("interrupted: KeyboardInterrupt"));
+    }
+
+    #[test]
+    fn a_replay_skips_the_idle_calibration_and_says_so_when_one_was_asked_for() {
+        assert_eq!(idle_calibration_s(5.0, false), (5.0, None));
+        assert_eq!(idle_calibration_s(0.0, true), (0.0, None));
+        let (s, note) = idle_calibration_s(5.0, true);
+        assert_eq!(s, 0.0);
+        assert!(note.is_some_and(|n| n.contains("no idle calibration")));
     }
 
     #[test]

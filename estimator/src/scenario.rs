@@ -285,6 +285,10 @@ pub const DEFAULT_GPUS: [&str; 3] = ["nvidia-h100-sxm", "nvidia-a100-sxm4-80gb",
 pub const DEFAULT_SAMPLES: u64 = 1_281_167;
 /// Default epochs: the classic ResNet-50 ImageNet schedule.
 pub const DEFAULT_EPOCHS: u32 = 90;
+/// Default tokens per epoch for a language model: a typical fine-tuning corpus (one pass over it).
+pub const DEFAULT_LM_TOKENS: u64 = 100_000_000;
+/// Default epochs for a language model: one pass over its tokens, as pre-training and most fine-tuning do.
+pub const DEFAULT_LM_EPOCHS: u32 = 1;
 /// Default region: the world average.
 pub const DEFAULT_REGION: &str = "WORLD";
 
@@ -420,6 +424,19 @@ pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
         },
     };
 
+    // Samples and epochs a link leaves out follow the model's family: a language model counts tokens, and
+    // ImageNet's 1,281,167 samples × 90 epochs would read as 115 M tokens seen 90 times.
+    let lm = matches!(&arch, ArchChoice::Catalog { id } if catalog.arch(id).is_some_and(|a| a.sample_unit == crate::catalog::SampleUnit::Token));
+    let (default_samples, default_epochs) =
+        if lm { (DEFAULT_LM_TOKENS, DEFAULT_LM_EPOCHS) } else { (d.samples, d.epochs) };
+    if lm && (query.get("samples").is_none() || query.get("epochs").is_none()) {
+        r.notices.push(format!(
+            "a language model without \"samples\" or \"epochs\" in the link: {} tokens per epoch and {} epoch are \
+assumed where missing",
+            crate::format::human(default_samples as f64),
+            default_epochs
+        ));
+    }
     let job = r.job(&d.job);
     let mut n_gpus = r.int("n_gpus", 1, 100_000).unwrap_or(d.n_gpus);
     if let Some(nodes) = r.int::<u32>("nodes", 1, 100_000) {
@@ -443,8 +460,8 @@ pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
         n_gpus,
         batch: r.int("batch", 1, 10_000_000),
         input_px: r.int("input", 8, 16_384),
-        samples: r.int("samples", 1, 100_000_000_000_000).unwrap_or(d.samples),
-        epochs: r.int("epochs", 1, 100_000).unwrap_or(d.epochs),
+        samples: r.int("samples", 1, 100_000_000_000_000).unwrap_or(default_samples),
+        epochs: r.int("epochs", 1, 100_000).unwrap_or(default_epochs),
         precision: r.precision().unwrap_or(d.precision),
         hours: r.real("hours", 0.0, false, 1e6),
         usage: r.real("usage", 0.0, false, 1.0).unwrap_or(d.usage),
@@ -646,6 +663,26 @@ mod tests {
             assert_eq!(r.scenario.to_query("").get("arch"), Some(id), "{typed}");
         }
         assert_eq!(check("arch=tv-resnet50", &[], 0).arch, ArchChoice::Catalog { id: "tv-resnet50".into() });
+    }
+
+    /// Samples and epochs left out of a link follow the model's family (with a notice for a language model);
+    /// given ones are kept.
+    #[test]
+    fn samples_and_epochs_left_out_follow_the_family() {
+        for (query, samples, epochs, notices) in [
+            ("arch=llama-3.1-8b", 100_000_000, 1, 1),
+            ("arch=llama-3.1-8b&samples=2e9", 2_000_000_000, 1, 1),
+            ("arch=llama-3.1-8b&samples=2e9&epochs=3", 2_000_000_000, 3, 0),
+            ("arch=bert-base-uncased&epochs=2", 100_000_000, 2, 1),
+            ("arch=tv-resnet50", DEFAULT_SAMPLES, DEFAULT_EPOCHS, 0),
+            ("arch=custom&gflops=4&params_m=25", DEFAULT_SAMPLES, DEFAULT_EPOCHS, 0),
+        ] {
+            let s = check(query, &[], notices);
+            assert_eq!((s.samples, s.epochs), (samples, epochs), "{query}");
+        }
+        // A bad value falls back to the family's default, with its error.
+        let r = resolve(&ScenarioQuery::parse("arch=llama-3.1-8b&epochs=ten"), catalog());
+        assert_eq!((r.scenario.epochs, r.errors.len()), (1, 1), "{:?}", r.errors);
     }
 
     #[test]

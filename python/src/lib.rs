@@ -122,14 +122,13 @@ impl Recorder {
             job: placement.job(unix_ms(), hostname()),
         };
         let core = Core::new(opened.source, opts, &catalog).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        // A replay has no idle phase of its own to measure.
-        let idle_s = if replay.is_empty() { idle_s } else { 0.0 };
+        let (idle_s, note) = collector::recorder::idle_calibration_s(idle_s, !replay.is_empty());
         Ok(Recorder {
             stage: Mutex::new(Stage::Ready(Box::new(core))),
             interval: Duration::from_millis(interval_ms),
             idle_s,
             output: output_path,
-            note: None,
+            note: note.map(str::to_string),
         })
     }
 
@@ -145,7 +144,7 @@ impl Recorder {
         self.output.clone()
     }
 
-    /// Why this process does not record, when it does not.
+    /// A note for the user: why this process does not record, or that an idle calibration is skipped.
     #[getter]
     fn note(&self) -> Option<String> {
         self.note.clone()

@@ -134,6 +134,14 @@ def test_bad_values_raise_value_error_naming_the_field_and_value(tmp_path, trace
     assert not (tmp_path / "run.json").exists()
 
 
+def test_a_replay_skips_the_idle_calibration_and_says_so(tmp_path, trace, capfd):
+    mon = wattcast.Monitor(tmp_path / "run.json", replay=[trace], idle_s=5.0)
+    assert "replaying: no idle calibration" in capfd.readouterr().err
+    wattcast.Monitor(tmp_path / "quiet.json", replay=[trace])
+    assert capfd.readouterr().err == "", "no idle calibration was asked for: nothing to say"
+    assert mon.recording
+
+
 def test_without_a_driver_no_driver_says_what_to_install(tmp_path):
     if os.path.exists("/dev/nvidiactl"):
         pytest.fail("this test expects a machine without an NVIDIA driver (CI has none)")

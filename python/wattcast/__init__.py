@@ -138,7 +138,8 @@ class Monitor:
         self._started = False
         self._stopped = False
         self.summary: Optional[Dict[str, Any]] = None
-        if not self._rec.recording:
+        if self._rec.note:
+            # Why this rank does not record, or that a replay skips the idle calibration (as the CLI says).
             print(f"[wattcast] {self._rec.note}", file=sys.stderr)
 
     @property

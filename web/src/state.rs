@@ -93,8 +93,8 @@ fn follow_family(query: &mut ScenarioQuery, new_arch: &str) {
     }
     match after {
         SampleUnit::Token => {
-            query.set("samples", Some(DEFAULT_LM_TOKENS.to_string()));
-            query.set("epochs", Some("1".into()));
+            query.set("samples", Some(estimator::scenario::DEFAULT_LM_TOKENS.to_string()));
+            query.set("epochs", Some(estimator::scenario::DEFAULT_LM_EPOCHS.to_string()));
             query.set("input", None);
         }
         SampleUnit::Image => {
@@ -107,9 +107,6 @@ fn follow_family(query: &mut ScenarioQuery, new_arch: &str) {
         }
     }
 }
-
-/// Tokens per epoch a language model starts with on the page: a typical fine-tuning corpus.
-pub const DEFAULT_LM_TOKENS: u64 = 100_000_000;
 
 /// A ranking control the user changed.
 #[derive(Debug, Clone, PartialEq)]

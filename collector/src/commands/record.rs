@@ -50,10 +50,9 @@ pub fn run(args: &RecordArgs) -> anyhow::Result<ExitCode> {
         .marker_file
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join(format!("wattcast-marker-{}", std::process::id())));
-    let mut idle_s = args.idle_s;
-    if !args.replay.is_empty() && idle_s > 0.0 {
-        eprintln!("[wattcast] replaying: no idle calibration (the trace holds its own idle samples)");
-        idle_s = 0.0;
+    let (idle_s, note) = crate::recorder::idle_calibration_s(args.idle_s, !args.replay.is_empty());
+    if let Some(note) = note {
+        eprintln!("[wattcast] {note}");
     }
     let opened = match open_source(args.gpus.as_deref(), &placement, &args.replay, args.speed) {
         Ok(x) => x,
