@@ -70,7 +70,12 @@ fn memory_fit_of_an_8b_model() {
     assert!((2..=8).contains(&k), "needs {k}");
     assert!(one.verdict().contains(&format!("needs ≥ {k} GPUs")));
     assert!(fit("mode=finetune&n_gpus=8&zero=3").fits);
-    assert!(!fit("mode=finetune&n_gpus=8&zero=0").fits, "plain data parallelism replicates everything");
+    let replicated = fit("mode=finetune&n_gpus=8&zero=0");
+    assert!(!replicated.fits, "plain data parallelism replicates everything");
+    // The run has the GPUs ZeRO-3 needs: the verdict says sharding is what is missing.
+    assert!(replicated.verdict().contains(&format!("needs ≥ {k} GPUs")), "{}", replicated.verdict());
+    assert!(replicated.verdict().contains("the run has 8 (zero=3)"), "{}", replicated.verdict());
+    assert!(!one.verdict().contains("the run has"), "{}", one.verdict());
     assert!(fit("mode=lora&n_gpus=1").fits);
 }
 

@@ -59,6 +59,9 @@ pub struct MemoryFit {
     pub min_gpus_zero3: Option<u32>,
     /// Whether activations are counted (transformers only).
     pub activations_counted: bool,
+    /// The run's GPU count (for the verdict; the report states it elsewhere).
+    #[serde(skip)]
+    pub run_gpus: u32,
 }
 
 impl MemoryFit {
@@ -70,6 +73,12 @@ impl MemoryFit {
             format!("fits: {} of {} GB{bound}", h(self.need.total_gb()), h(self.usable_gb))
         } else {
             match self.min_gpus_zero3 {
+                // The run already has the GPUs: only its sharding is missing.
+                Some(k) if k <= self.run_gpus => format!(
+                    "does not fit without full sharding: needs ≥ {k} GPUs of this type with ZeRO-3 / FSDP, and the run \
+has {} (zero=3)",
+                    self.run_gpus
+                ),
                 Some(k) => format!("does not fit: needs ≥ {k} GPUs of this type with ZeRO-3 / FSDP"),
                 None => format!(
                     "does not fit: activations alone need {} GB at this batch and sequence",
@@ -135,5 +144,6 @@ pub fn fit(scenario: &Scenario, work: &Workload, gpu: &Gpu) -> Option<MemoryFit>
         fits,
         min_gpus_zero3: min_gpus_zero3.filter(|k| *k <= MAX_GPUS),
         activations_counted: shape.is_some(),
+        run_gpus: scenario.n_gpus,
     })
 }
