@@ -43,7 +43,7 @@ fn minify(json: &str) -> String {
 }
 
 /// The members of each catalogue's entries that only people reading the data need: `(file, list, member,
-/// what to leave)`. A required `source` string is emptied; optional texts are removed.
+/// emptied)`. A required `source` string is emptied (`true`); optional texts are removed.
 const PROVENANCE_TEXT: [(&str, &str, &str, bool); 6] = [
     ("gpus.json", "gpus", "source", true),
     ("gpus.json", "gpus", "notes", false),

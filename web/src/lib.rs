@@ -117,8 +117,9 @@ thread_local! {
 }
 
 /// Writes `?query` into the address bar without a navigation, after the next painted frame: Chromium's
-/// `history.replaceState` took about 9 ms a call here, inside the frame of every keystroke. Changes made
-/// before the write happens are folded into it (the bar always ends on the latest query).
+/// `history.replaceState` took 1.4 ms a call on a quiet machine here and 9.5 ms on a busy one, inside the
+/// frame of every keystroke. Changes made before the write happens are folded into it (the bar always ends on
+/// the latest query).
 fn replace_url(query: &str) {
     let scheduled = PENDING_URL.with(|p| p.borrow_mut().replace(format!("?{query}")).is_some());
     if scheduled {
