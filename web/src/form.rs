@@ -210,7 +210,15 @@ pub fn Inputs(p: &PartProps) -> Html {
     let tokens = arch.is_some_and(|a| a.sample_unit == SampleUnit::Token);
     let shape = arch.and_then(|a| a.transformer.as_ref());
     let samples_label = if tokens { "Training tokens per epoch" } else { "Training images per epoch" };
-    let samples_hint = if tokens { "e.g. 100M" } else { "1281167 (ImageNet)" };
+    // The placeholders are the defaults a field left empty takes (the scenario's, by family).
+    let (samples_hint, epochs_hint) = if tokens {
+        (
+            format!("{} (default)", human(estimator::scenario::DEFAULT_LM_TOKENS as f64)),
+            estimator::scenario::DEFAULT_LM_EPOCHS.to_string(),
+        )
+    } else {
+        ("1281167 (ImageNet)".to_string(), estimator::scenario::DEFAULT_EPOCHS.to_string())
+    };
     let job = &s.job;
     let seq_hint = shape.map_or(String::new(), |t| format!("default {}", t.default_seq()));
     let efficiency = match job.efficiency {
@@ -245,9 +253,9 @@ pub fn Inputs(p: &PartProps) -> Html {
             </fieldset>
             <div class="row">
                 { field(state, resolved, &canonical, dispatch, "n_gpus", "GPUs per run", "1") }
-                { field(state, resolved, &canonical, dispatch, "epochs", "Epochs", "90") }
+                { field(state, resolved, &canonical, dispatch, "epochs", "Epochs", &epochs_hint) }
             </div>
-            { field(state, resolved, &canonical, dispatch, "samples", samples_label, samples_hint) }
+            { field(state, resolved, &canonical, dispatch, "samples", samples_label, &samples_hint) }
             <div class="row">
                 { field(state, resolved, &canonical, dispatch, "batch", if tokens { "Batch (sequences)" } else { "Batch size" }, "optional") }
                 if !tokens { { field(state, resolved, &canonical, dispatch, "input", "Input size (px)", "architecture default") } }
