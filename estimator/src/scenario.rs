@@ -289,6 +289,16 @@ pub const DEFAULT_EPOCHS: u32 = 90;
 pub const DEFAULT_LM_TOKENS: u64 = 100_000_000;
 /// Default epochs for a language model: one pass over its tokens, as pre-training and most fine-tuning do.
 pub const DEFAULT_LM_EPOCHS: u32 = 1;
+
+/// The samples per epoch and epochs a run of a model family takes when none are given: ImageNet's schedule
+/// for images, [`DEFAULT_LM_TOKENS`] once for tokens. The link, the page's family switch and its placeholders
+/// all use it.
+pub fn family_defaults(unit: crate::catalog::SampleUnit) -> (u64, u32) {
+    match unit {
+        crate::catalog::SampleUnit::Image => (DEFAULT_SAMPLES, DEFAULT_EPOCHS),
+        crate::catalog::SampleUnit::Token => (DEFAULT_LM_TOKENS, DEFAULT_LM_EPOCHS),
+    }
+}
 /// Default region: the world average.
 pub const DEFAULT_REGION: &str = "WORLD";
 
@@ -426,9 +436,12 @@ pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
 
     // Samples and epochs a link leaves out follow the model's family: a language model counts tokens, and
     // ImageNet's 1,281,167 samples × 90 epochs would read as 115 M tokens seen 90 times.
-    let lm = matches!(&arch, ArchChoice::Catalog { id } if catalog.arch(id).is_some_and(|a| a.sample_unit == crate::catalog::SampleUnit::Token));
-    let (default_samples, default_epochs) =
-        if lm { (DEFAULT_LM_TOKENS, DEFAULT_LM_EPOCHS) } else { (d.samples, d.epochs) };
+    let unit = match &arch {
+        ArchChoice::Catalog { id } => catalog.arch(id).map(|a| a.sample_unit),
+        ArchChoice::Custom { .. } => None,
+    };
+    let lm = unit == Some(crate::catalog::SampleUnit::Token);
+    let (default_samples, default_epochs) = unit.map_or((d.samples, d.epochs), family_defaults);
     if lm && (query.get("samples").is_none() || query.get("epochs").is_none()) {
         r.notices.push(format!(
             "a language model without \"samples\" or \"epochs\" in the link: {} tokens per epoch and {} epoch are \

@@ -207,18 +207,18 @@ pub fn Inputs(p: &PartProps) -> Html {
     let pue_hint =
         format!("default {} ({})", site.pue, if site.pue_source == "user" { "set" } else { &site.pue_source });
     let arch = s.catalog_arch(catalog);
-    let tokens = arch.is_some_and(|a| a.sample_unit == SampleUnit::Token);
+    let unit = arch.map_or(SampleUnit::Image, |a| a.sample_unit);
+    let tokens = unit == SampleUnit::Token;
     let shape = arch.and_then(|a| a.transformer.as_ref());
     let samples_label = if tokens { "Training tokens per epoch" } else { "Training images per epoch" };
     // The placeholders are the defaults a field left empty takes (the scenario's, by family).
-    let (samples_hint, epochs_hint) = if tokens {
-        (
-            format!("{} (default)", human(estimator::scenario::DEFAULT_LM_TOKENS as f64)),
-            estimator::scenario::DEFAULT_LM_EPOCHS.to_string(),
-        )
+    let (default_samples, default_epochs) = estimator::scenario::family_defaults(unit);
+    let samples_hint = if tokens {
+        format!("{} (default)", human(default_samples as f64))
     } else {
-        ("1281167 (ImageNet)".to_string(), estimator::scenario::DEFAULT_EPOCHS.to_string())
+        format!("{default_samples} (ImageNet)")
     };
+    let epochs_hint = default_epochs.to_string();
     let job = &s.job;
     let seq_hint = shape.map_or(String::new(), |t| format!("default {}", t.default_seq()));
     let efficiency = match job.efficiency {

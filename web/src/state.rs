@@ -91,15 +91,12 @@ fn follow_family(query: &mut ScenarioQuery, new_arch: &str) {
     if before == after {
         return;
     }
+    let (samples, epochs) = estimator::scenario::family_defaults(after);
+    query.set("samples", Some(samples.to_string()));
+    query.set("epochs", Some(epochs.to_string()));
     match after {
-        SampleUnit::Token => {
-            query.set("samples", Some(estimator::scenario::DEFAULT_LM_TOKENS.to_string()));
-            query.set("epochs", Some(estimator::scenario::DEFAULT_LM_EPOCHS.to_string()));
-            query.set("input", None);
-        }
+        SampleUnit::Token => query.set("input", None),
         SampleUnit::Image => {
-            query.set("samples", Some(estimator::scenario::DEFAULT_SAMPLES.to_string()));
-            query.set("epochs", Some(estimator::scenario::DEFAULT_EPOCHS.to_string()));
             for key in ["seq", "lora_rank"] {
                 query.set(key, None);
             }
