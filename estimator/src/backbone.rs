@@ -341,7 +341,7 @@ pub struct ResidualBand {
     pub case: Case,
     /// The family it is of (convolutional or not) when it is taken over one family's workloads only; the
     /// pooled band of every family otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub conv: Option<bool>,
     /// Held-out rows the quantiles are over.
     pub n: usize,

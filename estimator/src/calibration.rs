@@ -345,31 +345,31 @@ pub struct EvalResult {
     /// RMSE of `mlco2` on the same runs, kJ.
     pub mlco2_rmse_kj: Option<f64>,
     /// STEP only: runs where power was not stable yet (not scored).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub n_not_stable: Option<usize>,
     /// STEP only: scored runs within ±5 %.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub n_within_5pct: Option<usize>,
     /// Distinct GPUs among the scored rows (backbone protocols).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub n_gpus: Option<usize>,
     /// Share of scored rows inside their 80 % interval, computed without their own group, %.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub coverage_80_pct: Option<f64>,
     /// Picking a GPU: median over workloads measured on ≥ 3 GPUs of the Spearman correlation between
     /// predicted and measured (energy, or time for `throughput`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub spearman_median: Option<f64>,
     /// Picking a GPU: median over those workloads of (measured value of the GPU ranked first ÷ the lowest
     /// measured − 1), %.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub top1_regret_median_pct: Option<f64>,
     /// 10th percentile of ln(predicted ÷ measured) over the scored rows: with `log_ratio_q90`, the 80 %
     /// interval a method shows for a case like this protocol's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub log_ratio_q10: Option<f64>,
     /// 90th percentile of ln(predicted ÷ measured).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub log_ratio_q90: Option<f64>,
 }
 
@@ -459,29 +459,16 @@ impl Calibration {
         Ok(Calibration::new(power, energy, duration, parse_summary(summary)?))
     }
 
-    /// The calibration compiled into this build (see `build.rs` for how the models are embedded).
+    /// The calibration compiled into this build (`data/calibration.json` and `data/models/*.json` at build
+    /// time; the site reads its copy from a [`crate::snapshot::Snapshot`] instead).
     pub fn embedded() -> Result<Self, crate::DataError> {
-        mod embedded {
-            include!(concat!(env!("OUT_DIR"), "/embedded_models.rs"));
-        }
-        let [power, mut energy, mut duration] = parse_models(
-            include_str!(concat!(env!("OUT_DIR"), "/pre-power.json")),
-            include_str!(concat!(env!("OUT_DIR"), "/pre-epoch.json")),
-            include_str!(concat!(env!("OUT_DIR"), "/duration.json")),
+        let mut cal = Calibration::from_json(
+            include_str!("../../data/models/pre-power.json"),
+            include_str!("../../data/models/pre-epoch.json"),
+            include_str!("../../data/models/duration.json"),
+            include_str!("../../data/calibration.json"),
         )?;
-        for (model, shares) in [&mut energy, &mut duration].into_iter().zip(embedded::SHARES_SUPPORT) {
-            if let (true, Some(from), crate::fit::Regression::Krr(to)) = (shares, power.krr(), &mut model.regression) {
-                to.support.clone_from(&from.support);
-            }
-        }
-        let mut cal = Calibration::new(
-            power,
-            energy,
-            duration,
-            parse_summary(include_str!(concat!(env!("OUT_DIR"), "/calibration.json")))?,
-        );
-        cal.backbone =
-            Some(crate::backbone::Backbone::from_json(include_str!(concat!(env!("OUT_DIR"), "/backbone.json")))?);
+        cal.backbone = Some(crate::backbone::Backbone::from_json(include_str!("../../data/models/backbone.json"))?);
         Ok(cal)
     }
 }
@@ -578,18 +565,6 @@ mod tests {
         assert!(serde_json::from_str::<Evaluated>("\"magic\"").unwrap_err().to_string().contains("magic"));
     }
 
-    fn committed() -> Calibration {
-        let mut cal = Calibration::from_json(
-            include_str!("../../data/models/pre-power.json"),
-            include_str!("../../data/models/pre-epoch.json"),
-            include_str!("../../data/models/duration.json"),
-            include_str!("../../data/calibration.json"),
-        )
-        .unwrap();
-        cal.backbone =
-            Some(crate::backbone::Backbone::from_json(include_str!("../../data/models/backbone.json")).unwrap());
-        cal
-    }
 
     #[test]
     fn significant_digits() {
@@ -600,7 +575,7 @@ mod tests {
 
     #[test]
     fn the_embedded_power_limit_curves_have_a_point_per_limit() {
-        let cal = committed();
+        let cal = Calibration::embedded().unwrap();
         assert!(cal.summary.power_limits.len() > 100, "the Zeus traces give a curve per GPU, workload and batch");
         for c in &cal.summary.power_limits {
             assert!(c.power_limit_w.len() >= 2 && c.power_limit_w.windows(2).all(|w| w[0] < w[1]), "{c:?}");
@@ -612,16 +587,14 @@ mod tests {
     }
 
     #[test]
-    fn the_embedded_models_equal_the_committed_files() {
-        // build.rs leaves shared support vectors out of the embedded copies; parsing puts them back.
+    fn the_three_embedded_models_share_their_kernel() {
         let embedded = Calibration::embedded().unwrap();
-        assert_eq!(embedded, committed());
         assert!(embedded.shares_kernel(), "wattcast fit fits the three models on the same configurations");
     }
 
     #[test]
     fn a_shared_kernel_row_predicts_the_same_bits() {
-        let cal = committed();
+        let cal = Calibration::embedded().unwrap();
         let x = FeatureInput { gflops: Some(4.1), batch: Some(64.0), tdp_w: Some(300.0), ..FeatureInput::default() };
         let row = cal.power.kernel_row(&x).unwrap();
         for m in [&cal.power, &cal.energy, &cal.duration] {
@@ -631,7 +604,7 @@ mod tests {
 
     #[test]
     fn a_shared_refit_equals_three_separate_refits() {
-        let cal = committed();
+        let cal = Calibration::embedded().unwrap();
         let x = FeatureInput { gflops: Some(4.1), batch: Some(64.0), tdp_w: Some(300.0), ..FeatureInput::default() };
         let ys = [0.7, -9.0, 6.5];
         let models = [&cal.power, &cal.energy, &cal.duration];

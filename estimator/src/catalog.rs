@@ -59,31 +59,31 @@ pub struct Gpu {
     /// Market segment derived from the form factor.
     pub segment: Segment,
     /// Year of launch, when a source gave it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub release_year: Option<u16>,
     /// Vendor TDP / max board power, watts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub tdp_w: Option<f64>,
     /// Peak FP32 non-tensor TFLOP/s.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub fp32_tflops: Option<f64>,
     /// Peak dense FP16 tensor TFLOP/s (FP32 accumulate on GeForce cards).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub fp16_tensor_tflops: Option<f64>,
     /// Peak dense BF16 tensor TFLOP/s.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub bf16_tensor_tflops: Option<f64>,
     /// Peak dense TF32 tensor TFLOP/s.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub tf32_tensor_tflops: Option<f64>,
     /// Device memory, GB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub memory_gb: Option<f64>,
     /// Peak device-memory bandwidth, GB/s.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub memory_bandwidth_gbs: Option<f64>,
     /// FP32 CUDA cores or stream processors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub cores: Option<u32>,
     /// Every name NVML reports for the card, with and without the `NVIDIA ` prefix.
     #[serde(default)]
@@ -91,7 +91,7 @@ pub struct Gpu {
     /// Where the figures were read.
     pub source: String,
     /// Conflicting figures, derivations and caveats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub notes: Option<String>,
 }
 
@@ -144,26 +144,26 @@ pub struct Architecture {
     /// Task (`image-classification`, ...).
     pub task: String,
     /// Parameters, millions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub params_m: Option<f64>,
     /// Forward-pass GFLOPs per sample (1 multiply-add = 2 FLOPs) at the default input.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub forward_gflops: Option<f64>,
     /// What a sample is.
     pub sample_unit: SampleUnit,
     /// Default square input side in pixels (images only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub input_px: Option<u32>,
     /// Framework whose definition the figures describe.
     pub framework: String,
     /// Where the figures were read.
     pub source: String,
     /// Caveats and derivations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub notes: Option<String>,
     /// The shape of a transformer (language models), from its configuration: what FLOPs per token at a
     /// sequence length, memory and LoRA adapters follow from ([`crate::methods::transformer`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub transformer: Option<Transformer>,
 }
 
@@ -213,7 +213,7 @@ pub struct Transformer {
     /// Longest sequence the model was configured for, tokens.
     pub context: u32,
     /// Mixture of experts, when sparse.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub experts: Option<Experts>,
     /// Whether the output projection is the input embedding matrix (counted once in the parameters).
     pub tied_embeddings: bool,
@@ -259,17 +259,17 @@ pub struct Region {
     /// Kind of location.
     pub kind: RegionKind,
     /// Cloud provider id (`aws`, `gcp`, `azure`) for cloud regions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub provider: Option<String>,
     /// Grid carbon intensity, gCO2e/kWh.
     pub intensity_g_per_kwh: f64,
     /// Year the intensity refers to, when the source states it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub year: Option<u16>,
     /// Id of the source table (see `sources`).
     pub source: String,
     /// Where in that source, or what the figure covers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub detail: Option<String>,
 }
 
@@ -287,7 +287,7 @@ pub struct PueDefault {
     /// Id of the source table.
     pub source: String,
     /// Where in that source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub detail: Option<String>,
 }
 
@@ -408,12 +408,13 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// The catalogue compiled into this build (`data/*.json` at build time, minified by `build.rs`).
+    /// The catalogue compiled into this build (`data/*.json` at build time; the site reads its copy from a
+    /// [`crate::snapshot::Snapshot`] instead).
     pub fn embedded() -> Result<Self, DataError> {
         Self::from_json(
-            include_str!(concat!(env!("OUT_DIR"), "/gpus.json")),
-            include_str!(concat!(env!("OUT_DIR"), "/architectures.json")),
-            include_str!(concat!(env!("OUT_DIR"), "/regions.json")),
+            include_str!("../../data/gpus.json"),
+            include_str!("../../data/architectures.json"),
+            include_str!("../../data/regions.json"),
         )
     }
 
@@ -637,18 +638,6 @@ mod tests {
             assert_eq!(c.gpu_by_nvml_name(name).map(|g| g.id.as_str()), Some(id), "{name}");
         }
         assert!(c.gpu_by_nvml_name("NVIDIA Imaginary 9000").is_none());
-    }
-
-    #[test]
-    fn the_embedded_catalogue_equals_the_committed_files() {
-        // build.rs minifies the embedded copies; nothing else may change.
-        let committed = Catalog::from_json(
-            include_str!("../../data/gpus.json"),
-            include_str!("../../data/architectures.json"),
-            include_str!("../../data/regions.json"),
-        )
-        .unwrap();
-        assert_eq!(Catalog::embedded().unwrap(), committed);
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod references;
 pub mod scenario;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod snapshot;
 
 pub use calibration::Calibration;
 pub use catalog::{ArchCatalog, Architecture, Catalog, Gpu, GpuCatalog, Region, RegionCatalog};

@@ -23,16 +23,23 @@ use yew::prelude::*;
 
 pub use state::{Action, State};
 
-/// The catalogue compiled into the page, parsed once.
-pub fn catalog() -> Result<&'static Catalog, &'static str> {
-    static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::embedded().map_err(|e| e.to_string())).as_ref().map_err(String::as_str)
+/// The catalogue and calibration compiled into the page (written by `build.rs`), read once.
+fn embedded() -> Result<&'static (Catalog, Calibration), &'static str> {
+    static DATA: OnceLock<Result<(Catalog, Calibration), String>> = OnceLock::new();
+    let bytes = include_bytes!(concat!(env!("OUT_DIR"), "/data.bin"));
+    DATA.get_or_init(|| estimator::snapshot::Snapshot::read(bytes).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(String::as_str)
 }
 
-/// The fitted models and calibration summary compiled into the page, parsed once.
+/// The catalogue compiled into the page.
+pub fn catalog() -> Result<&'static Catalog, &'static str> {
+    embedded().map(|(catalog, _)| catalog)
+}
+
+/// The fitted models and calibration summary compiled into the page.
 pub fn calibration() -> Result<&'static Calibration, &'static str> {
-    static CAL: OnceLock<Result<Calibration, String>> = OnceLock::new();
-    CAL.get_or_init(|| Calibration::embedded().map_err(|e| e.to_string())).as_ref().map_err(String::as_str)
+    embedded().map(|(_, calibration)| calibration)
 }
 
 /// Properties of [`App`].

@@ -71,7 +71,7 @@ pub struct FittedMixed {
     pub n_rows: usize,
     /// When given, the (min, max) of each feature over the training rows: predictions hold features to
     /// that range instead of extrapolating the linear trend beyond what was measured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub range: Option<Vec<(f64, f64)>>,
 }
 

@@ -95,7 +95,7 @@ pub struct Scaling {
     /// Efficiency across servers (1 for one server).
     pub across_nodes: f64,
     /// The exchange between servers, when there are several.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::snapshot::omit_none")]
     pub exchange: Option<Exchange>,
 }
 

@@ -1,0 +1,232 @@
+//! The site's copy of the embedded data: the catalogue and the calibration as the estimator's own values,
+//! written at build time (by `web/build.rs`, from [`Catalog::embedded`] and [`Calibration::embedded`]) in
+//! postcard's compact binary format, and read back in the page by [`Snapshot::read`].
+//!
+//! Why: the page then needs no JSON parser for its ~470 KB of data. serde's JSON code for every catalogue
+//! and model type was about a sixth of the site's wasm; postcard's reader for the same types is a fraction of
+//! it, and parses faster. Numbers keep their bits (postcard writes the `f64` itself), so the page and the CLI
+//! still compute the same bits. The committed data stays JSON; this format lives only in a build directory.
+//!
+//! What differs from the JSON files:
+//! - the per-entry provenance text the page never shows is left out (a GPU's or an architecture's `source`
+//!   emptied and `notes` dropped, a region's or PUE default's `detail` dropped; about 12 KB of the gzipped
+//!   wasm); every number and id stays;
+//! - `wattcast fit` fits the three PRE models on the same configurations, so their support vectors are
+//!   usually identical: those of `pre-epoch` and `duration` are then kept once, with `pre-power`'s;
+//! - postcard reads every member in order, so optional members are always written (see [`omit_none`]), and
+//!   the members the JSON flattens (file headers, a model's kind) are plain members here.
+
+use std::cell::Cell;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backbone::Backbone;
+use crate::calibration::{Calibration, CalibrationSummary};
+use crate::catalog::{ArchCatalog, Architecture, DataHeader, Gpu, GpuCatalog, PueDefault, Region, RegionCatalog};
+use crate::fit::{Diagnostics, FittedModel, KernelFit, LinearFit, Regression, Target};
+use crate::{Catalog, DataError};
+
+thread_local! {
+    /// Set while [`Snapshot::to_bytes`] writes.
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `skip_serializing_if` for the optional members of the embedded data: left out of JSON when `None`, always
+/// written in a snapshot (a postcard reader takes members by position, not by name).
+pub(crate) fn omit_none<T>(value: &Option<T>) -> bool {
+    value.is_none() && !WRITING.with(Cell::get)
+}
+
+/// A fitted model with its kind as a plain member (the JSON flattens it into the model's members).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Model {
+    schema_version: u32,
+    target: Target,
+    features: Vec<String>,
+    mean: Vec<f64>,
+    scale: Vec<f64>,
+    intercept: f64,
+    regression: Kind,
+    diagnostics: Diagnostics,
+}
+
+/// [`Regression`], externally tagged (postcard cannot read the JSON's internal `kind` tag).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Kind {
+    Linear(LinearFit),
+    Ridge(LinearFit),
+    Krr(KernelFit),
+}
+
+impl From<FittedModel> for Model {
+    fn from(m: FittedModel) -> Self {
+        let FittedModel { schema_version, target, features, mean, scale, intercept, regression, diagnostics } = m;
+        let regression = match regression {
+            Regression::Linear(f) => Kind::Linear(f),
+            Regression::Ridge(f) => Kind::Ridge(f),
+            Regression::Krr(k) => Kind::Krr(k),
+        };
+        Model { schema_version, target, features, mean, scale, intercept, regression, diagnostics }
+    }
+}
+
+impl From<Model> for FittedModel {
+    fn from(m: Model) -> Self {
+        let Model { schema_version, target, features, mean, scale, intercept, regression, diagnostics } = m;
+        let regression = match regression {
+            Kind::Linear(f) => Regression::Linear(f),
+            Kind::Ridge(f) => Regression::Ridge(f),
+            Kind::Krr(k) => Regression::Krr(k),
+        };
+        FittedModel { schema_version, target, features, mean, scale, intercept, regression, diagnostics }
+    }
+}
+
+/// The data the page runs on, in the order it is written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    gpus: (DataHeader, Vec<Gpu>),
+    archs: (DataHeader, String, Vec<Architecture>),
+    regions: (DataHeader, Vec<PueDefault>, Vec<Region>),
+    /// `pre-power`, `pre-epoch`, `duration`.
+    models: [Model; 3],
+    /// Whether `pre-epoch`'s and `duration`'s support vectors are `pre-power`'s (left empty here).
+    shares_support: [bool; 2],
+    summary: CalibrationSummary,
+    backbone: Option<Backbone>,
+}
+
+impl Snapshot {
+    /// The site's copy of a catalogue and a calibration (see the module documentation for what it leaves out).
+    pub fn of(catalog: &Catalog, calibration: &Calibration) -> Self {
+        let Catalog { gpus, archs, regions } = catalog.clone();
+        let GpuCatalog { header: gpu_header, gpus: mut gpu_list } = gpus;
+        for g in &mut gpu_list {
+            g.source.clear();
+            g.notes = None;
+        }
+        let ArchCatalog { header: arch_header, flops_convention, architectures: mut arch_list } = archs;
+        for a in &mut arch_list {
+            a.source.clear();
+            a.notes = None;
+        }
+        let RegionCatalog { header: region_header, mut pue_defaults, regions: mut region_list } = regions;
+        for p in &mut pue_defaults {
+            p.detail = None;
+        }
+        for r in &mut region_list {
+            r.detail = None;
+        }
+        let Calibration { power, energy, duration, summary, backbone, .. } = calibration.clone();
+        let mut models = [Model::from(power), Model::from(energy), Model::from(duration)];
+        let [power, rest @ ..] = &mut models;
+        let mut shares_support = [false; 2];
+        if let Kind::Krr(first) = &power.regression {
+            for (model, shares) in rest.iter_mut().zip(&mut shares_support) {
+                if let Kind::Krr(k) = &mut model.regression {
+                    if !first.support.is_empty() && k.support == first.support {
+                        k.support = Vec::new();
+                        *shares = true;
+                    }
+                }
+            }
+        }
+        Snapshot {
+            gpus: (gpu_header, gpu_list),
+            archs: (arch_header, flops_convention, arch_list),
+            regions: (region_header, pue_defaults, region_list),
+            models,
+            shares_support,
+            summary,
+            backbone,
+        }
+    }
+
+    /// The snapshot in postcard's format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        struct Writing;
+        impl Drop for Writing {
+            fn drop(&mut self) {
+                WRITING.with(|w| w.set(false));
+            }
+        }
+        WRITING.with(|w| w.set(true));
+        let _writing = Writing;
+        postcard::to_allocvec(self).expect("every member of the embedded data has a postcard form")
+    }
+
+    /// The catalogue and the calibration of a snapshot written by [`Snapshot::to_bytes`], the catalogue
+    /// checked as [`Catalog::from_json`] checks it.
+    pub fn read(bytes: &[u8]) -> Result<(Catalog, Calibration), DataError> {
+        let snapshot: Snapshot = postcard::from_bytes(bytes)
+            .map_err(|e| DataError::Json { file: "the embedded snapshot", message: e.to_string() })?;
+        snapshot.into_parts()
+    }
+
+    fn into_parts(self) -> Result<(Catalog, Calibration), DataError> {
+        let Snapshot { gpus, archs, regions, models, shares_support, summary, backbone } = self;
+        let catalog = Catalog {
+            gpus: GpuCatalog { header: gpus.0, gpus: gpus.1 },
+            archs: ArchCatalog { header: archs.0, flops_convention: archs.1, architectures: archs.2 },
+            regions: RegionCatalog { header: regions.0, pue_defaults: regions.1, regions: regions.2 },
+        };
+        catalog.check()?;
+        let [power, mut energy, mut duration] = models.map(FittedModel::from);
+        for (model, shares) in [&mut energy, &mut duration].into_iter().zip(shares_support) {
+            if let (true, Some(from), Regression::Krr(to)) = (shares, power.krr(), &mut model.regression) {
+                to.support.clone_from(&from.support);
+            }
+        }
+        let mut calibration = Calibration::new(power, energy, duration, summary);
+        calibration.backbone = backbone;
+        Ok((catalog, calibration))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_reads_back_as_the_embedded_data_without_its_provenance_text() {
+        let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
+        let bytes = Snapshot::of(&catalog, &cal).to_bytes();
+        let (read_catalog, read_cal) = Snapshot::read(&bytes).unwrap();
+        assert_eq!(read_cal, cal, "the models, summary and backbone come back bit for bit");
+        assert!(read_cal.shares_kernel(), "the shared support vectors are restored");
+        let mut expected = catalog.clone();
+        for g in &mut expected.gpus.gpus {
+            g.source.clear();
+            g.notes = None;
+        }
+        for a in &mut expected.archs.architectures {
+            a.source.clear();
+            a.notes = None;
+        }
+        for p in &mut expected.regions.pue_defaults {
+            p.detail = None;
+        }
+        for r in &mut expected.regions.regions {
+            r.detail = None;
+        }
+        assert_eq!(read_catalog, expected);
+        assert!(catalog.gpus.gpus.iter().any(|g| g.notes.is_some()), "the test data has notes to leave out");
+        assert!(bytes.len() * 2 < 470_000, "the snapshot is smaller than the JSON: {} bytes", bytes.len());
+    }
+
+    #[test]
+    fn optional_members_are_left_out_of_json_after_a_snapshot_is_written() {
+        let catalog = Catalog::embedded().unwrap();
+        let bytes = Snapshot::of(&catalog, &Calibration::embedded().unwrap()).to_bytes();
+        assert!(!WRITING.with(Cell::get), "the flag is reset after writing");
+        let region = catalog.regions.regions.iter().find(|r| r.detail.is_none()).expect("a region without detail");
+        assert!(!serde_json::to_string(region).unwrap().contains("\"detail\""));
+        assert!(Snapshot::read(&bytes[..bytes.len() - 1]).is_err(), "a truncated snapshot is an error");
+    }
+
+    #[test]
+    fn a_snapshot_that_is_not_one_is_an_error_naming_it() {
+        let e = Snapshot::read(b"not a snapshot").unwrap_err().to_string();
+        assert!(e.contains("embedded snapshot"), "{e}");
+    }
+}
