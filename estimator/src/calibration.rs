@@ -565,7 +565,6 @@ mod tests {
         assert!(serde_json::from_str::<Evaluated>("\"magic\"").unwrap_err().to_string().contains("magic"));
     }
 
-
     #[test]
     fn significant_digits() {
         for (x, want) in [(979.543, 980.0), (11.27667, 11.3), (12_345.0, 12_300.0), (0.0012345, 0.00123), (0.0, 0.0)] {
