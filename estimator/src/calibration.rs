@@ -123,7 +123,7 @@ impl PowerLimitCurve {
         groups
             .into_iter()
             .filter_map(|((gpu_id, workload, batch), mut pts)| {
-                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                crate::order::sort_by(&mut pts, |a, b| a.0.total_cmp(&b.0));
                 pts.dedup_by(|a, b| a.0 == b.0);
                 (pts.len() >= 2).then(|| PowerLimitCurve {
                     gpu_id,

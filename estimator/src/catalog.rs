@@ -462,7 +462,7 @@ impl Catalog {
             .map(|a| (search_score(a, query), a))
             .filter(|(score, _)| *score > 0)
             .collect();
-        hits.sort_by(|(sx, x), (sy, y)| {
+        crate::order::sort_by(&mut hits, |(sx, x), (sy, y)| {
             sy.cmp(sx).then(specific(x).cmp(&specific(y))).then(x.id.len().cmp(&y.id.len())).then(x.id.cmp(&y.id))
         });
         hits

@@ -69,7 +69,7 @@ fn summarise(
     mlco2: &std::collections::HashMap<String, f64>,
 ) -> EvalResult {
     let mut abs: Vec<f64> = scored.iter().map(|(_, p, t)| ((p - t) / t * 100.0).abs()).collect();
-    abs.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut abs, f64::total_cmp);
     let n = scored.len();
     let mean = |v: &mut dyn Iterator<Item = f64>| {
         let (s, c) = v.fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
@@ -83,7 +83,7 @@ fn summarise(
     let base: Vec<(f64, f64)> = scored.iter().filter_map(|(id, _, t)| mlco2.get(id).map(|p| (*p, *t))).collect();
     let mut log_ratio: Vec<f64> =
         scored.iter().map(|(_, p, t)| crate::fmath::ln(p / t)).filter(|r| r.is_finite()).collect();
-    log_ratio.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut log_ratio, f64::total_cmp);
     let log_q =
         (log_ratio.len() >= 5).then(|| (crate::fit::quantile(&log_ratio, 0.1), crate::fit::quantile(&log_ratio, 0.9)));
     EvalResult {
@@ -111,7 +111,7 @@ fn summarise(
 pub fn spearman(a: &[f64], b: &[f64]) -> Option<f64> {
     fn ranks(v: &[f64]) -> Vec<f64> {
         let mut idx: Vec<usize> = (0..v.len()).collect();
-        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        crate::order::sort_by(&mut idx, |&i, &j| v[i].total_cmp(&v[j]));
         let mut r = vec![0.0; v.len()];
         let mut i = 0;
         while i < idx.len() {
@@ -155,7 +155,7 @@ pub fn picking(groups: &std::collections::BTreeMap<String, Vec<(f64, f64)>>) -> 
         }
     }
     let med = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
+        crate::order::sort_by(&mut v, f64::total_cmp);
         (!v.is_empty()).then(|| crate::fit::quantile(&v, 0.5))
     };
     (med(rho), med(regret))
@@ -398,7 +398,7 @@ impl<'a> PreRows<'a> {
         // Every run of one workload (architecture × input size) in one fold.
         let workload_key = |r: &RunPoint| crate::fit::backbone::run_workload(r).map_or_else(|| r.id.clone(), |w| w.key);
         let mut keys: Vec<String> = rows.iter().map(|r| workload_key(r)).collect();
-        keys.sort();
+        crate::order::sort(&mut keys);
         keys.dedup();
         let by_workload: Vec<usize> = rows.iter().map(|r| keys.binary_search(&workload_key(r)).unwrap_or(0)).collect();
         PreRows { rows, by_gpu, by_workload }
@@ -419,7 +419,7 @@ impl<'a> PreRows<'a> {
     fn held_out(&self, h: Holdout) -> Groups {
         let key = |i: usize| self.key(h, i);
         let mut keys: Vec<(usize, usize)> = (0..self.rows.len()).map(key).collect();
-        keys.sort();
+        crate::order::sort(&mut keys);
         keys.dedup();
         keys.into_iter()
             .map(|k| {
@@ -513,7 +513,7 @@ fn pre_results(
         if *split == Split::Holdout(Holdout::Gpu) {
             for (method, scored) in [(PRE_POWER, &power_measured), (PRE_EPOCH, &epoch)] {
                 let mut gpus: Vec<&str> = pw_rows.iter().map(|r| r.gpu_id.as_str()).collect();
-                gpus.sort();
+                crate::order::sort(&mut gpus);
                 gpus.dedup();
                 for g in gpus {
                     let ids: std::collections::HashSet<&str> =

@@ -24,6 +24,7 @@ pub mod fmath;
 pub mod format;
 pub mod merge;
 pub mod methods;
+pub mod order;
 pub mod profile;
 pub mod query;
 pub mod rank;

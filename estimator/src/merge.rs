@@ -119,7 +119,8 @@ pub fn merge_nodes(parts: Vec<(String, Profile)>) -> Result<Profile, MergeError>
     }
     let mut parts = parts;
     // Node 0 first: its epochs and metadata lead.
-    parts.sort_by_key(|(_, p)| p.job.as_ref().map_or(0, |j| j.node));
+    let node = |p: &Profile| p.job.as_ref().map_or(0, |j| j.node);
+    crate::order::sort_by(&mut parts, |(_, a), (_, b)| node(a).cmp(&node(b)));
     // The samples move into the merged profile instead of being copied.
     let all_traced = parts.iter().all(|(_, p)| !p.devices.is_empty());
     let traces: Vec<(Vec<DeviceTrace>, Vec<EpochMark>)> =

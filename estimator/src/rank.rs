@@ -98,7 +98,7 @@ pub fn headline_value(rows: &[&Estimate], criterion: Criterion) -> Option<Consen
 /// Consensus of one quantity over one GPU's estimates.
 pub fn consensus(rows: &[&Estimate], criterion: Criterion) -> Option<Consensus> {
     let mut values: Vec<f64> = rows.iter().filter_map(|e| criterion.of(e)).filter(|x| x.is_finite()).collect();
-    values.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut values, f64::total_cmp);
     let n = values.len();
     if n == 0 {
         return None;
@@ -183,7 +183,7 @@ pub fn ranked(gpu: &str, rows: &[Estimate], plans: &[GpuPlan], scenario: &Scenar
 /// The GPUs that have `criterion`, lowest consensus first, and how many lack it.
 pub fn sorted_by(all: &[Ranked], criterion: Criterion) -> (Vec<&Ranked>, usize) {
     let mut with: Vec<&Ranked> = all.iter().filter(|r| r.get(criterion).is_some()).collect();
-    with.sort_by(|a, b| {
+    crate::order::sort_by(&mut with, |a, b| {
         let (x, y) =
             (a.get(criterion).map_or(f64::INFINITY, |c| c.value), b.get(criterion).map_or(f64::INFINITY, |c| c.value));
         // A GPU that cannot hold the run is never ranked above one that can.

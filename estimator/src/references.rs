@@ -80,7 +80,7 @@ pub fn errors_pct(rows: &[Compared]) -> Option<(f64, f64)> {
     if e.is_empty() {
         return None;
     }
-    e.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut e, f64::total_cmp);
     let n = e.len();
     let median = if n % 2 == 1 { e[n / 2] } else { (e[n / 2 - 1] + e[n / 2]) / 2.0 };
     Some((median, e[n - 1]))

@@ -232,7 +232,7 @@ pub fn BuiltinProfiles(p: &BuiltinProps) -> Html {
     let Some(data) = use_page_data() else { return Html::default() };
     let all = &data.calibration.0.summary.step_profiles;
     let mut gpus: Vec<&str> = all.iter().map(|s| s.gpu_id.as_str()).collect();
-    gpus.sort_unstable();
+    estimator::order::sort(&mut gpus);
     gpus.dedup();
     if gpus.is_empty() {
         return Html::default();

@@ -346,7 +346,9 @@ pub fn RegionOptions(p: &RegionOptionsProps) -> Html {
                     Some(p) => r.provider.as_deref() == Some(*p),
                 })
                 .collect();
-            items.sort_by(|a, b| (a.kind != RegionKind::World, &a.name).cmp(&(b.kind != RegionKind::World, &b.name)));
+            estimator::order::sort_by(&mut items, |a, b| {
+                (a.kind != RegionKind::World, &a.name).cmp(&(b.kind != RegionKind::World, &b.name))
+            });
             html! {
                 <optgroup label={*label}>
                     { for items.into_iter().map(|r| html! {

@@ -64,7 +64,7 @@ pub fn Ranking(p: &InsightProps) -> Html {
         })
     };
     let mut vendors: Vec<&str> = catalog.gpus.gpus.iter().map(|g| g.vendor.as_str()).collect();
-    vendors.sort_unstable();
+    estimator::order::sort(&mut vendors);
     vendors.dedup();
     let name = |id: &str| catalog.gpu(id).map_or(id.to_string(), |g| g.name.clone());
     let best: Vec<Html> = Criterion::ALL

@@ -53,7 +53,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut v, f64::total_cmp);
     let n = v.len();
     Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
 }
@@ -314,7 +314,7 @@ pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedE
         let uplifts: Vec<f64> = kept.iter().flat_map(|(_, v)| v.iter().map(|(_, u)| *u)).collect();
         let Some(mid) = median(uplifts.clone()) else { continue };
         let mut logs: Vec<f64> = uplifts.iter().map(|u| ln(u / mid)).collect();
-        logs.sort_by(f64::total_cmp);
+        crate::order::sort_by(&mut logs, f64::total_cmp);
         out.push(TunedEfficiency {
             unit,
             uplift: round6(mid),
@@ -642,7 +642,7 @@ fn calibrated(rows: &Grouped, widths: &Grouped, holdout: Holdout, exclude: Optio
     let k = if z.len() < 5 {
         1.0
     } else {
-        z.sort_by(f64::total_cmp);
+        crate::order::sort_by(&mut z, f64::total_cmp);
         let i = ((TARGET_COVERAGE * z.len() as f64).ceil() as usize).clamp(1, z.len()) - 1;
         z[i]
     };
@@ -656,7 +656,7 @@ fn raw_band(r: &[f64]) -> Option<(f64, f64)> {
         return None;
     }
     let mut r = r.to_vec();
-    r.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut r, f64::total_cmp);
     let tail = (1.0 - TARGET_COVERAGE) / 2.0;
     Some((quantile(&r, tail), quantile(&r, 1.0 - tail)))
 }

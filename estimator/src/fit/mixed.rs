@@ -143,7 +143,7 @@ pub fn fit_mixed(rows: &[&MixedRow], names: &[&str], h: MixedHyper, ex: Extrapol
     let mut ids: [Vec<String>; GROUPS] = Default::default();
     for (k, list) in ids.iter_mut().enumerate() {
         let mut v: Vec<String> = rows.iter().map(|r| r.groups[k].clone()).collect();
-        v.sort();
+        crate::order::sort(&mut v);
         v.dedup();
         *list = v;
     }
@@ -279,7 +279,7 @@ pub fn select_by_cv<R, H: Copy>(
         holdout.key_of(w, g)
     };
     let mut keys: Vec<String> = rows.iter().map(|r| key(r)).collect();
-    keys.sort();
+    crate::order::sort(&mut keys);
     keys.dedup();
     let folds: Vec<usize> = rows.iter().map(|r| keys.binary_search(&key(r)).map_or(0, |i| i % INNER_FOLDS)).collect();
     let mut best: Option<(f64, H)> = None;
@@ -325,7 +325,7 @@ pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout, ex: Extrapol
 /// training rows are those that [`Holdout::may_train`] allows for the group.
 pub fn holdout_groups(rows: &[MixedRow], holdout: Holdout) -> Vec<(Vec<usize>, Vec<usize>)> {
     let mut keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
-    keys.sort();
+    crate::order::sort(&mut keys);
     keys.dedup();
     keys.iter()
         .map(|key| {

@@ -59,7 +59,7 @@ pub fn fit_runs(rows: &[&RunRow], lambda_gpu: f64) -> Option<RunsStage> {
     }
     let index = |f: &dyn Fn(&RunRow) -> &str| {
         let mut ids: Vec<&str> = rows.iter().map(|r| f(r)).collect();
-        ids.sort_unstable();
+        crate::order::sort(&mut ids);
         ids.dedup();
         let of: Vec<usize> = rows.iter().map(|r| ids.binary_search(&f(r)).unwrap_or(0)).collect();
         let mut members = vec![Vec::new(); ids.len()];
@@ -124,7 +124,7 @@ pub fn fit_runs(rows: &[&RunRow], lambda_gpu: f64) -> Option<RunsStage> {
 }
 
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut v, f64::total_cmp);
     v
 }
 

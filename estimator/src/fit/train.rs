@@ -248,7 +248,7 @@ pub fn fit(points: &[RunPoint], target: Target) -> Option<FitResult> {
             .filter_map(|(p, (_, y))| p.map(|p| quantity(target, p) / quantity(target, *y) - 1.0))
             .filter(|e| e.is_finite())
             .collect();
-        rel.sort_by(f64::total_cmp);
+        crate::order::sort_by(&mut rel, f64::total_cmp);
         model.diagnostics.cv_rmse = score;
         model.diagnostics.rel_error_q05 = quantile(&rel, 0.05);
         model.diagnostics.rel_error_q95 = quantile(&rel, 0.95);
@@ -259,7 +259,7 @@ pub fn fit(points: &[RunPoint], target: Target) -> Option<FitResult> {
                 None => per_gpu.push((r.gpu_id.clone(), 1)),
             }
         }
-        per_gpu.sort();
+        crate::order::sort(&mut per_gpu);
         model.diagnostics.runs_per_gpu = per_gpu;
         if model.diagnostics.n_configs == 0 {
             model.diagnostics.n_configs = distinct_configs(&rows);
@@ -301,7 +301,7 @@ pub fn fit_nested(
 /// every group stays in one fold. With fewer than two groups, seeded folds over the rows.
 pub fn grouped_folds<K: Ord + Clone>(keys: &[K], k: usize) -> Vec<usize> {
     let mut distinct: Vec<K> = keys.to_vec();
-    distinct.sort();
+    crate::order::sort(&mut distinct);
     distinct.dedup();
     if distinct.len() < 2 {
         return folds(keys.len(), k, SEED);
@@ -313,7 +313,7 @@ pub fn grouped_folds<K: Ord + Clone>(keys: &[K], k: usize) -> Vec<usize> {
 /// One fold per GPU id, in sorted order.
 pub fn gpu_folds(rows: &[(&RunPoint, f64)]) -> Vec<usize> {
     let mut gpus: Vec<&str> = rows.iter().map(|(r, _)| r.gpu_id.as_str()).collect();
-    gpus.sort();
+    crate::order::sort(&mut gpus);
     gpus.dedup();
     rows.iter().map(|(r, _)| gpus.iter().position(|g| *g == r.gpu_id).unwrap_or(0)).collect()
 }
@@ -321,7 +321,7 @@ pub fn gpu_folds(rows: &[(&RunPoint, f64)]) -> Vec<usize> {
 fn distinct_configs(rows: &[(&RunPoint, f64)]) -> usize {
     let mut keys: Vec<Vec<u64>> =
         rows.iter().map(|(r, _)| r.x.vector().iter().map(|v| v.map_or(u64::MAX, f64::to_bits)).collect()).collect();
-    keys.sort();
+    crate::order::sort(&mut keys);
     keys.dedup();
     keys.len()
 }

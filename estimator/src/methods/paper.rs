@@ -370,7 +370,7 @@ pub fn step(
             Some((e, h))
         })
         .collect();
-    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    crate::order::sort_by(&mut values, |a, b| a.0.total_cmp(&b.0));
     let mid = values[values.len() / 2];
     let floor = super::step::INTERVAL_FLOOR;
     let mut warnings = Vec::new();

@@ -258,7 +258,7 @@ pub fn early_rest_band(ratios: &[f64]) -> Option<(f64, f64)> {
     if r.len() < 10 {
         return None;
     }
-    r.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut r, f64::total_cmp);
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     let (q10, q90) = (crate::fit::quantile(&r, 0.1), crate::fit::quantile(&r, 0.9));
     Some((round(q10.min(1.0 / q90)), round(q90.max(1.0 / q10))))
