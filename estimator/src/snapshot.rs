@@ -12,7 +12,8 @@
 //!   emptied and `notes` dropped, a region's or PUE default's `detail` dropped; about 12 KB of the gzipped
 //!   wasm); every number and id stays;
 //! - `wattcast fit` fits the three PRE models on the same configurations, so their support vectors are
-//!   usually identical: those of `pre-epoch` and `duration` are then kept once, with `pre-power`'s;
+//!   usually identical: those of `pre-epoch` and `duration` are then kept once, with `pre-power`'s; their
+//!   dual coefficients, which `wattcast fit` keeps in single precision, are written as `f32`;
 //! - postcard reads every member in order, so optional members are always written (see [`omit_none`]), and
 //!   the members the JSON flattens (file headers, a model's kind) are plain members here.
 
@@ -55,18 +56,45 @@ struct Model {
 enum Kind {
     Linear(LinearFit),
     Ridge(LinearFit),
-    Krr(KernelFit),
+    Krr(Kernel),
 }
 
-impl From<FittedModel> for Model {
-    fn from(m: FittedModel) -> Self {
+/// [`KernelFit`] with its dual coefficients in the single precision `wattcast fit` keeps them in (half the
+/// bytes; [`Snapshot::of`] refuses a model whose coefficients are not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Kernel {
+    lambda: f64,
+    gamma: f64,
+    support: Vec<Vec<f64>>,
+    alpha: Vec<f32>,
+}
+
+impl Kernel {
+    fn of(k: KernelFit) -> Option<Self> {
+        let KernelFit { lambda, gamma, support, alpha } = k;
+        #[allow(clippy::float_cmp)] // exactly representable, or refused
+        let alpha = alpha.into_iter().map(|a| (f64::from(a as f32) == a).then_some(a as f32)).collect::<Option<_>>()?;
+        Some(Kernel { lambda, gamma, support, alpha })
+    }
+}
+
+impl From<Kernel> for KernelFit {
+    fn from(k: Kernel) -> Self {
+        let Kernel { lambda, gamma, support, alpha } = k;
+        KernelFit { lambda, gamma, support, alpha: alpha.into_iter().map(f64::from).collect() }
+    }
+}
+
+impl Model {
+    /// `None` when the model's kernel coefficients are not single precision.
+    fn of(m: FittedModel) -> Option<Self> {
         let FittedModel { schema_version, target, features, mean, scale, intercept, regression, diagnostics } = m;
         let regression = match regression {
             Regression::Linear(f) => Kind::Linear(f),
             Regression::Ridge(f) => Kind::Ridge(f),
-            Regression::Krr(k) => Kind::Krr(k),
+            Regression::Krr(k) => Kind::Krr(Kernel::of(k)?),
         };
-        Model { schema_version, target, features, mean, scale, intercept, regression, diagnostics }
+        Some(Model { schema_version, target, features, mean, scale, intercept, regression, diagnostics })
     }
 }
 
@@ -76,7 +104,7 @@ impl From<Model> for FittedModel {
         let regression = match regression {
             Kind::Linear(f) => Regression::Linear(f),
             Kind::Ridge(f) => Regression::Ridge(f),
-            Kind::Krr(k) => Regression::Krr(k),
+            Kind::Krr(k) => Regression::Krr(k.into()),
         };
         FittedModel { schema_version, target, features, mean, scale, intercept, regression, diagnostics }
     }
@@ -97,8 +125,9 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The site's copy of a catalogue and a calibration (see the module documentation for what it leaves out).
-    pub fn of(catalog: &Catalog, calibration: &Calibration) -> Self {
+    /// The site's copy of a catalogue and a calibration (see the module documentation for what it leaves out);
+    /// an error for a model `wattcast fit` did not write (kernel coefficients beyond single precision).
+    pub fn of(catalog: &Catalog, calibration: &Calibration) -> Result<Self, DataError> {
         let Catalog { gpus, archs, regions } = catalog.clone();
         let GpuCatalog { header: gpu_header, gpus: mut gpu_list } = gpus;
         for g in &mut gpu_list {
@@ -118,7 +147,15 @@ impl Snapshot {
             r.detail = None;
         }
         let Calibration { power, energy, duration, summary, backbone, .. } = calibration.clone();
-        let mut models = [Model::from(power), Model::from(energy), Model::from(duration)];
+        let model = |m: FittedModel| {
+            let target = m.target;
+            Model::of(m).ok_or_else(|| DataError::Invalid {
+                file: "models",
+                id: format!("{target:?}"),
+                reason: "kernel coefficients beyond single precision: not a model `wattcast fit` wrote".into(),
+            })
+        };
+        let mut models = [model(power)?, model(energy)?, model(duration)?];
         let [power, rest @ ..] = &mut models;
         let mut shares_support = [false; 2];
         if let Kind::Krr(first) = &power.regression {
@@ -131,7 +168,7 @@ impl Snapshot {
                 }
             }
         }
-        Snapshot {
+        Ok(Snapshot {
             gpus: (gpu_header, gpu_list),
             archs: (arch_header, flops_convention, arch_list),
             regions: (region_header, pue_defaults, region_list),
@@ -139,7 +176,7 @@ impl Snapshot {
             shares_support,
             summary,
             backbone,
-        }
+        })
     }
 
     /// The snapshot in postcard's format.
@@ -190,7 +227,7 @@ mod tests {
     #[test]
     fn a_snapshot_reads_back_as_the_embedded_data_without_its_provenance_text() {
         let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
-        let bytes = Snapshot::of(&catalog, &cal).to_bytes();
+        let bytes = Snapshot::of(&catalog, &cal).unwrap().to_bytes();
         let (read_catalog, read_cal) = Snapshot::read(&bytes).unwrap();
         assert_eq!(read_cal, cal, "the models, summary and backbone come back bit for bit");
         assert!(read_cal.shares_kernel(), "the shared support vectors are restored");
@@ -217,11 +254,20 @@ mod tests {
     #[test]
     fn optional_members_are_left_out_of_json_after_a_snapshot_is_written() {
         let catalog = Catalog::embedded().unwrap();
-        let bytes = Snapshot::of(&catalog, &Calibration::embedded().unwrap()).to_bytes();
+        let bytes = Snapshot::of(&catalog, &Calibration::embedded().unwrap()).unwrap().to_bytes();
         assert!(!WRITING.with(Cell::get), "the flag is reset after writing");
         let region = catalog.regions.regions.iter().find(|r| r.detail.is_none()).expect("a region without detail");
         assert!(!serde_json::to_string(region).unwrap().contains("\"detail\""));
         assert!(Snapshot::read(&bytes[..bytes.len() - 1]).is_err(), "a truncated snapshot is an error");
+    }
+
+    #[test]
+    fn a_model_beyond_single_precision_is_refused() {
+        let mut cal = Calibration::embedded().unwrap();
+        let Regression::Krr(k) = &mut cal.energy.regression else { panic!("the embedded models are KRR") };
+        k.alpha[0] += 1e-12;
+        let e = Snapshot::of(&Catalog::embedded().unwrap(), &cal).unwrap_err().to_string();
+        assert!(e.contains("single precision") && e.contains("LnEnergyPerSample"), "{e}");
     }
 
     #[test]
