@@ -234,8 +234,10 @@ pub struct MeasuredThroughput {
     /// Precision.
     pub precision: Precision,
     /// Samples per second on one GPU.
+    #[serde(with = "crate::snapshot::decimal")]
     pub samples_per_s: f64,
     /// Forward GFLOPs per sample of the measured workload (to rescale to the user's when they differ).
+    #[serde(with = "crate::snapshot::decimal")]
     pub forward_gflops: f64,
     /// Source id.
     pub source: String,

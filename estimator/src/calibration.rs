@@ -32,14 +32,19 @@ pub struct StepProfile {
     /// Epochs completed.
     pub epochs: Option<u32>,
     /// Duration, s.
+    #[serde(with = "crate::snapshot::decimal")]
     pub duration_s: f64,
     /// Energy, J.
+    #[serde(with = "crate::snapshot::decimal")]
     pub energy_j: f64,
     /// When power became stable, s from the start (the detector run over the whole trace).
+    #[serde(with = "crate::snapshot::decimal")]
     pub stable_since_s: f64,
     /// Mean power of the stable regime, W (all GPUs).
+    #[serde(with = "crate::snapshot::decimal")]
     pub stable_power_w: f64,
     /// Training throughput of the run, samples/s (samples per epoch × epochs ÷ duration).
+    #[serde(default, with = "crate::snapshot::decimal_option")]
     pub samples_per_s: Option<f64>,
     /// Provenance, short.
     pub source: String,
@@ -91,10 +96,13 @@ pub struct PowerLimitCurve {
     /// Batch size.
     pub batch: u32,
     /// Power limits, W, ascending.
+    #[serde(with = "crate::snapshot::decimals")]
     pub power_limit_w: Vec<f64>,
     /// Time of one epoch at each limit, s (3 significant digits).
+    #[serde(with = "crate::snapshot::decimals")]
     pub epoch_s: Vec<f64>,
     /// Energy of one epoch at each limit, J (3 significant digits).
+    #[serde(with = "crate::snapshot::decimals")]
     pub epoch_energy_j: Vec<f64>,
 }
 

@@ -62,25 +62,32 @@ pub struct Gpu {
     #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub release_year: Option<u16>,
     /// Vendor TDP / max board power, watts.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub tdp_w: Option<f64>,
     /// Peak FP32 non-tensor TFLOP/s.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub fp32_tflops: Option<f64>,
     /// Peak dense FP16 tensor TFLOP/s (FP32 accumulate on GeForce cards).
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub fp16_tensor_tflops: Option<f64>,
     /// Peak dense BF16 tensor TFLOP/s.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub bf16_tensor_tflops: Option<f64>,
     /// Peak dense TF32 tensor TFLOP/s.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub tf32_tensor_tflops: Option<f64>,
     /// Device memory, GB.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub memory_gb: Option<f64>,
     /// Peak device-memory bandwidth, GB/s.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub memory_bandwidth_gbs: Option<f64>,
     /// FP32 CUDA cores or stream processors.
     #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
@@ -144,10 +151,12 @@ pub struct Architecture {
     /// Task (`image-classification`, ...).
     pub task: String,
     /// Parameters, millions.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub params_m: Option<f64>,
     /// Forward-pass GFLOPs per sample (1 multiply-add = 2 FLOPs) at the default input.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
     pub forward_gflops: Option<f64>,
     /// What a sample is.
     pub sample_unit: SampleUnit,
@@ -262,6 +271,8 @@ pub struct Region {
     #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub provider: Option<String>,
     /// Grid carbon intensity, gCO2e/kWh.
+    #[serde(with = "crate::snapshot::decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     pub intensity_g_per_kwh: f64,
     /// Year the intensity refers to, when the source states it.
     #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
@@ -501,13 +512,13 @@ impl Catalog {
     /// Checks ids are unique, numbers are finite and positive, and references resolve.
     pub fn check(&self) -> Result<(), DataError> {
         fn unique<'a>(file: &'static str, ids: impl Iterator<Item = &'a str>) -> Result<(), DataError> {
-            let mut seen = std::collections::BTreeSet::new();
-            for id in ids {
-                if !seen.insert(id) {
-                    return Err(DataError::Invalid { file, id: id.to_string(), reason: "duplicate id".into() });
-                }
+            // Sorted rather than collected into a set: the site then needs no B-tree code to load its data.
+            let mut ids: Vec<&str> = ids.collect();
+            crate::order::sort(&mut ids);
+            match ids.windows(2).find(|w| w[0] == w[1]) {
+                Some(w) => Err(DataError::Invalid { file, id: w[0].to_string(), reason: "duplicate id".into() }),
+                None => Ok(()),
             }
-            Ok(())
         }
         fn positive(file: &'static str, id: &str, field: &str, v: Option<f64>) -> Result<(), DataError> {
             match v {

@@ -15,7 +15,10 @@
 //!   usually identical: those of `pre-epoch` and `duration` are then kept once, with `pre-power`'s; their
 //!   dual coefficients, which `wattcast fit` keeps in single precision, are written as `f32`;
 //! - postcard reads every member in order, so optional members are always written (see [`omit_none`]), and
-//!   the members the JSON flattens (file headers, a model's kind) are plain members here.
+//!   the members the JSON flattens (file headers, a model's kind) are plain members here;
+//! - measured numbers (power-limit curves, STEP summaries) are written as their shortest decimal, a mantissa
+//!   and a power of ten ([`decimal`]): `26.1` takes 2–3 bytes instead of an `f64`'s 8, which compress badly,
+//!   and reads back to the same bits.
 
 use std::cell::Cell;
 
@@ -36,6 +39,124 @@ thread_local! {
 /// written in a snapshot (a postcard reader takes members by position, not by name).
 pub(crate) fn omit_none<T>(value: &Option<T>) -> bool {
     value.is_none() && !WRITING.with(Cell::get)
+}
+
+/// A number as the shortest decimal that reads back as it, `mantissa × 10^exponent`, or (`exponent` =
+/// [`Decimal::BITS`]) as its bits where there is none within an exact `f64` operation's reach.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Decimal {
+    mantissa: i64,
+    exponent: i8,
+}
+
+/// Powers of ten an `f64` holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
+impl Decimal {
+    /// The exponent that marks a number kept as its bits.
+    const BITS: i8 = i8::MIN;
+
+    /// The number: one multiplication or division of exact operands (a mantissa below 2^53 and a power of
+    /// ten up to 10^22), so correctly rounded, as a decimal parser would read it.
+    fn value(self) -> f64 {
+        let Decimal { mantissa, exponent } = self;
+        match exponent {
+            Self::BITS => f64::from_bits(mantissa as u64),
+            e if e >= 0 => mantissa as f64 * POW10[e.unsigned_abs() as usize],
+            e => mantissa as f64 / POW10[e.unsigned_abs() as usize],
+        }
+    }
+
+    /// The shortest decimal of `x` (Rust's `{:e}` prints it), if it reads back to the same bits.
+    fn of(x: f64) -> Self {
+        let short = || -> Option<Decimal> {
+            let text = format!("{x:e}");
+            let (digits, exp) = text.split_once('e')?;
+            let negative = digits.starts_with('-');
+            let digits: String = digits.chars().filter(char::is_ascii_digit).collect();
+            let exponent = exp.parse::<i32>().ok()? - (digits.len() as i32 - 1);
+            let mantissa = digits.parse::<i64>().ok()?;
+            let d = Decimal {
+                mantissa: if negative { -mantissa } else { mantissa },
+                exponent: i8::try_from(exponent).ok().filter(|e| e.unsigned_abs() <= 22)?,
+            };
+            (mantissa < 1 << 53 && d.value().to_bits() == x.to_bits()).then_some(d)
+        };
+        short().unwrap_or(Decimal { mantissa: x.to_bits() as i64, exponent: Self::BITS })
+    }
+}
+
+/// `#[serde(with = "crate::snapshot::decimal")]` for an `f64` member: a plain number in JSON, a [`Decimal`] in
+/// a snapshot (and in any format that is not human-readable).
+pub(crate) mod decimal {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Decimal;
+
+    pub(crate) fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_f64(*x)
+        } else {
+            Decimal::of(*x).serialize(s)
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        if d.is_human_readable() {
+            f64::deserialize(d)
+        } else {
+            Decimal::deserialize(d).map(Decimal::value)
+        }
+    }
+}
+
+/// [`decimal`] for an `Option<f64>` member.
+pub(crate) mod decimal_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Decimal;
+
+    pub(crate) fn serialize<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            x.serialize(s)
+        } else {
+            x.map(Decimal::of).serialize(s)
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        if d.is_human_readable() {
+            Option::deserialize(d)
+        } else {
+            Ok(Option::<Decimal>::deserialize(d)?.map(Decimal::value))
+        }
+    }
+}
+
+/// [`decimal`] for a `Vec<f64>` member.
+pub(crate) mod decimals {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Decimal;
+
+    pub(crate) fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            v.serialize(s)
+        } else {
+            v.iter().map(|x| Decimal::of(*x)).collect::<Vec<_>>().serialize(s)
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        if d.is_human_readable() {
+            Vec::deserialize(d)
+        } else {
+            Ok(Vec::<Decimal>::deserialize(d)?.into_iter().map(Decimal::value).collect())
+        }
+    }
 }
 
 /// A fitted model with its kind as a plain member (the JSON flattens it into the model's members).
@@ -59,28 +180,36 @@ enum Kind {
     Krr(Kernel),
 }
 
-/// [`KernelFit`] with its dual coefficients in the single precision `wattcast fit` keeps them in (half the
-/// bytes; [`Snapshot::of`] refuses a model whose coefficients are not).
+/// [`KernelFit`] with its support vectors by feature (each feature takes a handful of values, so a column
+/// compresses to little) and its dual coefficients in the single precision `wattcast fit` keeps them in
+/// (half the bytes; [`Snapshot::of`] refuses a model whose coefficients are not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Kernel {
     lambda: f64,
     gamma: f64,
-    support: Vec<Vec<f64>>,
+    support_by_feature: Vec<Vec<f64>>,
     alpha: Vec<f32>,
 }
 
 impl Kernel {
     fn of(k: KernelFit) -> Option<Self> {
         let KernelFit { lambda, gamma, support, alpha } = k;
+        let width = support.first().map_or(0, Vec::len);
+        if support.iter().any(|s| s.len() != width) {
+            return None;
+        }
+        let support_by_feature = (0..width).map(|j| support.iter().map(|s| s[j]).collect()).collect();
         #[allow(clippy::float_cmp)] // exactly representable, or refused
         let alpha = alpha.into_iter().map(|a| (f64::from(a as f32) == a).then_some(a as f32)).collect::<Option<_>>()?;
-        Some(Kernel { lambda, gamma, support, alpha })
+        Some(Kernel { lambda, gamma, support_by_feature, alpha })
     }
 }
 
 impl From<Kernel> for KernelFit {
     fn from(k: Kernel) -> Self {
-        let Kernel { lambda, gamma, support, alpha } = k;
+        let Kernel { lambda, gamma, support_by_feature: columns, alpha } = k;
+        let n = columns.first().map_or(0, Vec::len);
+        let support = (0..n).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
         KernelFit { lambda, gamma, support, alpha: alpha.into_iter().map(f64::from).collect() }
     }
 }
@@ -152,7 +281,10 @@ impl Snapshot {
             Model::of(m).ok_or_else(|| DataError::Invalid {
                 file: "models",
                 id: format!("{target:?}"),
-                reason: "kernel coefficients beyond single precision: not a model `wattcast fit` wrote".into(),
+                reason:
+                    "kernel coefficients beyond single precision, or support vectors of unequal lengths: not a model \
+`wattcast fit` wrote"
+                        .into(),
             })
         };
         let mut models = [model(power)?, model(energy)?, model(duration)?];
@@ -161,8 +293,8 @@ impl Snapshot {
         if let Kind::Krr(first) = &power.regression {
             for (model, shares) in rest.iter_mut().zip(&mut shares_support) {
                 if let Kind::Krr(k) = &mut model.regression {
-                    if !first.support.is_empty() && k.support == first.support {
-                        k.support = Vec::new();
+                    if !first.support_by_feature.is_empty() && k.support_by_feature == first.support_by_feature {
+                        k.support_by_feature = Vec::new();
                         *shares = true;
                     }
                 }
@@ -259,6 +391,27 @@ mod tests {
         let region = catalog.regions.regions.iter().find(|r| r.detail.is_none()).expect("a region without detail");
         assert!(!serde_json::to_string(region).unwrap().contains("\"detail\""));
         assert!(Snapshot::read(&bytes[..bytes.len() - 1]).is_err(), "a truncated snapshot is an error");
+    }
+
+    proptest::proptest! {
+        /// Every number reads back to its bits, short decimals as decimals.
+        #[test]
+        fn decimals_keep_the_bits(x in proptest::num::f64::ANY, digits in 0i64..100_000, exp in -6i32..6) {
+            proptest::prop_assert_eq!(Decimal::of(x).value().to_bits(), x.to_bits());
+            let short: f64 = format!("{digits}e{exp}").parse().unwrap();
+            let d = Decimal::of(short);
+            proptest::prop_assert!(d.exponent != Decimal::BITS, "{short} has a short form");
+            proptest::prop_assert_eq!(d.value().to_bits(), short.to_bits());
+        }
+    }
+
+    #[test]
+    fn measured_numbers_take_few_bytes() {
+        for (x, bytes) in [(26.1, 3), (19100.0, 3), (2651.107, 5), (0.1 + 0.2, 10), (f64::NAN, 11), (-0.0, 11)] {
+            let written = postcard::to_allocvec(&Decimal::of(x)).unwrap();
+            assert_eq!(written.len(), bytes, "{x}");
+            assert_eq!(postcard::from_bytes::<Decimal>(&written).unwrap().value().to_bits(), x.to_bits());
+        }
     }
 
     #[test]
