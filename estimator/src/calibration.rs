@@ -341,16 +341,22 @@ pub struct EvalResult {
     /// Runs scored.
     pub n_runs: usize,
     /// Mean absolute percentage error.
+    #[serde(default, with = "crate::snapshot::decimal_option")]
     pub mape_pct: Option<f64>,
     /// Median absolute percentage error.
+    #[serde(default, with = "crate::snapshot::decimal_option")]
     pub median_abs_pct: Option<f64>,
     /// 90th percentile of the absolute percentage error.
+    #[serde(default, with = "crate::snapshot::decimal_option")]
     pub p90_abs_pct: Option<f64>,
     /// Root mean squared error, kJ.
+    #[serde(default, with = "crate::snapshot::decimal_option")]
     pub rmse_kj: Option<f64>,
     /// Mean signed percentage error (bias).
+    #[serde(default, with = "crate::snapshot::decimal_option")]
     pub bias_pct: Option<f64>,
     /// RMSE of `mlco2` on the same runs, kJ.
+    #[serde(default, with = "crate::snapshot::decimal_option")]
     pub mlco2_rmse_kj: Option<f64>,
     /// STEP only: runs where power was not stable yet (not scored).
     #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
@@ -362,22 +368,22 @@ pub struct EvalResult {
     #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub n_gpus: Option<usize>,
     /// Share of scored rows inside their 80 % interval, computed without their own group, %.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
     pub coverage_80_pct: Option<f64>,
     /// Picking a GPU: median over workloads measured on ≥ 3 GPUs of the Spearman correlation between
     /// predicted and measured (energy, or time for `throughput`).
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
     pub spearman_median: Option<f64>,
     /// Picking a GPU: median over those workloads of (measured value of the GPU ranked first ÷ the lowest
     /// measured − 1), %.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
     pub top1_regret_median_pct: Option<f64>,
     /// 10th percentile of ln(predicted ÷ measured) over the scored rows: with `log_ratio_q90`, the 80 %
     /// interval a method shows for a case like this protocol's.
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
     pub log_ratio_q10: Option<f64>,
     /// 90th percentile of ln(predicted ÷ measured).
-    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
     pub log_ratio_q90: Option<f64>,
 }
 
@@ -417,6 +423,27 @@ pub struct CalibrationSummary {
 }
 
 impl EvalResult {
+    /// This row with its statistics to 4 significant digits, as `calibration.json` keeps them: more digits
+    /// of a held-out error are noise, and the site's copy of the data is smaller (see [`crate::snapshot`]).
+    pub fn rounded(mut self) -> Self {
+        for x in [
+            &mut self.mape_pct,
+            &mut self.median_abs_pct,
+            &mut self.p90_abs_pct,
+            &mut self.rmse_kj,
+            &mut self.bias_pct,
+            &mut self.mlco2_rmse_kj,
+            &mut self.coverage_80_pct,
+            &mut self.spearman_median,
+            &mut self.top1_regret_median_pct,
+            &mut self.log_ratio_q10,
+            &mut self.log_ratio_q90,
+        ] {
+            *x = x.map(|v| round_sig(v, 4));
+        }
+        self
+    }
+
     /// Factors (low, high) that turn an estimate into the 80 % interval of this protocol's held-out
     /// residuals (measured = predicted ÷ e^r); `None` when the row has no residual quantiles.
     pub fn interval_factors(&self) -> Option<(f64, f64)> {

@@ -2,6 +2,8 @@
 //! address (the built-in calibration, or one refitted with a user's profile), and [`PageData`], which `App`
 //! provides once through a context instead of passing them down through every component's properties.
 
+use std::rc::Rc;
+
 use estimator::Catalog;
 use yew::prelude::*;
 
@@ -28,6 +30,31 @@ pub struct CalRef(pub &'static estimator::Calibration);
 impl PartialEq for CalRef {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self.0, other.0)
+    }
+}
+
+/// A value the page's states share, compared by address: the reducer makes a new one for every change
+/// (`Rc::make_mut` copies it while the previous state still holds it), so the address changes exactly when the
+/// value may have, and no render compares a whole profile field by field.
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Rc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
     }
 }
 

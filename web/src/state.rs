@@ -26,7 +26,7 @@ pub struct State {
     /// The export on show: (kind, text).
     pub export: Option<(String, String)>,
     /// The profile opened in the explorer (shared: the state is cloned on every action and render).
-    pub profile: Option<Rc<Opened>>,
+    pub profile: Option<crate::data::Shared<Opened>>,
     /// The power-limit curve picked (index into the calibration's curves); `None` = follow the compared GPUs.
     pub power_curve: Option<usize>,
     /// The built-in profiles listed: a GPU id (empty = the first compared GPU).
@@ -198,7 +198,7 @@ impl Reducible for State {
                 edited = false;
             }
             Action::OpenProfile(name, text) => {
-                next.profile = Some(Rc::new(open_profile(name, text)));
+                next.profile = Some(crate::data::Shared(Rc::new(open_profile(name, text))));
                 next.refit = None;
                 edited = false;
             }
@@ -211,7 +211,7 @@ impl Reducible for State {
                 edited = false;
             }
             Action::UseProfile => {
-                if let Some(opened) = next.profile.as_mut().map(Rc::make_mut) {
+                if let Some(opened) = next.profile.as_mut().map(|shared| Rc::make_mut(&mut shared.0)) {
                     opened.used = Some(match (&opened.profile, crate::catalog(), crate::calibration()) {
                         (Ok(p), Ok(catalog), Ok(cal)) => cal.with_profile(p, catalog).map(|c| {
                             // One refitted calibration per opened profile, kept for the page's lifetime.

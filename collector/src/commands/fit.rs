@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use estimator::backbone::Backbone;
 use estimator::bench::BenchmarkSet;
-use estimator::calibration::{CalibrationSummary, PowerLimitCurve, StepProfile, CALIBRATION_SCHEMA_VERSION};
+use estimator::calibration::{
+    CalibrationSummary, EvalResult, PowerLimitCurve, StepProfile, CALIBRATION_SCHEMA_VERSION,
+};
 use estimator::calibration::{Protocol, Split};
 use estimator::eval::{evaluate, EvalReport};
 use estimator::fit::mixed::Holdout;
@@ -77,7 +79,7 @@ pub fn outputs(f: &Fitted) -> anyhow::Result<Vec<(String, String)>> {
         n_profiles: f.profiles.len(),
         n_runs_with_features: f.n_points,
         step_profiles: f.profiles.iter().filter_map(StepProfile::of).collect(),
-        accuracy: f.report.results.clone(),
+        accuracy: f.report.results.iter().cloned().map(EvalResult::rounded).collect(),
         leave_gpu_out: f.report.leave_gpu_out.clone(),
         power_limits: PowerLimitCurve::of_profiles(&f.profiles),
     };
