@@ -19,9 +19,9 @@ pub struct InsightProps {
     /// Page state.
     pub state: State,
     /// Resolved scenario.
-    pub resolved: Resolved,
+    pub resolved: crate::data::Shared<Resolved>,
     /// Estimates of the selected GPUs.
-    pub report: Report,
+    pub report: crate::data::Shared<Report>,
     /// Where actions go.
     pub dispatch: Callback<Action>,
 }

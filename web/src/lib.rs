@@ -14,6 +14,7 @@ mod results;
 mod state;
 mod view;
 
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use estimator::{Calibration, Catalog};
@@ -73,6 +74,8 @@ pub fn App(props: &AppProps) -> Html {
     // With a profile added by the user, everything estimates with the refitted calibration.
     let cal: &'static Calibration = state.refit.map_or(cal, |r| r.0);
     let (resolved, report) = estimator::estimate_query(catalog, cal, &state.query);
+    // Shared, not copied, by the parts: every state change makes a new estimate, so a part compares them by address.
+    let (resolved, report) = (data::Shared(Rc::new(resolved)), data::Shared(Rc::new(report)));
     let resolved_gpus = resolved.scenario.gpus.clone();
     let work = estimator::methods::workload::Workload::of(&resolved.scenario, catalog);
     let seq = work.seq;

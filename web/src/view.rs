@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-pub use crate::data::{use_page_data, CalRef, CatalogRef, PageData};
+pub use crate::data::{use_page_data, CalRef, CatalogRef, PageData, Shared};
 pub use crate::form::Inputs;
 pub use crate::results::Results;
 use crate::state::{Action, State};
@@ -18,10 +18,10 @@ pub struct PartProps {
     /// The page state.
     pub state: State,
     /// The resolved scenario.
-    pub resolved: Resolved,
+    pub resolved: Shared<Resolved>,
     /// The estimates (results only).
     #[prop_or_default]
-    pub report: Option<Report>,
+    pub report: Option<Shared<Report>>,
     /// Where actions go.
     pub dispatch: Callback<Action>,
 }
