@@ -1,6 +1,8 @@
 //! The parts of the page that look across the estimates: every GPU ranked for the workload, the
 //! methods of one GPU as a chart, a lower-carbon cloud region, and the exports.
 
+use std::rc::Rc;
+
 use estimator::catalog::Segment;
 use estimator::format::human;
 use estimator::rank::{self, Criterion};
@@ -48,9 +50,35 @@ pub fn Ranking(p: &InsightProps) -> Html {
     let s = &p.resolved.scenario;
     let criterion = state.rank_by;
     let filter = state.rank_filter.clone();
-    // Only when the scenario, the filter or the calibration changed: not on every keystroke in the GPU
-    // picker's filter box, a ranking criterion, an export or an opened profile.
-    let table = use_memo((s.clone(), filter, data.calibration), move |(s, f, c)| rank::rank_all(catalog, c.0, s, f));
+    // Every GPU × every method is most of an input change's work, and the ranking is below the answer: it is
+    // redone when the browser is idle after the frame that shows the new answer (only when the scenario, the
+    // filter or the calibration changed), and until then shows the previous one, marked busy. The first render
+    // ranks at once.
+    let key = (s.clone(), filter, data.calibration);
+    let computed = use_state(|| {
+        let (s, f, c) = &key;
+        (key.clone(), Rc::new(rank::rank_all(catalog, c.0, s, f)))
+    });
+    let latest = use_mut_ref(|| key.clone());
+    let busy = computed.0 != key;
+    {
+        let computed = computed.clone();
+        use_effect_with((key.clone(), busy), move |(key, busy)| {
+            *latest.borrow_mut() = key.clone();
+            if *busy {
+                let key = key.clone();
+                crate::when_idle(move || {
+                    // A later change supersedes this one: rank only the latest scenario.
+                    if *latest.borrow() == key {
+                        let (s, f, c) = &key;
+                        let table = Rc::new(rank::rank_all(catalog, c.0, s, f));
+                        computed.set((key, table));
+                    }
+                });
+            }
+        });
+    }
+    let table = computed.1.clone();
     let (ranked, missing) = rank::sorted_by(&table, criterion);
     let on = |control: fn(String) -> RankControl| {
         let d = p.dispatch.clone();
@@ -91,7 +119,7 @@ pub fn Ranking(p: &InsightProps) -> Html {
         .collect();
     let cell = |c: &Option<rank::Consensus>| c.as_ref().map_or("—".to_string(), |c| human(c.value));
     html! {
-        <section class="ranking" id="ranking" aria-label="GPU ranking">
+        <section class="ranking" id="ranking" aria-label="GPU ranking" aria-busy={busy.then_some("true")}>
             <h2>{ "Every GPU for this workload" }</h2>
             <div class="controls">
                 <label>{ "Rank by " }

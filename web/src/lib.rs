@@ -132,20 +132,36 @@ thread_local! {
 /// the latest query).
 fn replace_url(query: &str) {
     let scheduled = PENDING_URL.with(|p| p.borrow_mut().replace(format!("?{query}")).is_some());
-    if scheduled {
-        return;
+    if !scheduled {
+        after_paint(write_pending_url);
     }
-    let Some(window) = web_sys::window() else { return };
-    let write = Closure::once_into_js(write_pending_url);
-    // requestAnimationFrame runs just before the frame is painted; the task it queues runs after it.
-    let after_paint = Closure::once_into_js(move || {
+}
+
+/// Runs `f` after the next frame is painted: `requestAnimationFrame` runs just before the frame is painted,
+/// and the task it queues runs after it. Without a window (tests), `f` runs now.
+pub(crate) fn after_paint(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else { return f() };
+    let task = Closure::once_into_js(f);
+    let frame = Closure::once_into_js(move || {
         if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback(write.unchecked_ref());
+            let _ = w.set_timeout_with_callback(task.unchecked_ref());
         }
     });
-    if window.request_animation_frame(after_paint.unchecked_ref()).is_err() {
-        write_pending_url();
-    }
+    let _ = window.request_animation_frame(frame.unchecked_ref());
+}
+
+/// Runs `f` when the browser is idle after the next frame (`requestIdleCallback`, at most 100 ms later), so
+/// that it neither delays the frame nor the tasks queued behind it; where there is no such call (Safari), after
+/// the next painted frame.
+pub(crate) fn when_idle(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else { return f() };
+    let idle = js_sys::Reflect::get(&window, &JsValue::from_str("requestIdleCallback"))
+        .ok()
+        .and_then(|v| v.dyn_into::<js_sys::Function>().ok());
+    let Some(idle) = idle else { return after_paint(f) };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("timeout"), &JsValue::from_f64(100.0));
+    let _ = idle.call2(&window, &Closure::once_into_js(f), &options);
 }
 
 /// Writes the pending address, if any.
