@@ -17,7 +17,7 @@ use crate::state::{Action, State, MAX_PROFILE_BYTES};
 #[derive(Properties, PartialEq)]
 pub struct ExplorerProps {
     /// Page state.
-    pub state: State,
+    pub state: crate::data::Shared<State>,
     /// The `wattcast record` command for the scenario on the page.
     pub record_command: AttrValue,
     /// Where actions go.

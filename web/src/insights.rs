@@ -19,7 +19,7 @@ use crate::state::{Action, RankControl, State};
 #[derive(Properties, PartialEq)]
 pub struct InsightProps {
     /// Page state.
-    pub state: State,
+    pub state: crate::data::Shared<State>,
     /// Resolved scenario.
     pub resolved: crate::data::Shared<Resolved>,
     /// Estimates of the selected GPUs.

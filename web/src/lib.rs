@@ -74,8 +74,10 @@ pub fn App(props: &AppProps) -> Html {
     // With a profile added by the user, everything estimates with the refitted calibration.
     let cal: &'static Calibration = state.refit.map_or(cal, |r| r.0);
     let (resolved, report) = estimator::estimate_query(catalog, cal, &state.query);
-    // Shared, not copied, by the parts: every state change makes a new estimate, so a part compares them by address.
+    // Shared, not copied, by the parts: every state change makes a new state and a new estimate, so the parts
+    // compare them by address.
     let (resolved, report) = (data::Shared(Rc::new(resolved)), data::Shared(Rc::new(report)));
+    let shared_state = data::Shared(Rc::new((*state).clone()));
     let resolved_gpus = resolved.scenario.gpus.clone();
     let work = estimator::methods::workload::Workload::of(&resolved.scenario, catalog);
     let seq = work.seq;
@@ -104,16 +106,16 @@ pub fn App(props: &AppProps) -> Html {
             </header>
             <main class="layout">
                 <div class="results-column">
-                    <view::Results state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
-                    <insights::MethodsChart state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
+                    <view::Results state={shared_state.clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
+                    <insights::MethodsChart state={shared_state.clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                     <limits::PowerLimits pick={state.power_curve} gpus={resolved.scenario.gpus.clone()} {workload} dispatch={dispatch.clone()} />
-                    <insights::Exports state={(*state).clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
+                    <insights::Exports state={shared_state.clone()} resolved={resolved.clone()} report={report.clone()} dispatch={dispatch.clone()} />
                 </div>
                 // After the answer in the document (a phone shows the answer first; Tab reaches it first); the
                 // grid puts the form in the left column on a wide screen.
-                <view::Inputs state={(*state).clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
-                <insights::Ranking state={(*state).clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />
-                <explorer::Explorer state={(*state).clone()} {record_command} dispatch={dispatch.clone()} />
+                <view::Inputs state={shared_state.clone()} resolved={resolved.clone()} report={Some(report.clone())} dispatch={dispatch.clone()} />
+                <insights::Ranking state={shared_state.clone()} resolved={resolved} report={report} dispatch={dispatch.clone()} />
+                <explorer::Explorer state={shared_state.clone()} {record_command} dispatch={dispatch.clone()} />
                 <explorer::BuiltinProfiles gpus={resolved_gpus} browse_gpu={AttrValue::from(state.browse_gpu.clone())} {dispatch} />
             </main>
             <view::Footer />

@@ -16,7 +16,7 @@ use crate::state::{Action, State};
 #[derive(Properties, PartialEq)]
 pub struct PartProps {
     /// The page state.
-    pub state: State,
+    pub state: Shared<State>,
     /// The resolved scenario.
     pub resolved: Shared<Resolved>,
     /// The estimates (results only).
