@@ -140,21 +140,20 @@ fn replace_url(query: &str) {
 }
 
 /// Runs `f` after the next frame is painted: `requestAnimationFrame` runs just before the frame is painted,
-/// and the task it queues runs after it. Without a window (tests), `f` runs now.
+/// and the task it queues runs after it. Without a window (tests), `f` runs now; where a frame cannot be
+/// requested, in the next task.
 pub(crate) fn after_paint(f: impl FnOnce() + 'static) {
     let Some(window) = web_sys::window() else { return f() };
     let task = Closure::once_into_js(f);
-    let frame = Closure::once_into_js(move || {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback(task.unchecked_ref());
-        }
-    });
-    let _ = window.request_animation_frame(frame.unchecked_ref());
+    let frame = Closure::once_into_js(move || next_task(&task));
+    if window.request_animation_frame(frame.unchecked_ref()).is_err() {
+        let _ = frame.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL);
+    }
 }
 
 /// Runs `f` when the browser is idle after the next frame (`requestIdleCallback`, at most 100 ms later), so
 /// that it neither delays the frame nor the tasks queued behind it; where there is no such call (Safari), after
-/// the next painted frame.
+/// the next painted frame; where the call fails, in the next task.
 pub(crate) fn when_idle(f: impl FnOnce() + 'static) {
     let Some(window) = web_sys::window() else { return f() };
     let idle = js_sys::Reflect::get(&window, &JsValue::from_str("requestIdleCallback"))
@@ -163,7 +162,17 @@ pub(crate) fn when_idle(f: impl FnOnce() + 'static) {
     let Some(idle) = idle else { return after_paint(f) };
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &JsValue::from_str("timeout"), &JsValue::from_f64(100.0));
-    let _ = idle.call2(&window, &Closure::once_into_js(f), &options);
+    let task = Closure::once_into_js(f);
+    if idle.call2(&window, &task, &options).is_err() {
+        next_task(&task);
+    }
+}
+
+/// Queues a JavaScript function as the next task (`setTimeout` with no delay).
+fn next_task(task: &JsValue) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback(task.unchecked_ref());
+    }
 }
 
 /// Writes the pending address, if any.
