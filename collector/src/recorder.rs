@@ -186,12 +186,20 @@ impl Series {
         self.counter.push(r.energy_counter_j);
     }
 
-    /// Energy from the counter over the run, when every sample has one.
+    /// Energy over the run by the counter: its rise from its first to its last reading, plus the power
+    /// integrated over the edges it does not cover (a live source reads the counter every few seconds, as one
+    /// read can cost milliseconds of CPU). `None` if it was read fewer than twice or ever went backwards.
     fn counter_j(&self) -> Option<f64> {
-        match (self.counter.first().copied().flatten(), self.counter.last().copied().flatten()) {
-            (Some(a), Some(b)) if self.counter.iter().all(Option::is_some) && b >= a => Some(b - a),
-            _ => None,
+        let first = self.counter.iter().position(Option::is_some)?;
+        let last = self.counter.iter().rposition(Option::is_some)?;
+        let read: Vec<f64> = self.counter[first..=last].iter().flatten().copied().collect();
+        if last == first || read.windows(2).any(|w| w[1] < w[0]) {
+            return None;
         }
+        let (t, p) = (&self.samples.t_ms, &self.samples.power_w);
+        let edges_j = estimator::profile::trapezoid_j(&t[..=first], &p[..=first])
+            + estimator::profile::trapezoid_j(&t[last..], &p[last..]);
+        Some(read[read.len() - 1] - read[0] + edges_j)
     }
 }
 
@@ -334,10 +342,11 @@ impl Recorder {
         self.interrupted.get_or_insert_with(|| why.into());
     }
 
-    /// One last sample, right after the run ended (skipped once sampling has stopped).
+    /// One last sample with every field, the energy counter too, right after the run ended (skipped once
+    /// sampling has stopped).
     pub fn final_sample(&mut self, now_ms: u64) {
         if self.sampling {
-            if let Ok(r) = self.src.read(now_ms) {
+            if let Ok(r) = self.src.read_final(now_ms) {
                 self.push(&r);
             }
         }
@@ -506,10 +515,11 @@ impl Recorder {
         let mut devices = Vec::new();
         for (i, s) in self.series.iter().enumerate() {
             let mut samples = s.samples.clone();
-            if let (Some(first), true) = (s.counter.first().copied().flatten(), counters[i].is_some()) {
-                samples.energy_counter_j = Some(
-                    s.counter.iter().map(|c| c.map_or(0.0, |c| ((c - first) * 1000.0).round() / 1000.0)).collect(),
-                );
+            // The per-sample column only where the counter was read with every sample (a replayed trace).
+            let every: Option<Vec<f64>> = s.counter.iter().copied().collect();
+            if let (Some(every), true) = (every, counters[i].is_some()) {
+                let first = every.first().copied().unwrap_or(0.0);
+                samples.energy_counter_j = Some(every.iter().map(|c| ((c - first) * 1000.0).round() / 1000.0).collect());
             }
             let info = infos.get(i);
             let energy_j = if use_counter { counters[i].unwrap_or(0.0) } else { integrated_each[i] };
@@ -673,6 +683,34 @@ mod tests {
         assert_eq!(p.devices[0].gpu.catalog_id.as_deref(), Some("nvidia-h100-sxm"));
         // Two GPUs at 100 W from 0 to 500 ms (the failed read at 200 ms is bridged).
         assert!((p.summary.energy_j - 100.0).abs() < 1e-9, "{}", p.summary.energy_j);
+    }
+
+    #[test]
+    fn a_sparsely_read_energy_counter_gives_the_total_with_the_edges_integrated() {
+        use Step::{Counted as C, Power as P};
+        // Two GPUs at 100 W, ticks every 100 ms from 0 to 1000 ms. Expected energy per GPU and source.
+        let cases: [(&str, Vec<Step>, f64, EnergySource); 4] = [
+            // The counter read at 200 and 700 ms rose 100 J; the edges (0–200, 700–1000 ms at 100 W) add 50 J.
+            ("sparse", vec![P(100.0), P(100.0), C(100.0, 1000.0), P(100.0), P(100.0), P(100.0), P(100.0),
+                C(100.0, 1100.0), P(100.0)], 150.0, EnergySource::Counter),
+            // Read with every sample: its rise alone.
+            ("every", (0..11).map(|i| C(100.0, 500.0 + 30.0 * f64::from(i))).collect(), 300.0, EnergySource::Counter),
+            // Read once: no rise to take; the power is integrated.
+            ("once", vec![C(100.0, 1000.0), P(100.0)], 100.0, EnergySource::Integrated),
+            // A counter that goes back (a reset) is not trusted.
+            ("reset", vec![C(100.0, 1000.0), P(100.0), C(100.0, 10.0), P(100.0)], 100.0, EnergySource::Integrated),
+        ];
+        for (name, steps, per_gpu_j, source) in cases {
+            let mut r = recorder(steps, &format!("c-{name}"), 60.0);
+            run(&mut r, 0, 11);
+            let (_, p) = r.finish(Finish::Complete, Some(0)).unwrap();
+            assert_eq!(p.calibration.energy_source, source, "{name}");
+            assert!((p.summary.energy_j - 2.0 * per_gpu_j).abs() < 1e-6, "{name}: {}", p.summary.energy_j);
+            // The per-sample counter column only when every sample has a reading.
+            assert_eq!(p.devices[0].samples.energy_counter_j.is_some(), name == "every", "{name}");
+            let problems = estimator::profile::validate(&p, &Catalog::embedded().unwrap());
+            assert!(problems.iter().all(|i| i.severity != estimator::profile::Severity::Error), "{name}: {problems:?}");
+        }
     }
 
     #[test]

@@ -99,6 +99,12 @@ pub trait PowerSource {
     /// every trace sample up to that time (times scaled by the replay speed) from a replay.
     fn read(&mut self, now_ms: u64) -> Result<Vec<Reading>, SourceError>;
 
+    /// The run's last reading, with every field a live source reads less often (the energy counter above
+    /// all: the counter's total must end where the run ends).
+    fn read_final(&mut self, now_ms: u64) -> Result<Vec<Reading>, SourceError> {
+        self.read(now_ms)
+    }
+
     /// The source's clock at `now_ms` of recording time (the times its readings carry): the same for a
     /// live source, `now × speed` for a replay.
     fn source_time_ms(&self, now_ms: u64) -> u64 {

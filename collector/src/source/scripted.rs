@@ -14,6 +14,8 @@ pub enum Step {
     Lost,
     /// The reading is stamped this many ms earlier than asked (a clock jump).
     ClockBack(u64, f64),
+    /// Every device reads this power and this energy counter, J.
+    Counted(f64, f64),
 }
 
 /// The test double.
@@ -52,16 +54,17 @@ impl PowerSource for Scripted {
         self.calls.push(now_ms);
         let step = self.steps.get(self.next).or(self.steps.last()).cloned().unwrap_or(Step::Power(0.0));
         self.next += 1;
-        let (t, power) = match step {
-            Step::Power(p) => (now_ms, p),
+        let (t, power, counter) = match step {
+            Step::Power(p) => (now_ms, p, None),
+            Step::Counted(p, c) => (now_ms, p, Some(c)),
             Step::Error => {
                 return Err(SourceError::Nvml { what: "power usage".into(), detail: "Unknown Error".into() })
             }
             Step::Lost => return Err(SourceError::DeviceLost { index: 0, detail: "GPU is lost".into() }),
-            Step::ClockBack(back, p) => (now_ms.saturating_sub(back), p),
+            Step::ClockBack(back, p) => (now_ms.saturating_sub(back), p, None),
         };
         Ok((0..self.devices.len())
-            .map(|d| Reading { device: d, t_ms: t, power_w: power, ..Reading::default() })
+            .map(|d| Reading { device: d, t_ms: t, power_w: power, energy_counter_j: counter, ..Reading::default() })
             .collect())
     }
 
