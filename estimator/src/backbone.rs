@@ -332,6 +332,10 @@ pub enum BandQuantity {
     /// Energy of the profile runs at the default limit with the predicted duration (whole runs: power and
     /// throughput errors together, input pipelines included).
     EnergyRuns,
+    /// ln(one benchmark source's throughput ÷ another's) for the same GPU, workload, precision and GPU count
+    /// (Lambda's benchmark versions): how far the training code and software stack alone move a measured
+    /// throughput. Added to the band of an estimate that rests on one measured benchmark.
+    BenchmarkSpread,
 }
 
 /// Quantiles of held-out ln(predicted ÷ measured) for one quantity and case.
@@ -356,6 +360,13 @@ pub struct ResidualBand {
 }
 
 impl ResidualBand {
+    /// The throughput band of a throughput that does not come from the fitted model alone: ln-ratio
+    /// quantiles over `n` rows, its typical error the half-width as a percentage.
+    pub fn stated(case: Case, n: usize, (q10, q90): (f64, f64)) -> ResidualBand {
+        let mape_pct = 100.0 * (crate::fmath::exp((q90 - q10) / 2.0) - 1.0);
+        ResidualBand { quantity: BandQuantity::Throughput, case, conv: None, n, q10, q90, mape_pct }
+    }
+
     /// Factors (low, high) that turn an estimate into its 80 % interval: measured = predicted ÷ e^r.
     pub fn factors(&self) -> (f64, f64) {
         (crate::fmath::exp(-self.q90), crate::fmath::exp(-self.q10))
@@ -629,7 +640,7 @@ impl Backbone {
             }
         };
         let achieved = per_gpu * TRAINING_FLOPS_FACTOR * w.forward_gflops / 1e3;
-        Some(Throughput {
+        let mut thr = Throughput {
             samples_per_s: per_gpu,
             mfu: peak.map_or(f64::NAN, |p| achieved / p),
             measured_source: source,
@@ -638,7 +649,18 @@ impl Backbone {
             conv: w.conv,
             fixed_band: None,
             scaling: None,
-        })
+        };
+        // A measured benchmark: the model's error for a measured pair, and how far another code or software
+        // version of the same benchmark moved it.
+        if let (Some(_), Some(model), Some(spread)) = (
+            &thr.measured_source,
+            self.throughput_band(&thr).map(|b| (b.q10, b.q90)),
+            self.band(BandQuantity::BenchmarkSpread, Case::BothSeen),
+        ) {
+            let n = self.throughput_band(&thr).map_or(0, |b| b.n) + spread.n;
+            thr.fixed_band = Some(ResidualBand::stated(Case::BothSeen, n, compose(&[model, (spread.q10, spread.q90)])));
+        }
+        Some(thr)
     }
 
     /// Mean power ÷ power limit for a case (clamped to 0.05–1.0), `None` when a spec is missing.

@@ -121,6 +121,8 @@ fn the_headline_on_h200_runs_it_never_saw() {
         throughput_ratio.push(samples_per_s / got.samples_per_s);
     }
     println!("headline interval covers {covered} of {} runs' energy per epoch", runs.len());
+    // 3 of 6 when recorded; 4 once a measured benchmark's interval took in how far benchmark versions differ.
+    assert!(covered >= 4, "the interval holds {covered} of 6");
     // Power carried over from other GPUs by specs: within 13 % on each run when recorded.
     assert!(power_err.iter().all(|e| *e <= 0.15), "power errors {power_err:?}");
     // Throughput: median error 28 % when recorded, GPT-2 2.27× too fast (training-code efficiency the

@@ -237,7 +237,10 @@ top-1 regret.\n",
         "80 % bands of predicted ÷ measured from the held-out residuals above, widened so that a held-out group falls \
 inside 80 % of the time; an estimate is divided by these factors for its interval. `family`: for a workload no benchmark \
 measured, a family with ≥ {} benchmarked workloads has its own band (its held-out workloads' residuals, widened by the \
-factor learnt on every family); the pooled band serves the others.\n",
+factor learnt on every family); the pooled band serves the others. `benchmark-spread` is not a held-out residual: \
+one benchmark source's throughput ÷ another's for the same GPU, workload, precision and GPU count (Lambda's benchmark \
+versions); an estimate that rests on a measured benchmark composes it with the `throughput` `both-seen` band, since \
+a benchmark measured one training loop on one software stack.\n",
         backbone::MIN_FAMILY_WORKLOADS
     );
     let _ = writeln!(s, "| quantity | case | family | rows | MAPE % | low factor | high factor |");

@@ -818,6 +818,7 @@ pub fn fit_and_evaluate(
         bands.extend(band(BandQuantity::PowerFraction, case, &run.power, *h));
         bands.extend(band(BandQuantity::EnergyRuns, case, &run.energy_predicted_duration, *h));
     }
+    bands.extend(benchmark_spread(set));
     let tp_refs: Vec<&MixedRow> = tp.rows.iter().collect();
     let tp_origin: Vec<&Origin> = tp.origin.iter().collect();
     let pw_refs: Vec<&MixedRow> = pw.rows.iter().collect();
@@ -837,12 +838,114 @@ pub fn fit_and_evaluate(
     Some((backbone, runs))
 }
 
+/// The spread between benchmark sources that measured the same GPU, workload, precision and GPU count
+/// ([`BandQuantity::BenchmarkSpread`]): ln(a ÷ b) over every ordered pair of such sources, each at its fastest
+/// batch (typical rows only: how much faster tuned code runs is the `tuned` uplift). `None` without such pairs.
+pub fn benchmark_spread(set: &BenchmarkSet) -> Option<ResidualBand> {
+    let mut fastest: BTreeMap<(&str, &str, &str, u32), BTreeMap<&str, f64>> = BTreeMap::new();
+    for r in set.rows.iter().filter(|r| r.tuning == Tuning::Typical && r.samples_per_s > 0.0) {
+        let by_source = fastest.entry((&r.gpu_id, &r.workload, r.precision.as_str(), r.n_gpus)).or_default();
+        let best = by_source.entry(&r.source).or_insert(0.0);
+        *best = best.max(r.samples_per_s);
+    }
+    let mut ln_ratios = Vec::new();
+    for by_source in fastest.values() {
+        for (a, x) in by_source {
+            ln_ratios.extend(by_source.iter().filter(|(b, _)| *b != a).map(|(_, y)| crate::fmath::ln(x / y)));
+        }
+    }
+    if ln_ratios.is_empty() {
+        return None;
+    }
+    ln_ratios.sort_by(f64::total_cmp);
+    let q = (super::train::quantile(&ln_ratios, 0.1), super::train::quantile(&ln_ratios, 0.9));
+    let mape = ln_ratios.iter().map(|r| (crate::fmath::exp(*r) - 1.0).abs()).sum::<f64>() / ln_ratios.len() as f64 * 100.0;
+    Some(ResidualBand {
+        quantity: BandQuantity::BenchmarkSpread,
+        case: Case::BothSeen,
+        conv: None,
+        n: ln_ratios.len(),
+        q10: round6(q.0),
+        q90: round6(q.1),
+        mape_pct: round6(mape),
+    })
+}
+
 /// The protocols every backbone evaluation runs, in report order.
 pub const PROTOCOLS: [Holdout; 4] = [Holdout::Pair, Holdout::Gpu, Holdout::Workload, Holdout::Both];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::scenario::Precision;
+
+    /// A benchmark set of rows (source, GPU, workload, precision, tuning, samples/s).
+    fn bench_set(rows: &[(&str, &str, &str, Precision, Tuning, f64)]) -> BenchmarkSet {
+        BenchmarkSet {
+            header: crate::catalog::DataHeader {
+                schema_version: crate::bench::BENCH_SCHEMA_VERSION,
+                data_version: "test".into(),
+                generated_by: "test".into(),
+                sources: Vec::new(),
+            },
+            workloads: Vec::new(),
+            rows: rows
+                .iter()
+                .map(|&(source, gpu, workload, precision, tuning, x)| crate::bench::BenchRow {
+                    source: source.into(),
+                    gpu_id: gpu.into(),
+                    n_gpus: 1,
+                    workload: workload.into(),
+                    precision,
+                    precision_recorded: true,
+                    tuning,
+                    batch: None,
+                    samples_per_s: x,
+                    n_measurements: 1,
+                    upstream: String::new(),
+                    note: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_benchmark_spread_is_over_sources_that_measured_the_same_thing() {
+        use crate::scenario::Precision::{Bf16, Fp16};
+        use Tuning::{Tuned, Typical};
+        // (rows, expected pairs, expected q90 = −q10)
+        let cases: [(Vec<(&str, &str, &str, Precision, Tuning, f64)>, usize, f64); 4] = [
+            // Two sources, one GPU and workload: 1.2× apart, each way.
+            (vec![("a", "g", "w", Fp16, Typical, 100.0), ("b", "g", "w", Fp16, Typical, 120.0)], 2, 1.2),
+            // A source's fastest batch stands for it; a tuned row and another precision are no pair.
+            (
+                vec![
+                    ("a", "g", "w", Fp16, Typical, 90.0),
+                    ("a", "g", "w", Fp16, Typical, 100.0),
+                    ("b", "g", "w", Fp16, Typical, 125.0),
+                    ("c", "g", "w", Fp16, Tuned, 400.0),
+                    ("c", "g", "w", Bf16, Typical, 400.0),
+                ],
+                2,
+                1.25,
+            ),
+            // Different GPUs or workloads: no pair, no band.
+            (vec![("a", "g", "w", Fp16, Typical, 100.0), ("b", "h", "w", Fp16, Typical, 120.0)], 0, 0.0),
+            (vec![("a", "g", "w", Fp16, Typical, 100.0), ("b", "g", "v", Fp16, Typical, 120.0)], 0, 0.0),
+        ];
+        for (rows, pairs, ratio) in cases {
+            let band = benchmark_spread(&bench_set(&rows));
+            if pairs == 0 {
+                assert!(band.is_none(), "{rows:?}");
+                continue;
+            }
+            let b = band.unwrap();
+            assert_eq!((b.n, b.quantity, b.case), (pairs, BandQuantity::BenchmarkSpread, Case::BothSeen));
+            // Two values ±ln r: the interpolated 10th and 90th percentiles are ±0.8 ln r.
+            assert!((b.q90 - 0.8 * ratio.ln()).abs() < 1e-6 && (b.q10 + b.q90).abs() < 1e-9, "{b:?}");
+        }
+    }
 
     /// Residuals of groups of `n` rows each at its own offset, with a small spread inside.
     fn res(key: &str, gpu: &str, r: f64) -> Residual {

@@ -77,14 +77,14 @@ pub fn duration(
             let (q10, q90) = crate::backbone::compose(&parts);
             thr.samples_per_s *= t.uplift;
             thr.mfu *= t.uplift;
-            thr.fixed_band = Some(stated_band(thr.case, t.n, (q10, q90)));
+            thr.fixed_band = Some(ResidualBand::stated(thr.case, t.n, (q10, q90)));
         }
         Efficiency::Mfu(m) => {
             let (Some(p), None) = peak else { return None };
             thr.samples_per_s = p * 1e3 * m / train_gflops;
             thr.mfu = m;
             thr.measured_source = None;
-            thr.fixed_band = Some(stated_band(thr.case, 0, (0.0, 0.0)));
+            thr.fixed_band = Some(ResidualBand::stated(thr.case, 0, (0.0, 0.0)));
         }
     }
     let typical = matches!(scenario.job.efficiency, Efficiency::Typical);
@@ -98,13 +98,6 @@ pub fn duration(
     thr.scaling = Some(plan);
     let total = scenario.samples as f64 * f64::from(scenario.epochs);
     (thr.samples_per_s > 0.0).then(|| (total / thr.samples_per_s / 3600.0, thr))
-}
-
-/// The throughput band of a throughput that does not come from the fitted model alone: ln-ratio quantiles
-/// over `n` rows, its typical error the half-width as a percentage.
-fn stated_band(case: Case, n: usize, (q10, q90): (f64, f64)) -> ResidualBand {
-    let mape_pct = 100.0 * (crate::fmath::exp((q90 - q10) / 2.0) - 1.0);
-    ResidualBand { quantity: BandQuantity::Throughput, case, conv: None, n, q10, q90, mape_pct }
 }
 
 /// How the run's GPUs scale, in one sentence.
@@ -175,7 +168,15 @@ pub fn headline(
                     format!("the typical model{up}, how much faster MLPerf Training's tuned submissions ran than it predicts{m}")
                 }
                 (_, Efficiency::Mfu(_)) => "the utilisation given".to_string(),
-                (Some(src), _) => format!("measured benchmark ({src})"),
+                (Some(src), _) => {
+                    let spread = bb.band(BandQuantity::BenchmarkSpread, Case::BothSeen).map_or(String::new(), |b| {
+                        format!(
+                            "; another training loop or software version: ± {:.0} % (how far benchmark versions of one GPU and workload differ)",
+                            b.mape_pct
+                        )
+                    });
+                    format!("measured benchmark ({src}){spread}")
+                }
                 (None, _) => {
                     let m = bb
                         .throughput_band(thr)
