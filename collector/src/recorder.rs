@@ -519,7 +519,8 @@ impl Recorder {
             let every: Option<Vec<f64>> = s.counter.iter().copied().collect();
             if let (Some(every), true) = (every, counters[i].is_some()) {
                 let first = every.first().copied().unwrap_or(0.0);
-                samples.energy_counter_j = Some(every.iter().map(|c| ((c - first) * 1000.0).round() / 1000.0).collect());
+                samples.energy_counter_j =
+                    Some(every.iter().map(|c| ((c - first) * 1000.0).round() / 1000.0).collect());
             }
             let info = infos.get(i);
             let energy_j = if use_counter { counters[i].unwrap_or(0.0) } else { integrated_each[i] };
@@ -691,8 +692,22 @@ mod tests {
         // Two GPUs at 100 W, ticks every 100 ms from 0 to 1000 ms. Expected energy per GPU and source.
         let cases: [(&str, Vec<Step>, f64, EnergySource); 4] = [
             // The counter read at 200 and 700 ms rose 100 J; the edges (0–200, 700–1000 ms at 100 W) add 50 J.
-            ("sparse", vec![P(100.0), P(100.0), C(100.0, 1000.0), P(100.0), P(100.0), P(100.0), P(100.0),
-                C(100.0, 1100.0), P(100.0)], 150.0, EnergySource::Counter),
+            (
+                "sparse",
+                vec![
+                    P(100.0),
+                    P(100.0),
+                    C(100.0, 1000.0),
+                    P(100.0),
+                    P(100.0),
+                    P(100.0),
+                    P(100.0),
+                    C(100.0, 1100.0),
+                    P(100.0),
+                ],
+                150.0,
+                EnergySource::Counter,
+            ),
             // Read with every sample: its rise alone.
             ("every", (0..11).map(|i| C(100.0, 500.0 + 30.0 * f64::from(i))).collect(), 300.0, EnergySource::Counter),
             // Read once: no rise to take; the power is integrated.

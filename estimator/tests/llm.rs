@@ -91,3 +91,20 @@ fn scope_decides_what_carbon_counts() {
     assert!(server.co2e_kg.unwrap() > gpu.co2e_kg.unwrap());
     assert_eq!(old.co2e_kg, gpu.co2e_kg);
 }
+
+/// PRE energy predicts joules per image: for every model counted in tokens it gives no number and says why;
+/// for an image model it gives one. PRE power (a fraction of the power limit) serves both.
+#[test]
+fn pre_energy_is_only_for_models_counted_in_images() {
+    let catalog = Catalog::embedded().unwrap();
+    for arch in &catalog.archs.architectures {
+        let q = format!("arch={}&gpu=nvidia-h100-sxm&samples=1M&epochs=1&precision=bf16", arch.id);
+        let r = report(&q);
+        let row = |m: MethodId| r.rows.iter().find(|e| e.method == m && e.gpu == "nvidia-h100-sxm").unwrap();
+        let (pre_epoch, pre_power) = (row(MethodId::PreEpoch), row(MethodId::PrePower));
+        let tokens = arch.sample_unit == estimator::catalog::SampleUnit::Token;
+        assert_eq!(pre_epoch.energy_kwh.is_none(), tokens, "{q}: {pre_epoch:?}");
+        assert_eq!(pre_epoch.warnings.iter().any(|w| w.contains("counted in tokens")), tokens, "{q}");
+        assert!(pre_power.energy_kwh.is_some(), "{q}: {pre_power:?}");
+    }
+}

@@ -85,7 +85,9 @@ fn the_headline_on_h200_runs_it_never_saw() {
     let mut covered = 0;
     let runs = fixtures();
     assert_eq!(runs.len(), 6);
-    println!("| run | measured W | predicted W | measured samples/s | predicted | J/epoch measured | predicted (interval) |");
+    println!(
+        "| run | measured W | predicted W | measured samples/s | predicted | J/epoch measured | predicted (interval) |"
+    );
     for path in &runs {
         let p = read(path);
         assert_eq!(p.meta.gpu.catalog_id.as_deref(), Some("nvidia-h200-sxm"), "{}", p.id);

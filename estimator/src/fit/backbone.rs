@@ -859,7 +859,8 @@ pub fn benchmark_spread(set: &BenchmarkSet) -> Option<ResidualBand> {
     }
     ln_ratios.sort_by(f64::total_cmp);
     let q = (super::train::quantile(&ln_ratios, 0.1), super::train::quantile(&ln_ratios, 0.9));
-    let mape = ln_ratios.iter().map(|r| (crate::fmath::exp(*r) - 1.0).abs()).sum::<f64>() / ln_ratios.len() as f64 * 100.0;
+    let mape =
+        ln_ratios.iter().map(|r| (crate::fmath::exp(*r) - 1.0).abs()).sum::<f64>() / ln_ratios.len() as f64 * 100.0;
     Some(ResidualBand {
         quantity: BandQuantity::BenchmarkSpread,
         case: Case::BothSeen,

@@ -269,6 +269,13 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
 /// `pre-epoch` (energy per training sample).
 pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibration) -> (RawEstimate, Option<String>) {
     let (ev, seen) = evidence(&cal.energy, gpu);
+    if pre.w.as_ref().is_some_and(|w| w.unit == crate::catalog::SampleUnit::Token) {
+        // Joules per image times tokens is no estimate: on GPT-2 and BERT runs recorded on an H200 it was
+        // 50× and 92× the measured energy (docs/accuracy-h200.md).
+        let why = "PRE energy predicts joules per image and was fitted on image models only: no estimate for a model \
+                   counted in tokens";
+        return (RawEstimate { warnings: vec![why.into()], ..RawEstimate::default() }, Some(ev));
+    }
     let mut warnings = coverage_warnings(&cal.energy, &pre.x, seen);
     let per_sample_j = crate::fmath::exp(pre.predict(&cal.energy));
     let e = per_sample_j * scenario.samples as f64 * f64::from(scenario.epochs) / 3.6e6;
