@@ -881,8 +881,11 @@ mod tests {
 
     use crate::scenario::Precision;
 
-    /// A benchmark set of rows (source, GPU, workload, precision, tuning, samples/s).
-    fn bench_set(rows: &[(&str, &str, &str, Precision, Tuning, f64)]) -> BenchmarkSet {
+    /// A benchmark row: source, GPU, workload, precision, tuning, samples/s.
+    type Row<'a> = (&'a str, &'a str, &'a str, Precision, Tuning, f64);
+
+    /// A benchmark set of these rows.
+    fn bench_set(rows: &[Row<'_>]) -> BenchmarkSet {
         BenchmarkSet {
             header: crate::catalog::DataHeader {
                 schema_version: crate::bench::BENCH_SCHEMA_VERSION,
@@ -916,7 +919,7 @@ mod tests {
         use crate::scenario::Precision::{Bf16, Fp16};
         use Tuning::{Tuned, Typical};
         // (rows, expected pairs, expected q90 = −q10)
-        let cases: [(Vec<(&str, &str, &str, Precision, Tuning, f64)>, usize, f64); 4] = [
+        let cases: [(Vec<Row<'_>>, usize, f64); 4] = [
             // Two sources, one GPU and workload: 1.2× apart, each way.
             (vec![("a", "g", "w", Fp16, Typical, 100.0), ("b", "g", "w", Fp16, Typical, 120.0)], 2, 1.2),
             // A source's fastest batch stands for it; a tuned row and another precision are no pair.
