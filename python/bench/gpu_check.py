@@ -25,6 +25,7 @@ import traceback
 import torch
 
 import wattcast
+from procstat import rss_mib
 
 
 def load(path):
@@ -142,14 +143,6 @@ def check_huggingface(out):
             and len(p["epochs"]) >= 3,
             "status": p["status"], "epochs": len(p["epochs"]),
             "meta": {k: m.get(k) for k in ("batch", "planned_epochs", "precision", "framework")}}
-
-
-def rss_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def check_sampler_cost(out):

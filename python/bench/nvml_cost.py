@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 
+from procstat import thread_cpu_s
+
 
 def calls():
     lib = ctypes.CDLL("libnvidia-ml.so.1")
@@ -59,21 +61,6 @@ def calls():
         out[name] = {"rc": rc, "cpu_us": (c1 - c0) / n * 1e6, "wall_us": (w1 - w0) / n * 1e6}
         print(f"{name:32} rc={rc:<3} {out[name]['cpu_us']:8.1f} µs CPU {out[name]['wall_us']:8.1f} µs wall", flush=True)
     print(json.dumps({"calls": out}))
-
-
-def thread_cpu_s(name):
-    total = 0.0
-    for tid in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{tid}/comm") as f:
-                if not name.startswith(f.read().strip()):  # a thread name is cut to 15 characters
-                    continue
-            with open(f"/proc/self/task/{tid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:
-            pass
-    return total
 
 
 def sampler(seconds):

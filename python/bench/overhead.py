@@ -14,9 +14,9 @@ import sys
 import tempfile
 import time
 
-RSS_BEFORE_IMPORT = None
-with open("/proc/self/status") as _f:
-    RSS_BEFORE_IMPORT = next(int(l.split()[1]) / 1024 for l in _f if l.startswith("VmRSS:"))
+from procstat import rss_mib
+
+RSS_BEFORE_IMPORT = rss_mib()
 
 import wattcast  # noqa: E402
 
@@ -51,14 +51,6 @@ def loop(n_iter, steps=300, monitor=False, tmp=None):
         for i in range(steps):
             step(n_iter)
     return time.perf_counter() - t
-
-
-def rss_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main():
