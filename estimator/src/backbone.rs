@@ -652,13 +652,13 @@ impl Backbone {
         };
         // A measured benchmark: the model's error for a measured pair, and how far another code or software
         // version of the same benchmark moved it.
-        if let (Some(_), Some(model), Some(spread)) = (
+        if let (Some(_), Some((q10, q90, n)), Some(spread)) = (
             &thr.measured_source,
-            self.throughput_band(&thr).map(|b| (b.q10, b.q90)),
+            self.throughput_band(&thr).map(|b| (b.q10, b.q90, b.n)),
             self.band(BandQuantity::BenchmarkSpread, Case::BothSeen),
         ) {
-            let n = self.throughput_band(&thr).map_or(0, |b| b.n) + spread.n;
-            thr.fixed_band = Some(ResidualBand::stated(Case::BothSeen, n, compose(&[model, (spread.q10, spread.q90)])));
+            let q = compose(&[(q10, q90), (spread.q10, spread.q90)]);
+            thr.fixed_band = Some(ResidualBand::stated(Case::BothSeen, n + spread.n, q));
         }
         Some(thr)
     }

@@ -38,14 +38,8 @@ struct Measured {
     epoch_j: f64,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+fn median(v: Vec<f64>) -> f64 {
+    estimator::fit::median(v).unwrap()
 }
 
 fn steady(p: &Profile) -> Measured {

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use estimator::bench::{BenchRow, BenchWorkload, BenchmarkSet, Tuning, BENCH_SCHEMA_VERSION};
 use estimator::catalog::{DataHeader, SampleUnit, SourceRef};
+use estimator::fit::median;
 use estimator::{Catalog, Precision};
 
 use super::{ImportError, Table};
@@ -609,16 +610,6 @@ fn mlperf_rows(
     Ok(n_raw)
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 /// Imports every source given into one benchmark set.
 pub fn benchmarks_from_sources(
     src: &BenchSources<'_>,
@@ -641,7 +632,7 @@ pub fn benchmarks_from_sources(
     let rows: Vec<BenchRow> = groups
         .into_iter()
         .map(|((source, gpu_id, n_gpus, workload, precision, batch), group)| {
-            let mut values: Vec<f64> = group.iter().map(|r| r.samples_per_s).collect();
+            let values: Vec<f64> = group.iter().map(|r| r.samples_per_s).collect();
             let first = &group[0];
             let upstream = if group.len() == 1 {
                 first.upstream.clone()
@@ -657,7 +648,7 @@ pub fn benchmarks_from_sources(
                 precision_recorded: first.precision_recorded,
                 tuning: first.tuning,
                 batch,
-                samples_per_s: round_sig(median(&mut values), 5),
+                samples_per_s: round_sig(median(values).unwrap_or(first.samples_per_s), 5),
                 n_measurements: group.len() as u32,
                 upstream,
                 note: first.note.map(Into::into),

@@ -1,12 +1,12 @@
 //! The live source: NVIDIA's NVML, loaded at run time (`dlopen` of libnvidia-ml.so.1) by nvml-wrapper.
 //! Unsupported fields become capability flags and `None`, never 0; a missing driver is a clear error.
 //!
-//! What a reading costs: power is read every tick. The energy counter is read every 5 s: on an H200 (driver
-//! 580) one read took 3.9 ms of CPU, 39 % of a 10 Hz sampler's budget for nothing the trace needs (the
-//! recorder adds the power over the edges the counter readings do not cover). Utilisation, memory,
-//! temperature and SM clock change slowly (NVML's utilisation is itself an average over up to a second) and
-//! are read once a second, the last value held between. The library is loaded once per process and the device handles
-//! are looked up once, at `open`.
+//! What a reading costs: power is read every tick. The energy counter is read every 5 s and at the run's last
+//! sample: on an H200 (driver 580) one read took 3.9 ms of CPU, 3.9 % of a core at 10 Hz, for nothing the trace
+//! needs (the recorder adds the power over the edges the counter readings do not cover). Utilisation, memory,
+//! temperature and SM clock change slowly (NVML's utilisation is itself an average over up to a second) and are
+//! read once a second, the last value held between. The library is loaded once per process and the device
+//! handles are looked up once, at `open`.
 
 use std::sync::OnceLock;
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::mixed::{self, Extrapolation, FittedMixed, Holdout, MixedRow};
 use super::runs::{self, RunRow};
-use super::RunPoint;
+use super::{median, RunPoint};
 use crate::backbone::{
     compose, power_features, throughput_features, Backbone, BandQuantity, Case, MeasuredThroughput, ResidualBand,
     RunsStage, Scaling, Software, TunedEfficiency, WorkloadInput, BACKBONE_SCHEMA_VERSION, BATCH_FEATURE,
@@ -47,15 +47,6 @@ pub struct Rows {
 
 fn ln(x: f64) -> f64 {
     crate::fmath::ln(x)
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    crate::order::sort_by(&mut v, f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
 }
 
 /// The workload of a benchmark row.
@@ -857,8 +848,8 @@ pub fn benchmark_spread(set: &BenchmarkSet) -> Option<ResidualBand> {
     if ln_ratios.is_empty() {
         return None;
     }
-    ln_ratios.sort_by(f64::total_cmp);
-    let q = (super::train::quantile(&ln_ratios, 0.1), super::train::quantile(&ln_ratios, 0.9));
+    crate::order::sort_by(&mut ln_ratios, f64::total_cmp);
+    let q = (quantile(&ln_ratios, 0.1), quantile(&ln_ratios, 0.9));
     let mape =
         ln_ratios.iter().map(|r| (crate::fmath::exp(*r) - 1.0).abs()).sum::<f64>() / ln_ratios.len() as f64 * 100.0;
     Some(ResidualBand {

@@ -25,6 +25,6 @@ pub use model::{
 };
 pub use points::{run_point, RunPoint};
 pub use train::{
-    cross_predict, fit, fit_nested, fit_with, folds, gpu_folds, grouped_folds, quantile, refit_shared, FitResult,
-    FOLDS, INNER_FOLDS, SEED,
+    cross_predict, fit, fit_nested, fit_with, folds, gpu_folds, grouped_folds, median, quantile, refit_shared,
+    FitResult, FOLDS, INNER_FOLDS, SEED,
 };

@@ -329,6 +329,16 @@ fn distinct_configs(rows: &[(&RunPoint, f64)]) -> usize {
     keys.len()
 }
 
+/// The median (mean of the middle two for an even count); `None` for no values.
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    crate::order::sort_by(&mut v, f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
 /// Linear-interpolated quantile of sorted values (0 for none).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
