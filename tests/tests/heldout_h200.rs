@@ -127,3 +127,95 @@ fn the_headline_on_h200_runs_it_never_saw() {
     assert!(median_err <= 0.35, "median throughput error {median_err}");
     assert!(throughput_ratio.iter().all(|r| (0.4..=2.5).contains(r)), "throughput ratios {throughput_ratio:?}");
 }
+
+/// One language-model run as `python/bench/llm_train.py` described it (`tests/fixtures/h200/llm/runs.json`).
+#[derive(serde::Deserialize)]
+struct LlmRun {
+    profile: String,
+    mode: String,
+    lora_rank: Option<u32>,
+    efficiency: String,
+    checkpointing: bool,
+    max_allocated_gb: f64,
+}
+
+/// Six language-model runs on the same H200 (Llama shapes of 1B, 3B and 8B; pre-training, LoRA, activation
+/// checkpointing, a compiled run scored as `efficiency=tuned`): the headline's power, throughput and energy per
+/// epoch, and the memory fit, against what they measured.
+#[test]
+fn language_models_on_h200_runs_they_never_saw() {
+    let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/h200/llm");
+    #[derive(serde::Deserialize)]
+    struct Runs {
+        runs: Vec<LlmRun>,
+    }
+    let runs: Runs = serde_json::from_str(&std::fs::read_to_string(dir.join("runs.json")).unwrap()).unwrap();
+    assert_eq!(runs.runs.len(), 6);
+    let (mut energy_err, mut power_err, mut ratios, mut covered) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    println!("| run | measured W | predicted W | measured tokens/s | predicted | J/epoch measured | predicted (interval) | memory GB measured | predicted |");
+    for run in &runs.runs {
+        let p = read(&dir.join(&run.profile));
+        let got = steady(&p);
+        let mut q = format!("{}&mode={}&efficiency={}&scope=gpu", query(&p), run.mode, run.efficiency);
+        if let Some(r) = run.lora_rank {
+            q.push_str(&format!("&lora_rank={r}"));
+        }
+        let (_, report) = estimator::estimate(&catalog, &cal, &q);
+        assert!(report.errors.is_empty(), "{}: {:?}", p.id, report.errors);
+        let row = report.rows.iter().find(|r| r.method == MethodId::Headline).unwrap();
+        assert!(row.warnings.iter().any(|w| w.contains("no measured power")), "{}: {:?}", p.id, row.warnings);
+        let (kwh, h) = (row.energy_kwh.unwrap(), row.duration_h.unwrap());
+        let epochs = f64::from(p.meta.planned_epochs.unwrap());
+        let power_w = kwh * 3.6e6 / (h * 3600.0);
+        let tokens_per_s = p.meta.train_samples.unwrap() as f64 * epochs / (h * 3600.0);
+        let (epoch_j, low_j, high_j) =
+            (kwh * 3.6e6 / epochs, row.low_kwh.unwrap() * 3.6e6 / epochs, row.high_kwh.unwrap() * 3.6e6 / epochs);
+        covered += usize::from((low_j..=high_j).contains(&got.epoch_j));
+        let need_gb = report.plans[0].memory.as_ref().unwrap().need.total_gb();
+        println!(
+            "| {} | {:.0} | {:.0} ({:+.0} %) | {:.0} | {:.0} (× {:.2}) | {:.0} | {:.0} ({:+.0} %; {:.0}–{:.0}) | {:.1}{} | {:.1} |",
+            p.id,
+            got.power_w,
+            power_w,
+            (power_w / got.power_w - 1.0) * 100.0,
+            got.samples_per_s,
+            tokens_per_s,
+            tokens_per_s / got.samples_per_s,
+            got.epoch_j,
+            epoch_j,
+            (epoch_j / got.epoch_j - 1.0) * 100.0,
+            low_j,
+            high_j,
+            run.max_allocated_gb,
+            if run.checkpointing { " (checkpointing)" } else { "" },
+            need_gb
+        );
+        energy_err.push(epoch_j / got.epoch_j - 1.0);
+        power_err.push(power_w / got.power_w - 1.0);
+        ratios.push(tokens_per_s / got.samples_per_s);
+        // The memory fit assumes activation checkpointing: with it, the need is the measured peak; without it
+        // (PyTorch's default) the measured peak is larger, never smaller.
+        let m = run.max_allocated_gb / need_gb;
+        if run.checkpointing {
+            assert!((0.9..=1.1).contains(&m), "{}: measured {} GB, need {need_gb} GB", p.id, run.max_allocated_gb);
+        } else {
+            assert!((1.2..=2.5).contains(&m), "{}: measured {} GB, need {need_gb} GB", p.id, run.max_allocated_gb);
+        }
+    }
+    println!("headline interval covers {covered} of {} runs' energy per epoch", runs.runs.len());
+    let abs = |v: &[f64]| median(v.iter().map(|e| e.abs()).collect());
+    println!(
+        "median absolute error: energy {:.3}, power {:.3}; throughput ratios {ratios:?}",
+        abs(&energy_err),
+        abs(&power_err)
+    );
+    // As recorded: the interval held all six; energy per epoch within −13 % to +42 % (median 9.6 %), because two
+    // errors cancel: power 28–31 % low (every run sat at the 700 W limit; the model carries 68–70 % over from
+    // other GPUs) and throughput 1.2–2.0 × too slow (plain PyTorch AMP reached 35 % of peak on the 1B, the model
+    // 24 %). A model change that widens either error, or lets them stop cancelling, fails here.
+    assert!(covered >= 5, "the interval holds {covered} of 6");
+    assert!(abs(&energy_err) <= 0.15 && energy_err.iter().all(|e| e.abs() <= 0.5), "energy errors {energy_err:?}");
+    assert!(power_err.iter().all(|e| (-0.35..=0.15).contains(e)), "power errors {power_err:?}");
+    assert!(ratios.iter().all(|r| (0.4..=1.25).contains(r)), "throughput ratios {ratios:?}");
+}
