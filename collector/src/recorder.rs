@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use estimator::catalog::Catalog;
 use estimator::format::human;
-use estimator::methods::step::{step_power, Stability, StableConfig, StableDetector};
+use estimator::methods::step::{step_power, Basis, Stability, StableConfig, StableDetector};
 use estimator::profile::{
     Calibration, Capabilities, DeviceTrace, EnergySource, EpochMark, GpuInfo, JobInfo, Profile, ProfileStatus,
     Provenance, RunMeta, Samples,
@@ -152,8 +152,10 @@ pub struct LiveProjection {
     pub high_j: f64,
     /// The planned epochs it projects to.
     pub epochs: u32,
-    /// Whether it rests on an early, short regime (its interval is the held-out band, wider).
+    /// Whether it rests on a short regime (its interval is a held-out band, wider).
     pub early: bool,
+    /// Which regime: settled, early, or latest (power changed within the last minute).
+    pub basis: Basis,
 }
 
 /// Per-device columns being filled.
@@ -415,6 +417,7 @@ impl Recorder {
                     high_j: p.high_j,
                     epochs: planned.unwrap_or(0),
                     early: p.early,
+                    basis: p.basis,
                 })
             }
             None if status.stable_since_s.is_none() => status.waiting_for = Some(Waiting::StablePower),
@@ -444,7 +447,11 @@ impl Recorder {
                 human(p.low_j / 1000.0),
                 human(p.high_j / 1000.0),
                 p.epochs,
-                if p.early { " (early: short regime, wide interval)" } else { "" }
+                match p.basis {
+                    Basis::Settled => "",
+                    Basis::Early => " (early: short regime, wide interval)",
+                    Basis::Latest => " (provisional: power changed recently, wide interval)",
+                }
             )),
             None => s.push_str(match st.waiting_for {
                 Some(Waiting::StablePower) => " · not stable yet",

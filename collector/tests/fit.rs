@@ -181,11 +181,10 @@ fn the_early_step_band_is_what_the_traces_give() {
             .into_iter()
             .filter(|p| !p.devices.is_empty())
             .collect();
-    let ratios = estimator::eval::early_rest_ratios(&traced, 0.10);
-    assert!(ratios.len() >= 250, "{} early projections at 10 %", ratios.len());
-    assert_eq!(
-        estimator::methods::step::early_rest_band(&ratios),
-        Some(estimator::methods::step::EARLY_REST_BAND),
-        "EARLY_REST_BAND must be recomputed from the profiles"
-    );
+    use estimator::methods::step::{early_rest_band, Basis, EARLY_REST_BAND, LATEST_REST_BAND};
+    for (basis, band, at_least) in [(Basis::Early, EARLY_REST_BAND, 250), (Basis::Latest, LATEST_REST_BAND, 15)] {
+        let ratios = estimator::eval::early_rest_ratios(&traced, 0.10, basis);
+        assert!(ratios.len() >= at_least, "{} {basis:?} projections at 10 %", ratios.len());
+        assert_eq!(early_rest_band(&ratios), Some(band), "the {basis:?} band must be recomputed from the profiles");
+    }
 }

@@ -357,7 +357,7 @@ fn step_coverage_pct(iv: &[Interval]) -> Option<f64> {
             if !p.early {
                 return p.low_j <= *truth && *truth <= p.high_j;
             }
-            let others: Vec<f64> = iv.iter().filter(|y| y.2.early && y.0 != *arch).map(ratio).collect();
+            let others: Vec<f64> = iv.iter().filter(|y| y.2.basis == p.basis && y.0 != *arch).map(ratio).collect();
             crate::methods::step::early_rest_band(&others).is_some_and(|(lo, hi)| (lo..=hi).contains(&ratio(x)))
         })
         .count();
@@ -369,16 +369,16 @@ fn rest_ratio(truth_j: f64, p: &crate::methods::step::Projection) -> f64 {
     (truth_j - p.observed_j) / (p.energy_j - p.observed_j)
 }
 
-/// The true rest ÷ the projected rest of every early power-based projection after `fraction` of each traced
-/// run: what `EARLY_REST_BAND` is the 10th and 90th percentiles of (at 10 %).
-pub fn early_rest_ratios(traced: &[Profile], fraction: f64) -> Vec<f64> {
+/// The true rest ÷ the projected rest of every power-based projection on `basis` after `fraction` of each traced
+/// run: what `EARLY_REST_BAND` and `LATEST_REST_BAND` are the 10th and 90th percentiles of (at 10 %).
+pub fn early_rest_ratios(traced: &[Profile], fraction: f64, basis: crate::methods::step::Basis) -> Vec<f64> {
     traced
         .iter()
         .filter_map(|p| {
             let (t, w) = p.total_power()?;
             let end = *t.last()?;
             let k = t.partition_point(|x| *x <= (end as f64 * fraction) as u64);
-            let proj = step_power(StableConfig::default(), &t[..k], &w[..k], end).filter(|q| q.early)?;
+            let proj = step_power(StableConfig::default(), &t[..k], &w[..k], end).filter(|q| q.basis == basis)?;
             Some(rest_ratio(trapezoid_j(&t, &w), &proj))
         })
         .collect()

@@ -224,6 +224,7 @@ impl Recorder {
                 q.set_item("high_j", p.high_j)?;
                 q.set_item("epochs", p.epochs)?;
                 q.set_item("early", p.early)?;
+                q.set_item("basis", p.basis.as_str())?;
                 d.set_item("projection", q)?;
             }
             None => d.set_item("projection", py.None())?,

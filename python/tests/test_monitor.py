@@ -53,8 +53,9 @@ def test_status_gives_energy_so_far_and_a_projection_with_its_interval(tmp_path,
     assert st.projection is not None, st
     p = st.projection
     assert p.low_j <= p.energy_j <= p.high_j and p.epochs == 12
-    if p.early:  # a short regime: the held-out band, 0–22 % above the projected rest
-        assert p.high_j - p.energy_j > 0.2 * (p.energy_j - st.energy_j)
+    assert p.basis in ("settled", "early", "latest") and p.early == (p.basis != "settled"), p
+    if p.early:  # a short regime: a held-out band, ≥ 15 % above the projected rest
+        assert p.high_j - p.energy_j > 0.15 * (p.energy_j - st.energy_j)
     # Twelve epochs project to about three times the four observed.
     assert 2.0 * st.energy_j < p.energy_j < 4.5 * st.energy_j, (st.energy_j, p)
     assert st.energy_kwh == pytest.approx(st.energy_j / 3.6e6)

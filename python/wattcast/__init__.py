@@ -39,13 +39,16 @@ PathLike = Union[str, "os.PathLike[str]"]
 class Projection:
     """STEP's projection of the whole run's energy, with its interval (joules). ``early``: it rests on a short
     stretch of steady power (the first tenth of a run), and its interval is the wider band measured on held-out
-    runs (the energy still to come was 0–22 % above such projections for 80 % of them)."""
+    runs (the energy still to come was 0–22 % above such projections for 80 % of them). ``basis`` says which
+    stretch: ``"settled"`` (a tenth of the run or more), ``"early"``, or ``"latest"`` (power changed within the
+    last minute; the last 20 s held)."""
 
     energy_j: float
     low_j: float
     high_j: float
     epochs: int
     early: bool
+    basis: str
 
     @property
     def energy_kwh(self) -> float:
