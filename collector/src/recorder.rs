@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use estimator::catalog::Catalog;
 use estimator::format::human;
-use estimator::methods::step::{step_power, Basis, Stability, StableConfig, StableDetector};
+use estimator::methods::step::{forecast_end_ms, step_power, Basis, Stability, StableConfig, StableDetector};
 use estimator::profile::{
     Calibration, Capabilities, DeviceTrace, EnergySource, EpochMark, GpuInfo, JobInfo, Profile, ProfileStatus,
     Provenance, RunMeta, Samples,
@@ -404,11 +404,7 @@ impl Recorder {
         }
         // STEP decides for itself whether a regime is long enough: its early fallback (10 s windows) can project
         // before the live detector (30 s windows) calls the power stable.
-        let total_ms = planned.zip(self.epoch_ends.last()).map(|(n, last)| {
-            let t0 = self.total_t_ms.first().copied().unwrap_or(0);
-            let per = (last - t0) as f64 / self.epoch_ends.len() as f64;
-            t0 + (per * f64::from(n)) as u64
-        });
+        let total_ms = planned.and_then(|n| self.forecast_end_ms(n));
         match total_ms.and_then(|t| step_power(StableConfig::default(), &self.total_t_ms, &self.total_power_w, t)) {
             Some(p) => {
                 status.projection = Some(LiveProjection {
@@ -426,6 +422,11 @@ impl Recorder {
             None => status.waiting_for = Some(Waiting::LongerStretch),
         }
         status
+    }
+
+    /// When the run of `planned` epochs should end, ms ([`forecast_end_ms`]).
+    fn forecast_end_ms(&self, planned: u32) -> Option<u64> {
+        forecast_end_ms(self.total_t_ms.first().copied().unwrap_or(0), &self.epoch_ends, planned)
     }
 
     /// The status line: energy so far, mean power, stability and the projection.
@@ -819,6 +820,26 @@ mod tests {
         let (_, prof) = r.finish(Finish::Complete, Some(0)).unwrap();
         assert_eq!(prof.epochs.len(), 2);
         assert_eq!(prof.meta.completed_epochs, Some(2));
+    }
+
+    /// The forecast end leaves out the first epoch's warm-up: 100 s, then epochs of 60 s, 10 planned.
+    #[test]
+    fn the_first_epochs_warm_up_does_not_stretch_the_forecast() {
+        let mut r = recorder(vec![Step::Power(150.0)], "warm", 600.0);
+        r.opts.meta.planned_epochs = Some(10);
+        run(&mut r, 0, 2_801);
+        for end_s in [100, 160, 220, 280] {
+            r.epoch_end(end_s * 1000);
+        }
+        // 280 s + 6 × 60 s = 640 s, not 10 × the mean 70 s = 700 s.
+        assert_eq!(r.forecast_end_ms(10), Some(640_000));
+        let (st, p) = (r.status(), r.status().projection.expect("flat power projects"));
+        assert!((p.energy_j / st.energy_j - 640.0 / 280.0).abs() < 0.02, "{p:?} after {} J", st.energy_j);
+        // One epoch: its own length.
+        let mut r = recorder(vec![Step::Power(150.0)], "one", 600.0);
+        run(&mut r, 0, 501);
+        r.epoch_end(50_000);
+        assert_eq!(r.forecast_end_ms(4), Some(200_000));
     }
 
     /// STEP's early projection shows as soon as STEP can make it (three 10 s windows), before the live

@@ -219,3 +219,34 @@ fn language_models_on_h200_runs_they_never_saw() {
     assert!(power_err.iter().all(|e| (-0.35..=0.15).contains(e)), "power errors {power_err:?}");
     assert!(ratios.iter().all(|r| (0.4..=1.25).contains(r)), "throughput ratios {ratios:?}");
 }
+
+/// The live projection on a 362-s H200 run (`tests/fixtures/h200/live`, recorded by `python/bench/live_check.py`
+/// through `wattcast.Monitor`): after every epoch, STEP projects the total from the samples so far and the
+/// forecast end, as the recorder does. Flat power, so from the first tenth on the projection is within 0.2 % and
+/// its interval holds the total; the first epoch's warm-up must not stretch the forecast (it did by 4 %).
+#[test]
+fn the_live_projection_on_an_h200_run_from_its_first_tenth() {
+    use estimator::methods::step::{forecast_end_ms, step_power, StableConfig};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/h200/live");
+    let p = read(&dir.join("llama-3.2-1b-pretrain-b8-50-epochs.json.gz"));
+    let (t, w) = p.total_power().unwrap();
+    // The integrated trace, as `observe-10` scores it (the energy counter's total is 0.1 % above it).
+    let (truth, planned) = (estimator::profile::trapezoid_j(&t, &w), p.meta.planned_epochs.unwrap());
+    let ends: Vec<u64> = p.epochs.iter().map(|e| e.end_t_ms).collect();
+    let end = *t.last().unwrap();
+    let mut first = None;
+    for k in 1..ends.len() {
+        let now = ends[k - 1];
+        let n = t.partition_point(|x| *x <= now);
+        let total = forecast_end_ms(t[0], &ends[..k], planned).unwrap();
+        let Some(proj) = step_power(StableConfig::default(), &t[..n], &w[..n], total) else { continue };
+        let (observed, err) = (now as f64 / end as f64, proj.energy_j / truth - 1.0);
+        first.get_or_insert(observed);
+        if observed >= 0.1 {
+            assert!(err.abs() <= 0.002, "after {k} epochs ({observed:.2}): {err:+.4}");
+        }
+        assert!(proj.low_j <= truth && truth <= proj.high_j, "after {k} epochs: {proj:?}, total {truth}");
+    }
+    // The first projection came after 4 of 50 epochs (8 % of the run).
+    assert!(first.is_some_and(|f| f <= 0.1), "first projection at {first:?}");
+}

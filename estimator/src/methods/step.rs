@@ -276,6 +276,20 @@ pub fn step_power(cfg: StableConfig, t_ms: &[u64], power_w: &[f64], total_ms: u6
     Some(Projection::of(observed, mean * left_s, spread, basis, since_t_ms, Vec::new()))
 }
 
+/// When a run of `planned` epochs should end, ms, from its start and the epoch ends so far: the last end + the
+/// epochs left × the median length of the epochs after the first. The first holds the warm-up (model build,
+/// autotuning, a cold data cache): on an H200 it took 8.9 s where the others took 7.2 s, and averaging it in put
+/// the forecast 4 % long after five epochs. With one epoch, its length is all there is. `None` before the first.
+pub fn forecast_end_ms(start_ms: u64, epoch_ends_ms: &[u64], planned: u32) -> Option<u64> {
+    let last = *epoch_ends_ms.last()?;
+    let starts = std::iter::once(start_ms).chain(epoch_ends_ms.iter().copied());
+    let lengths: Vec<f64> = epoch_ends_ms.iter().zip(starts).map(|(e, s)| e.saturating_sub(s) as f64).collect();
+    let steady = if lengths.len() > 1 { lengths[1..].to_vec() } else { lengths };
+    let per = crate::fit::median(steady)?;
+    let left = planned.saturating_sub(epoch_ends_ms.len() as u32);
+    Some(last + (per * f64::from(left)) as u64)
+}
+
 /// Half-width added to every STEP interval (relative): sampling and measurement error.
 pub const INTERVAL_FLOOR: f64 = 0.01;
 
