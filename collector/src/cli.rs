@@ -199,6 +199,12 @@ pub struct MetaArgs {
     /// Framework (`pytorch 2.5`).
     #[arg(long)]
     pub framework: Option<String>,
+    /// What trains: pretrain, finetune or lora (language models).
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// LoRA's rank (with --mode lora).
+    #[arg(long)]
+    pub lora_rank: Option<u32>,
 }
 
 /// `wattcast record`.
@@ -254,6 +260,8 @@ impl From<&MetaArgs> for crate::import::meta::MetaInput {
             seq: a.seq,
             precision: a.precision.clone(),
             framework: a.framework.clone(),
+            mode: a.mode.clone(),
+            lora_rank: a.lora_rank,
         }
     }
 }

@@ -324,6 +324,8 @@ fn bad_record_flags_name_the_flag_and_value() {
         (vec!["--epoch-regex", "(unclosed"], "invalid value \"(unclosed\" for --epoch-regex"),
         (vec!["--replay", "no/such/trace.csv"], "no/such/trace.csv"),
         (vec!["--replay", TRACE, "--speed", "0"], "speed must be > 0"),
+        (vec!["--replay", TRACE, "--mode", "qlora"], "invalid value \"qlora\" for --mode"),
+        (vec!["--replay", TRACE, "--lora-rank", "8"], "invalid value \"8\" for --lora-rank: applies to LoRA only"),
     ] {
         let mut full = vec!["record", "--status-s", "0", "-o", "/tmp/never.json"];
         full.extend(args.iter().copied());
@@ -387,4 +389,20 @@ fn a_full_disk_keeps_the_last_checkpoint_and_says_where_it_is() {
     let p = profile(&out_path);
     assert_eq!(p["status"], "interrupted");
     assert_eq!(p["devices"][0]["samples"]["t_ms"].as_array().unwrap().len(), n);
+}
+
+/// The command `wattcast estimate` suggests for a LoRA run records the mode and rank it names.
+#[test]
+fn the_suggested_command_for_a_lora_run_records_its_mode_and_rank() {
+    let est = wattcast(&["estimate", "arch=llama-3.2-1b&gpu=nvidia-h200-sxm&batch=8&seq=2048&mode=lora&lora_rank=16"]);
+    assert!(est.status.success(), "{}", text(&est.stderr));
+    let line = text(&est.stdout).lines().find(|l| l.starts_with("Record this run: ")).unwrap().to_string();
+    assert!(line.contains(" --seq 2048 --mode lora --lora-rank 16 "), "{line}");
+    let flags: Vec<&str> = line.split(" -o ").next().unwrap().split_whitespace().skip(5).collect();
+    let out_path = tmp("lora").join("run.json");
+    let out = record("2000", &out_path, &flags, &["sleep", "0.3"]);
+    assert_eq!(out.status.code(), Some(0), "{flags:?}: {}", text(&out.stderr));
+    let meta = &profile(&out_path)["meta"];
+    assert_eq!((meta["mode"].as_str(), meta["lora_rank"].as_u64()), (Some("lora"), Some(16)), "{meta}");
+    assert!(wattcast(&["validate", out_path.to_str().unwrap()]).status.success());
 }

@@ -136,6 +136,12 @@ pub struct RunMeta {
     /// Precision (`fp32`, `bf16`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<String>,
+    /// What trained: pre-training, full fine-tuning or LoRA (language models; absent: not said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<crate::scenario::Mode>,
+    /// LoRA's rank, with `mode: lora`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lora_rank: Option<u32>,
     /// Host RAM, GB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_ram_gb: Option<f64>,

@@ -64,7 +64,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Recorder {
     #[new]
     #[pyo3(signature = (output, *, meta=None, arch=None, batch=None, samples=None, epochs=None, input=None, seq=None,
-        precision=None, framework=None, gpus=None, interval_ms=100, idle_s=0.0, checkpoint_s=30.0, status_s=0.0,
+        precision=None, framework=None, mode=None, lora_rank=None, gpus=None, interval_ms=100, idle_s=0.0, checkpoint_s=30.0, status_s=0.0,
         replay=Vec::new(), speed=1.0))]
     // PyO3 hands over the keyword arguments as owned values, one per Monitor keyword.
     #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
@@ -79,6 +79,8 @@ impl Recorder {
         seq: Option<u32>,
         precision: Option<String>,
         framework: Option<String>,
+        mode: Option<String>,
+        lora_rank: Option<u32>,
         gpus: Option<String>,
         interval_ms: u64,
         idle_s: f64,
@@ -93,7 +95,8 @@ impl Recorder {
         check_periods(("idle_s", idle_s), ("checkpoint_s", checkpoint_s), ("status_s", status_s))
             .map_err(|e| bad(&e))?;
         let catalog = estimator::Catalog::embedded().map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        let input_meta = MetaInput { meta, arch, batch, samples, epochs, input, seq, precision, framework };
+        let input_meta =
+            MetaInput { meta, arch, batch, samples, epochs, input, seq, precision, framework, mode, lora_rank };
         let meta = collector::import::meta::resolve(&input_meta, &catalog, collector::profiles::read_text)
             .map_err(|e: MetaError| PyValueError::new_err(e.keyword_message()))?;
         let placement = Placement::from_env(|k| std::env::var(k).ok()).map_err(|e| bad(&e))?;

@@ -88,7 +88,8 @@ class Monitor:
 
     ``output`` is the profile (``.json`` or ``.json.gz``), checkpointed every ``checkpoint_s`` seconds
     and written atomically at the end. Run metadata (``arch``, ``batch``, ``samples``, ``epochs``,
-    ``input``, ``seq``, ``precision``, ``framework``, or a ``meta`` JSON file) is checked as the CLI
+    ``input``, ``seq``, ``precision``, ``framework``, ``mode`` (``"pretrain"``, ``"finetune"``,
+    ``"lora"``), ``lora_rank``, or a ``meta`` JSON file) is checked as the CLI
     checks it: a bad value raises ``ValueError`` naming the field. ``gpus`` picks GPUs (``"0,2"``,
     ``[0, 2]``, ``"all"``; default: those the node's ranks see); ``replay`` replays recorded traces
     instead of reading NVML (tests, demos), ``speed`` times faster. Without an NVIDIA driver (and no
@@ -110,6 +111,8 @@ class Monitor:
         seq: Optional[int] = None,
         precision: Optional[str] = None,
         framework: Optional[str] = None,
+        mode: Optional[str] = None,
+        lora_rank: Optional[int] = None,
         meta: Optional[PathLike] = None,
         gpus: Union[None, str, int, Iterable[int]] = None,
         interval_ms: int = 100,
@@ -130,6 +133,8 @@ class Monitor:
             seq=seq,
             precision=precision,
             framework=framework,
+            mode=mode,
+            lora_rank=lora_rank,
             gpus=_gpus(gpus),
             interval_ms=interval_ms,
             idle_s=idle_s,

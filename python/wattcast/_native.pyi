@@ -22,6 +22,8 @@ class Recorder:
         seq: Optional[int] = ...,
         precision: Optional[str] = ...,
         framework: Optional[str] = ...,
+        mode: Optional[str] = ...,
+        lora_rank: Optional[int] = ...,
         gpus: Optional[str] = ...,
         interval_ms: int = ...,
         idle_s: float = ...,

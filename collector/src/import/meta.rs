@@ -59,6 +59,10 @@ pub struct MetaInput {
     pub precision: Option<String>,
     /// Framework.
     pub framework: Option<String>,
+    /// Training mode (`pretrain`, `finetune`, `lora`).
+    pub mode: Option<String>,
+    /// LoRA's rank.
+    pub lora_rank: Option<u32>,
 }
 
 /// Builds the run metadata: the `meta` file first, then each field given overrides its field.
@@ -120,6 +124,16 @@ pub fn resolve(
     }
     if let Some(f) = &args.framework {
         meta.framework = Some(f.clone());
+    }
+    if let Some(m) = &args.mode {
+        let mode = estimator::scenario::Mode::ALL.into_iter().find(|x| x.as_str() == m);
+        meta.mode = Some(mode.ok_or_else(|| FlagError::new("mode", m, "expected pretrain, finetune or lora"))?);
+    }
+    if let Some(r) = args.lora_rank {
+        if meta.mode != Some(estimator::scenario::Mode::Lora) {
+            return Err(FlagError::new("lora-rank", &r, "applies to LoRA only (mode lora)").into());
+        }
+        meta.lora_rank = Some(positive("lora-rank", u64::from(r))? as u32);
     }
     Ok(meta)
 }

@@ -110,6 +110,8 @@ fn seaa_meta(run: &SeaaRun, gpu_id: &str, ram_gb: f64, catalog: &Catalog, arch_i
         framework: Some("tensorflow (keras)".into()),
         precision: Some("fp32".into()),
         host_ram_gb: ram_gb.is_finite().then_some(ram_gb),
+        mode: None,
+        lora_rank: None,
     }
 }
 

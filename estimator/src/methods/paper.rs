@@ -17,7 +17,7 @@ use crate::catalog::{Catalog, Gpu};
 use crate::fit::mixed::Holdout;
 use crate::fit::{FeatureInput, FittedModel};
 use crate::methods::MethodId;
-use crate::scenario::{ArchChoice, Scenario};
+use crate::scenario::{ArchChoice, Mode, Scenario};
 
 /// The model inputs of a scenario on one GPU.
 pub fn features(scenario: &Scenario, work: &Workload, gpu: &Gpu, catalog: &Catalog) -> FeatureInput {
@@ -303,8 +303,8 @@ pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
 }
 
 /// The `wattcast record` command that records this scenario's run with its own numbers (architecture,
-/// batch, samples: tokens for a language model, epochs, input size or sequence length, precision), writing
-/// `output`.
+/// batch, samples: tokens for a language model, epochs, input size or sequence length, precision, and the mode
+/// when it is not pre-training), writing `output`.
 pub fn record_command(scenario: &Scenario, seq: Option<u32>, output: &str) -> String {
     let mut cmd = String::from("wattcast record");
     if let ArchChoice::Catalog { id } = &scenario.arch {
@@ -318,6 +318,11 @@ pub fn record_command(scenario: &Scenario, seq: Option<u32>, output: &str) -> St
     }
     if let Some(s) = seq {
         cmd.push_str(&format!(" --seq {s}"));
+    }
+    match scenario.job.mode {
+        Mode::Pretrain => {}
+        Mode::Finetune => cmd.push_str(" --mode finetune"),
+        Mode::Lora => cmd.push_str(&format!(" --mode lora --lora-rank {}", scenario.job.lora_rank)),
     }
     cmd.push_str(&format!(
         " --samples {} --epochs {} --precision {} -o {output} -- python train.py",
