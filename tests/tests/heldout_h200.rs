@@ -132,8 +132,6 @@ fn the_headline_on_h200_runs_it_never_saw() {
 #[derive(serde::Deserialize)]
 struct LlmRun {
     profile: String,
-    mode: String,
-    lora_rank: Option<u32>,
     efficiency: String,
     checkpointing: bool,
     max_allocated_gb: f64,
@@ -157,8 +155,10 @@ fn language_models_on_h200_runs_they_never_saw() {
     for run in &runs.runs {
         let p = read(&dir.join(&run.profile));
         let got = steady(&p);
-        let mut q = format!("{}&mode={}&efficiency={}&scope=gpu", query(&p), run.mode, run.efficiency);
-        if let Some(r) = run.lora_rank {
+        // The mode and rank as the profile recorded them.
+        let mode = p.meta.mode.unwrap();
+        let mut q = format!("{}&mode={}&efficiency={}&scope=gpu", query(&p), mode.as_str(), run.efficiency);
+        if let Some(r) = p.meta.lora_rank {
             q.push_str(&format!("&lora_rank={r}"));
         }
         let (_, report) = estimator::estimate(&catalog, &cal, &q);
