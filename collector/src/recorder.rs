@@ -412,7 +412,7 @@ impl Recorder {
                     low_j: p.low_j,
                     high_j: p.high_j,
                     epochs: planned.unwrap_or(0),
-                    early: p.early,
+                    early: p.early(),
                     basis: p.basis,
                 })
             }

@@ -354,7 +354,7 @@ fn step_coverage_pct(iv: &[Interval]) -> Option<f64> {
         .iter()
         .filter(|x| {
             let (arch, truth, p) = x;
-            if !p.early {
+            if !p.early() {
                 return p.low_j <= *truth && *truth <= p.high_j;
             }
             let others: Vec<f64> = iv.iter().filter(|y| y.2.basis == p.basis && y.0 != *arch).map(ratio).collect();

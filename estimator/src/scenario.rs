@@ -55,7 +55,6 @@ impl fmt::Display for Precision {
 
 /// What kind of training run: which weights train, and so the FLOPs and memory per token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Training from scratch: every weight trains (≈ 6 FLOPs per weight per token).

@@ -5,7 +5,7 @@
 mod common;
 
 use common::data;
-use estimator::profile::Profile;
+use estimator::profile::{Profile, Severity};
 
 /// The test profile with these power values at 0, 1 and 2 s.
 fn profile_with_power(power: &str) -> String {
@@ -99,15 +99,30 @@ fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
 }
 
 #[test]
+fn a_training_mode_outside_the_closed_set_is_a_validation_error() {
+    let catalog = &data().0;
+    for (meta, location) in [
+        (r#""mode":"qlora""#, Some("meta.mode")),
+        (r#""mode":"pretrain","lora_rank":8"#, Some("meta.lora_rank")),
+        (r#""lora_rank":8"#, Some("meta.lora_rank")),
+        (r#""mode":"lora","lora_rank":8"#, None),
+    ] {
+        let text = profile_with_power("100,100,100").replacen(r#""n_gpus":1"#, &format!(r#""n_gpus":1,{meta}"#), 1);
+        let p: Profile = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{meta}: {e}"));
+        let errors: Vec<_> =
+            estimator::profile::validate(&p, catalog).into_iter().filter(|x| x.severity == Severity::Error).collect();
+        assert_eq!(errors.iter().map(|x| x.location.as_str()).next(), location, "{meta}: {errors:?}");
+    }
+}
+
+#[test]
 fn a_one_megawatt_gpu_and_non_physical_power_are_validation_errors() {
     let catalog = &data().0;
     for power in ["100,1000000,100", "100,-5,100"] {
         let p: Profile = serde_json::from_str(&profile_with_power(power)).unwrap();
         let problems = estimator::profile::validate(&p, catalog);
         assert!(
-            problems
-                .iter()
-                .any(|x| x.location.contains("power_w[1]") && x.severity == estimator::profile::Severity::Error),
+            problems.iter().any(|x| x.location.contains("power_w[1]") && x.severity == Severity::Error),
             "{power}: {problems:?}"
         );
     }

@@ -156,8 +156,8 @@ fn language_models_on_h200_runs_they_never_saw() {
         let p = read(&dir.join(&run.profile));
         let got = steady(&p);
         // The mode and rank as the profile recorded them.
-        let mode = p.meta.mode.unwrap();
-        let mut q = format!("{}&mode={}&efficiency={}&scope=gpu", query(&p), mode.as_str(), run.efficiency);
+        let mode = p.meta.mode.as_deref().unwrap();
+        let mut q = format!("{}&mode={mode}&efficiency={}&scope=gpu", query(&p), run.efficiency);
         if let Some(r) = p.meta.lora_rank {
             q.push_str(&format!("&lora_rank={r}"));
         }

@@ -13,11 +13,12 @@ pub const DATA_VERSION: &str = "2026.12.04";
 /// The command recorded in `generated_by`.
 pub const GENERATED_BY: &str = "wattcast import catalog";
 
-fn facts_source(file: &str) -> SourceRef {
+/// The file-level source: every entry names its own (a datasheet, documentation, public code).
+fn facts_source() -> SourceRef {
     SourceRef {
         id: "catalog-facts".into(),
         name: "WattCast fact tables: figures read from vendor datasheets, documentation and public code, one source per entry".into(),
-        url: format!("catalog-facts/{file} (maintainers' fact table; each entry's `source` names where its figures were read)"),
+        url: "per entry: each entry's `source`".into(),
         licence: "facts; see each entry's source".into(),
         attribution: "Figures as published by the vendors and projects named in each entry's source".into(),
     }
@@ -70,7 +71,7 @@ pub fn gpus_from_csv(text: &str, data_version: &str) -> Result<GpuCatalog, Impor
             schema_version: SCHEMA_VERSION,
             data_version: data_version.to_string(),
             generated_by: GENERATED_BY.into(),
-            sources: vec![facts_source("gpus.csv")],
+            sources: vec![facts_source()],
         },
         gpus,
     })
@@ -237,7 +238,7 @@ pub fn architectures_from_csv(text: &str, data_version: &str) -> Result<ArchCata
             schema_version: SCHEMA_VERSION,
             data_version: data_version.to_string(),
             generated_by: GENERATED_BY.into(),
-            sources: vec![facts_source("architectures.csv")],
+            sources: vec![facts_source()],
         },
         flops_convention:
             "forward_gflops: GFLOPs of one forward pass per sample (per image at input_px, or per token), \

@@ -127,10 +127,11 @@ pub fn resolve(
     }
     if let Some(m) = &args.mode {
         let mode = estimator::scenario::Mode::ALL.into_iter().find(|x| x.as_str() == m);
-        meta.mode = Some(mode.ok_or_else(|| FlagError::new("mode", m, "expected pretrain, finetune or lora"))?);
+        let mode = mode.ok_or_else(|| FlagError::new("mode", m, "expected pretrain, finetune or lora"))?;
+        meta.mode = Some(mode.as_str().to_string());
     }
     if let Some(r) = args.lora_rank {
-        if meta.mode != Some(estimator::scenario::Mode::Lora) {
+        if meta.mode.as_deref() != Some(estimator::scenario::Mode::Lora.as_str()) {
             return Err(FlagError::new("lora-rank", &r, "applies to LoRA only (mode lora)").into());
         }
         meta.lora_rank = Some(positive("lora-rank", u64::from(r))? as u32);

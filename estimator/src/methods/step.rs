@@ -197,8 +197,6 @@ pub struct Projection {
     pub stable_since_t_ms: u64,
     /// Notes (e.g. epoch lengths taken from the run's mean).
     pub warnings: Vec<String>,
-    /// Whether it rests on a short regime (early or latest: its interval is a held-out band).
-    pub early: bool,
     /// Which regime it rests on.
     pub basis: Basis,
 }
@@ -236,6 +234,11 @@ impl Basis {
 }
 
 impl Projection {
+    /// Whether it rests on a short regime (early or latest: its interval is a held-out band).
+    pub fn early(&self) -> bool {
+        self.basis != Basis::Settled
+    }
+
     /// Observed energy + the projected rest, with the interval: the regime's spread (+ the floor) on the rest,
     /// or for an early regime the held-out band.
     fn of(observed: f64, rest: f64, spread: f64, basis: Basis, since: u64, mut warnings: Vec<String>) -> Projection {
@@ -257,7 +260,6 @@ impl Projection {
             observed_j: observed,
             stable_since_t_ms: since,
             warnings,
-            early: basis != Basis::Settled,
             basis,
         }
     }
@@ -349,8 +351,8 @@ pub const LATEST_CONFIG: StableConfig =
 pub const LATEST_REST_BAND: (f64, f64) = (0.835, 1.198);
 
 /// What a latest-regime projection says about itself.
-pub const LATEST_WARNING: &str = "provisional projection: the power changed less than a minute ago and has held for only 20 s; the energy still to come was within −16 % to +20 % of such projections for 80 % of held-out runs, and \
-the interval says so";
+pub const LATEST_WARNING: &str =
+    "provisional projection: power changed within the last minute; the interval is the held-out band of such projections";
 
 /// What an early projection says about itself.
 pub const EARLY_WARNING: &str = "early projection: the power has been steady only briefly; the energy still to come \
@@ -489,7 +491,7 @@ mod tests {
         // Power doubled 25 s ago: no early regime (three windows) at the new level, the latest (two) projects it.
         let (t, p) = series(100.0, 80, 200.0, 26);
         let proj = step_power(StableConfig::default(), &t, &p, 1_000_000).unwrap();
-        assert_eq!((proj.basis, proj.early), (Basis::Latest, true), "{proj:?}");
+        assert_eq!((proj.basis, proj.early()), (Basis::Latest, true), "{proj:?}");
         assert!(proj.warnings.iter().any(|w| w.starts_with("provisional projection")), "{proj:?}");
         let rest = 200.0 * (1000.0 - 105.0);
         assert!((proj.energy_j - proj.observed_j - rest).abs() < 1e-6, "{proj:?}");
@@ -499,6 +501,6 @@ mod tests {
         // 200 s: a regime of 10 % of the run, the regime's own (narrow) interval.
         let (t, p) = series(100.0, 201, 100.0, 0);
         let proj = step_power(StableConfig::default(), &t, &p, 1_000_000).unwrap();
-        assert!(!proj.early && proj.high_j - proj.energy_j < 0.02 * proj.energy_j, "{proj:?}");
+        assert!(!proj.early() && proj.high_j - proj.energy_j < 0.02 * proj.energy_j, "{proj:?}");
     }
 }
