@@ -152,10 +152,15 @@ pub struct LiveProjection {
     pub high_j: f64,
     /// The planned epochs it projects to.
     pub epochs: u32,
-    /// Whether it rests on a short regime (its interval is a held-out band, wider).
-    pub early: bool,
     /// Which regime: settled, early, or latest (power changed within the last minute).
     pub basis: Basis,
+}
+
+impl LiveProjection {
+    /// Whether it rests on a short regime (its interval is a held-out band, wider).
+    pub fn early(&self) -> bool {
+        self.basis != Basis::Settled
+    }
 }
 
 /// Per-device columns being filled.
@@ -412,7 +417,6 @@ impl Recorder {
                     low_j: p.low_j,
                     high_j: p.high_j,
                     epochs: planned.unwrap_or(0),
-                    early: p.early(),
                     basis: p.basis,
                 })
             }
@@ -859,7 +863,7 @@ mod tests {
         }
         assert!(st.stable_since_s.is_none(), "the live detector needs 90 s: {st:?}");
         let p = st.projection.expect("the early regime projects");
-        assert!(p.early, "{p:?}");
+        assert!(p.early(), "{p:?}");
         // 100 planned epochs of 9.9 s at 300 W lie inside the interval.
         assert!(p.low_j <= 300.0 * 9.9 * 100.0 * 1.05 && p.high_j >= 300.0 * 9.9 * 100.0 * 0.95, "{p:?}");
         let line = r.status_line();

@@ -620,11 +620,12 @@ pub fn validate(p: &Profile, catalog: &crate::catalog::Catalog) -> Vec<Problem> 
             error(&mut out, format!("epochs[{i}]"), format!("epoch {} is out of order", e.index));
         }
     }
+    use crate::scenario::Mode;
     let mode = p.meta.mode.as_deref();
-    if let Some(m) = mode.filter(|m| !crate::scenario::Mode::ALL.iter().any(|x| x.as_str() == *m)) {
+    if let Some(m) = mode.filter(|m| Mode::named(m).is_none()) {
         error(&mut out, "meta.mode".into(), format!("\"{m}\" is not pretrain, finetune or lora"));
     }
-    if p.meta.lora_rank.is_some() && mode != Some("lora") {
+    if p.meta.lora_rank.is_some() && mode.and_then(Mode::named) != Some(Mode::Lora) {
         error(&mut out, "meta.lora_rank".into(), "applies to mode lora only".into());
     }
     if let Some(id) = &p.meta.arch_id {

@@ -78,6 +78,11 @@ impl Mode {
         }
     }
 
+    /// The mode a link value or recorded name stands for (exact, as written by [`Mode::as_str`]).
+    pub fn named(name: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
     /// How people say it.
     pub fn label(self) -> &'static str {
         match self {

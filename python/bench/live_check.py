@@ -41,11 +41,7 @@ def main():
                           replay=[a.smoke] if a.smoke else None) as mon:
         for e in range(1, a.epochs + 1):
             for _ in range(a.steps):
-                opt.zero_grad(set_to_none=True)
-                with torch.autocast(dev.type, dtype=torch.bfloat16):
-                    loss = model(input_ids=ids, labels=ids).loss
-                loss.backward()
-                opt.step()
+                llm_train.train_step(model, opt, ids, dev)
             sync()
             mon.epoch_end()
             st = mon.status()

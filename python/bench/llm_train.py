@@ -61,6 +61,16 @@ def build(name, mode, rank, dev):
     return model
 
 
+def train_step(model, opt, ids, dev):
+    """One optimizer step on `ids` as its own labels, under bf16 autocast; returns the loss."""
+    opt.zero_grad(set_to_none=True)
+    with torch.autocast(dev.type, dtype=torch.bfloat16):
+        loss = model(input_ids=ids, labels=ids).loss
+    loss.backward()
+    opt.step()
+    return loss
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--model", required=True, choices=sorted(MODELS))
@@ -96,11 +106,7 @@ def main():
         sync()
         t0 = time.perf_counter()
         for _ in range(a.steps):
-            opt.zero_grad(set_to_none=True)
-            with torch.autocast(dev.type, dtype=torch.bfloat16):
-                loss = step_model(input_ids=ids, labels=ids).loss
-            loss.backward()
-            opt.step()
+            loss = train_step(step_model, opt, ids, dev)
         sync()
         epoch_s.append(time.perf_counter() - t0)
         print(f"Epoch {e}/{a.epochs} loss {loss.item():.4f} {a.steps * a.batch * a.seq / epoch_s[-1]:.0f} tokens/s",

@@ -226,7 +226,7 @@ impl Recorder {
                 q.set_item("low_j", p.low_j)?;
                 q.set_item("high_j", p.high_j)?;
                 q.set_item("epochs", p.epochs)?;
-                q.set_item("early", p.early)?;
+                q.set_item("early", p.early())?;
                 q.set_item("basis", p.basis.as_str())?;
                 d.set_item("projection", q)?;
             }

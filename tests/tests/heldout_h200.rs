@@ -71,6 +71,35 @@ fn query(p: &Profile) -> String {
     q
 }
 
+/// What the committed headline estimate says of a run's scenario, per epoch and per second.
+struct Predicted {
+    power_w: f64,
+    samples_per_s: f64,
+    epoch_j: f64,
+    low_j: f64,
+    high_j: f64,
+}
+
+/// The headline for `query` (a scenario of the run `p`), checked to be held out: the models have no measured
+/// power on this GPU. If that check fails, H200 runs joined the calibration and these tests no longer score
+/// unseen data.
+fn headline(catalog: &Catalog, cal: &Calibration, p: &Profile, query: &str) -> (Predicted, estimator::Report) {
+    let (_, report) = estimator::estimate(catalog, cal, query);
+    assert!(report.errors.is_empty(), "{}: {:?}", p.id, report.errors);
+    let row = report.rows.iter().find(|r| r.method == MethodId::Headline).unwrap();
+    assert!(row.warnings.iter().any(|w| w.contains("no measured power")), "{}: {:?}", p.id, row.warnings);
+    let (kwh, s) = (row.energy_kwh.unwrap(), row.duration_h.unwrap() * 3600.0);
+    let epochs = f64::from(p.meta.planned_epochs.unwrap());
+    let predicted = Predicted {
+        power_w: kwh * 3.6e6 / s,
+        samples_per_s: p.meta.train_samples.unwrap() as f64 * epochs / s,
+        epoch_j: kwh * 3.6e6 / epochs,
+        low_j: row.low_kwh.unwrap() * 3.6e6 / epochs,
+        high_j: row.high_kwh.unwrap() * 3.6e6 / epochs,
+    };
+    (predicted, report)
+}
+
 #[test]
 fn the_headline_on_h200_runs_it_never_saw() {
     let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
@@ -86,18 +115,8 @@ fn the_headline_on_h200_runs_it_never_saw() {
         let p = read(path);
         assert_eq!(p.meta.gpu.catalog_id.as_deref(), Some("nvidia-h200-sxm"), "{}", p.id);
         let got = steady(&p);
-        let (_, report) = estimator::estimate(&catalog, &cal, &query(&p));
-        assert!(report.errors.is_empty(), "{}: {:?}", p.id, report.errors);
-        let row = report.rows.iter().find(|r| r.method == MethodId::Headline).unwrap();
-        // Held out: the models have no measured power on this GPU. If this fails, H200 runs joined the
-        // calibration and this check no longer scores unseen data.
-        assert!(row.warnings.iter().any(|w| w.contains("no measured power")), "{}: {:?}", p.id, row.warnings);
-        let (kwh, h) = (row.energy_kwh.unwrap(), row.duration_h.unwrap());
-        let epochs = f64::from(p.meta.planned_epochs.unwrap());
-        let power_w = kwh * 3.6e6 / (h * 3600.0);
-        let samples_per_s = p.meta.train_samples.unwrap() as f64 * epochs / (h * 3600.0);
-        let (epoch_j, low_j, high_j) =
-            (kwh * 3.6e6 / epochs, row.low_kwh.unwrap() * 3.6e6 / epochs, row.high_kwh.unwrap() * 3.6e6 / epochs);
+        let (Predicted { power_w, samples_per_s, epoch_j, low_j, high_j }, _) =
+            headline(&catalog, &cal, &p, &query(&p));
         covered += usize::from((low_j..=high_j).contains(&got.epoch_j));
         println!(
             "| {} | {:.0} | {:.0} ({:+.0} %) | {:.0} | {:.0} (× {:.2}) | {:.0} | {:.0} ({:.0}–{:.0}) |",
@@ -161,16 +180,8 @@ fn language_models_on_h200_runs_they_never_saw() {
         if let Some(r) = p.meta.lora_rank {
             q.push_str(&format!("&lora_rank={r}"));
         }
-        let (_, report) = estimator::estimate(&catalog, &cal, &q);
-        assert!(report.errors.is_empty(), "{}: {:?}", p.id, report.errors);
-        let row = report.rows.iter().find(|r| r.method == MethodId::Headline).unwrap();
-        assert!(row.warnings.iter().any(|w| w.contains("no measured power")), "{}: {:?}", p.id, row.warnings);
-        let (kwh, h) = (row.energy_kwh.unwrap(), row.duration_h.unwrap());
-        let epochs = f64::from(p.meta.planned_epochs.unwrap());
-        let power_w = kwh * 3.6e6 / (h * 3600.0);
-        let tokens_per_s = p.meta.train_samples.unwrap() as f64 * epochs / (h * 3600.0);
-        let (epoch_j, low_j, high_j) =
-            (kwh * 3.6e6 / epochs, row.low_kwh.unwrap() * 3.6e6 / epochs, row.high_kwh.unwrap() * 3.6e6 / epochs);
+        let (Predicted { power_w, samples_per_s: tokens_per_s, epoch_j, low_j, high_j }, report) =
+            headline(&catalog, &cal, &p, &q);
         covered += usize::from((low_j..=high_j).contains(&got.epoch_j));
         let need_gb = report.plans[0].memory.as_ref().unwrap().need.total_gb();
         println!(

@@ -6,6 +6,7 @@ use estimator::catalog::Catalog;
 use estimator::profile::{
     Calibration, Capabilities, DeviceTrace, EnergySource, GpuInfo, Profile, ProfileStatus, Provenance, RunMeta,
 };
+use estimator::scenario::Mode;
 use thiserror::Error;
 
 use super::nvidia_smi::SmiLog;
@@ -126,12 +127,11 @@ pub fn resolve(
         meta.framework = Some(f.clone());
     }
     if let Some(m) = &args.mode {
-        let mode = estimator::scenario::Mode::ALL.into_iter().find(|x| x.as_str() == m);
-        let mode = mode.ok_or_else(|| FlagError::new("mode", m, "expected pretrain, finetune or lora"))?;
+        let mode = Mode::named(m).ok_or_else(|| FlagError::new("mode", m, "expected pretrain, finetune or lora"))?;
         meta.mode = Some(mode.as_str().to_string());
     }
     if let Some(r) = args.lora_rank {
-        if meta.mode.as_deref() != Some(estimator::scenario::Mode::Lora.as_str()) {
+        if meta.mode.as_deref().and_then(Mode::named) != Some(Mode::Lora) {
             return Err(FlagError::new("lora-rank", &r, "applies to LoRA only (mode lora)").into());
         }
         meta.lora_rank = Some(positive("lora-rank", u64::from(r))? as u32);
