@@ -64,6 +64,26 @@ fn estimate_accepts_a_full_share_url_and_prints_a_table() {
 }
 
 #[test]
+fn the_plan_line_names_servers_and_cost_as_given() {
+    let base = "arch=llama-3.1-8b&gpu=nvidia-h100-sxm&samples=1000000&epochs=1&mode=lora";
+    for (extra, want, not) in [
+        ("", ["1 server × 1 GPU (", "cost unknown: give gpu_hour_price and price"], "GPUs ("),
+        (
+            "&n_gpus=16&gpus_per_node=8&gpu_hour_price=2&price=0.1",
+            ["2 servers × 8 GPUs (", "= GPU-hours "],
+            "cost unknown",
+        ),
+        ("&gpu_hour_price=2", ["1 server × 1 GPU (", "+ electricity —"], "cost unknown"),
+    ] {
+        let out = wattcast(&["estimate", &format!("{base}{extra}")]);
+        assert!(out.status.success(), "{extra}: {}", text(&out.stderr));
+        let table = text(&out.stdout);
+        let line = table.lines().find(|l| l.starts_with("H100 SXM5 80 GB: memory")).expect("a plan line");
+        assert!(want.iter().all(|w| line.contains(w)) && !line.contains(not), "{extra}: {line}");
+    }
+}
+
+#[test]
 fn invalid_values_exit_2_and_name_key_and_value() {
     for (query, expected) in [
         ("epochs=-1", "invalid value \"-1\" for \"epochs\""),

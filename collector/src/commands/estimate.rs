@@ -129,10 +129,11 @@ pub fn plan_line(report: &Report, p: &estimator::methods::GpuPlan) -> String {
     );
     if let Some(sc) = &p.scaling {
         parts.push(format!(
-            "{} server{} × {} GPUs ({}), scaling {:.0} %",
+            "{} server{} × {} GPU{} ({}), scaling {:.0} %",
             sc.nodes,
             if sc.nodes == 1 { "" } else { "s" },
             sc.gpus_per_node,
+            if sc.gpus_per_node == 1 { "" } else { "s" },
             p.server.name,
             sc.efficiency() * 100.0
         ));
@@ -142,7 +143,12 @@ pub fn plan_line(report: &Report, p: &estimator::methods::GpuPlan) -> String {
     }
     if let Some(h) = report.rows.iter().find(|r| r.gpu == p.gpu && r.headline) {
         let c = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{} {}", human(v), report.currency));
-        parts.push(format!("cost {} = GPU-hours {} + electricity {}", c(h.cost), c(h.rental_cost), c(h.energy_cost)));
+        parts.push(match h.cost {
+            None => "cost unknown: give gpu_hour_price and price".to_string(),
+            Some(_) => {
+                format!("cost {} = GPU-hours {} + electricity {}", c(h.cost), c(h.rental_cost), c(h.energy_cost))
+            }
+        });
     }
     parts.join("; ")
 }
