@@ -61,6 +61,25 @@ fn time_moves_with_mode_gpus_and_efficiency() {
 
 /// An 8B full fine-tune does not fit on one 80 GB GPU, fits on 8 with ZeRO-3, and says how many it needs;
 /// a LoRA of it fits on one.
+/// A link's batch is the whole step's: 8 GPUs at batch 512 run what one GPU at batch 64 runs, so each GPU's
+/// power and throughput are the same (time differs by the GPUs and their scaling only).
+#[test]
+fn the_batch_is_shared_by_the_gpus() {
+    for (arch, batch) in [("tv-resnet50", 64), ("llama-3.1-8b", 4)] {
+        let one = report(&format!("arch={arch}&gpu=nvidia-h100-sxm&samples=1M&epochs=1&precision=bf16&batch={batch}"));
+        let eight = report(&format!(
+            "arch={arch}&gpu=nvidia-h100-sxm&samples=1M&epochs=1&precision=bf16&batch={}&n_gpus=8",
+            batch * 8
+        ));
+        let (a, b) = (headline(&one), headline(&eight));
+        let power = |e: &estimator::Estimate, n: f64| e.energy_kwh.unwrap() / e.duration_h.unwrap() / n;
+        assert!((power(a, 1.0) - power(b, 8.0)).abs() < 1e-9 * power(a, 1.0), "{arch}: per-GPU power {a:?} {b:?}");
+        let gpu_hours = |e: &estimator::Estimate, n: f64| e.duration_h.unwrap() * n;
+        let ratio = gpu_hours(b, 8.0) / gpu_hours(a, 1.0);
+        assert!((1.0..1.5).contains(&ratio), "{arch}: 8 GPUs take {ratio}× the GPU-hours of one");
+    }
+}
+
 #[test]
 fn memory_fit_of_an_8b_model() {
     let fit = |extra: &str| report(&format!("{BASE}&{extra}")).plans[0].memory.clone().unwrap();

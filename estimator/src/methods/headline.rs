@@ -35,7 +35,9 @@ pub fn workload_input(scenario: &Scenario, work: &Workload, catalog: &Catalog) -
             ("custom".to_string(), if image { SampleUnit::Image } else { SampleUnit::Token }, image)
         }
     };
-    Some(WorkloadInput { key, forward_gflops, unit, conv, batch_per_gpu: scenario.batch.map(f64::from) })
+    // A link's batch is the step's over all GPUs (as the fit's rows count it): each GPU runs its share.
+    let batch_per_gpu = scenario.batch.map(|b| f64::from(b) / f64::from(scenario.n_gpus.max(1)));
+    Some(WorkloadInput { key, forward_gflops, unit, conv, batch_per_gpu })
 }
 
 /// What the case is called in sentences, with the protocol that scores it (no brackets: callers put the
