@@ -178,7 +178,7 @@ pub struct MetaArgs {
     /// Catalogue architecture id (`tv-resnet50`).
     #[arg(long)]
     pub arch: Option<String>,
-    /// Batch size.
+    /// Batch size per step, over all the run's GPUs (per-GPU batch × GPUs).
     #[arg(long)]
     pub batch: Option<u32>,
     /// Training samples per epoch (tokens for language models).

@@ -109,7 +109,7 @@ pub struct RunMeta {
     /// Forward GFLOPs per sample at `input_px`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_gflops: Option<f64>,
-    /// Batch size.
+    /// Batch size per step, over all the run's GPUs (per-GPU batch × GPUs), as a share link's `batch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<u32>,
     /// Square input side, pixels.

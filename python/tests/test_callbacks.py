@@ -155,3 +155,29 @@ def test_a_bad_value_given_to_a_callback_still_raises(tmp_path, trace):
     with pytest.raises(ValueError, match='"resnet-9000"'):
         model.fit(np.ones((8, 4)), np.ones(8), epochs=1, verbose=0,
                   callbacks=[WattcastCallback(str(tmp_path / "x.json"), arch="resnet-9000", replay=[trace])])
+
+
+def test_on_several_gpus_a_callback_records_the_steps_batch_over_all_of_them(tmp_path, trace):
+    """A profile's batch is the step's over all the run's GPUs (as a share link's): each of the 4 processes
+    loads 16 (Lightning) or 8 (Hugging Face) per step, so the run's batch is 64 or 32. The frameworks' own
+    objects are stood in for: a 4-process run is not something a CPU test can launch."""
+    from types import SimpleNamespace
+
+    from wattcast.huggingface import WattcastCallback as HfCallback
+    from wattcast.lightning import WattcastCallback as LightningCallback
+
+    trainer = SimpleNamespace(max_epochs=1, world_size=4, precision="32-true",
+                              train_dataloader=SimpleNamespace(batch_size=16))
+    cb = LightningCallback(str(tmp_path / "pl.json"), replay=[trace], speed=200, interval_ms=20)
+    cb.on_train_start(trainer, None)
+    cb.on_train_epoch_end(trainer, None)
+    cb.on_train_end(trainer, None)
+    assert load(tmp_path / "pl.json")["meta"]["batch"] == 64
+
+    args = SimpleNamespace(max_steps=-1, num_train_epochs=1, logging_steps=1, per_device_train_batch_size=8,
+                           world_size=4, bf16=False, fp16=False)
+    cb = HfCallback(str(tmp_path / "hf.json"), replay=[trace], speed=200, interval_ms=20)
+    cb.on_train_begin(args, None, None)
+    cb.on_epoch_end(args, None, None)
+    cb.on_train_end(args, None, None)
+    assert load(tmp_path / "hf.json")["meta"]["batch"] == 32

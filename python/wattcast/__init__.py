@@ -87,7 +87,8 @@ class Monitor:
     """Records this node's GPUs into a profile while a block (or ``start()`` … ``stop()``) runs.
 
     ``output`` is the profile (``.json`` or ``.json.gz``), checkpointed every ``checkpoint_s`` seconds
-    and written atomically at the end. Run metadata (``arch``, ``batch``, ``samples``, ``epochs``,
+    and written atomically at the end. Run metadata (``arch``, ``batch`` (per step, over all the run's GPUs:
+    per-GPU batch × GPUs), ``samples``, ``epochs``,
     ``input``, ``seq``, ``precision``, ``framework``, ``mode`` (``"pretrain"``, ``"finetune"``,
     ``"lora"``), ``lora_rank``, or a ``meta`` JSON file) is checked as the CLI
     checks it: a bad value raises ``ValueError`` naming the field. ``gpus`` picks GPUs (``"0,2"``,

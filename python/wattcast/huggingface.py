@@ -35,7 +35,8 @@ class WattcastCallback(Recording, TrainerCallback):
             planned = max(1, math.ceil(float(args.num_train_epochs)))
         prec = "bf16" if getattr(args, "bf16", False) else "fp16" if getattr(args, "fp16", False) else "fp32"
         found = {
-            "batch": int(args.per_device_train_batch_size),
+            # A profile's batch is the step's over all the run's GPUs.
+            "batch": int(args.per_device_train_batch_size) * int(getattr(args, "world_size", 1) or 1),
             "epochs": planned,
             "precision": _precision(prec),
             "framework": f"transformers {transformers.__version__}",

@@ -32,10 +32,12 @@ class WattcastCallback(Recording, Callback):
 
         max_epochs = getattr(trainer, "max_epochs", None)
         batch = getattr(getattr(trainer, "train_dataloader", None), "batch_size", None)
+        # A profile's batch is the step's over all the run's GPUs: each process loads its own.
+        world = int(getattr(trainer, "world_size", 1) or 1)
         found = {
             "precision": _precision(getattr(trainer, "precision", None)),
             "epochs": int(max_epochs) if max_epochs and max_epochs > 0 else None,
-            "batch": int(batch) if batch else None,
+            "batch": int(batch) * world if batch else None,
             "framework": f"lightning / pytorch {torch.__version__}",
         }
         self._begin(found)

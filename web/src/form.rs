@@ -257,7 +257,7 @@ pub fn Inputs(p: &PartProps) -> Html {
             </div>
             { field(state, resolved, &canonical, dispatch, "samples", samples_label, &samples_hint) }
             <div class="row">
-                { field(state, resolved, &canonical, dispatch, "batch", if tokens { "Batch (sequences)" } else { "Batch size" }, "optional") }
+                { field(state, resolved, &canonical, dispatch, "batch", if tokens { "Batch (sequences)" } else { "Batch size" }, "optional; per step, all GPUs") }
                 if !tokens { { field(state, resolved, &canonical, dispatch, "input", "Input size (px)", "architecture default") } }
                 if shape.is_some() { { field(state, resolved, &canonical, dispatch, "seq", "Sequence length (tokens)", &seq_hint) } }
             </div>
