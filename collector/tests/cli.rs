@@ -29,7 +29,19 @@ fn estimate_json_has_the_documented_shape() {
     assert!(v["data_version"].is_string());
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2 * 8);
-    for key in ["gpu", "method", "energy_kwh", "low_kwh", "high_kwh", "duration_h", "co2e_kg", "cost", "warnings"] {
+    for key in [
+        "gpu",
+        "method",
+        "energy_kwh",
+        "low_kwh",
+        "high_kwh",
+        "duration_h",
+        "duration_low_h",
+        "duration_high_h",
+        "co2e_kg",
+        "cost",
+        "warnings",
+    ] {
         assert!(rows.iter().all(|r| r.get(key).is_some()), "missing {key}");
     }
     let methods: Vec<&str> = rows[..8].iter().map(|r| r["method"].as_str().unwrap()).collect();

@@ -11,7 +11,7 @@ use crate::Report;
 /// CSV of every row (RFC 4180 quoting; empty cells for unknown values).
 pub fn csv(report: &Report) -> String {
     let mut s = String::from(
-        "gpu,method,energy_kwh,low_kwh,high_kwh,duration_h,duration_estimated,scope,scope_kwh,co2e_kg,cost,currency,rental_cost,energy_cost,evidence,warnings\n",
+        "gpu,method,energy_kwh,low_kwh,high_kwh,duration_h,duration_estimated,duration_low_h,duration_high_h,scope,scope_kwh,co2e_kg,cost,currency,rental_cost,energy_cost,evidence,warnings\n",
     );
     let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
     let quote = |t: &str| {
@@ -23,7 +23,7 @@ pub fn csv(report: &Report) -> String {
     };
     for r in &report.rows {
         s.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             quote(&r.gpu),
             r.method.as_str(),
             num(r.energy_kwh),
@@ -31,6 +31,8 @@ pub fn csv(report: &Report) -> String {
             num(r.high_kwh),
             num(r.duration_h),
             r.duration_estimated,
+            num(r.duration_low_h),
+            num(r.duration_high_h),
             report.scope.as_str(),
             num(r.scope_kwh),
             num(r.co2e_kg),

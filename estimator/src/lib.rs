@@ -101,6 +101,8 @@ impl Report {
                 ("low_kwh", r.low_kwh),
                 ("high_kwh", r.high_kwh),
                 ("duration_h", r.duration_h),
+                ("duration_low_h", r.duration_low_h),
+                ("duration_high_h", r.duration_high_h),
                 ("host_kwh", r.host_kwh),
                 ("scope_kwh", r.scope_kwh),
                 ("co2e_kg", r.co2e_kg),
@@ -113,7 +115,10 @@ impl Report {
                     out.push(format!("{} {}: {field} = {v}", r.gpu, r.method.as_str()));
                 }
             }
-            if let (Some(lo), Some(e), Some(hi)) = (r.low_kwh, r.energy_kwh, r.high_kwh) {
+            for (lo, e, hi) in
+                [(r.low_kwh, r.energy_kwh, r.high_kwh), (r.duration_low_h, r.duration_h, r.duration_high_h)]
+            {
+                let (Some(lo), Some(e), Some(hi)) = (lo, e, hi) else { continue };
                 // Relative slack: the interval is the estimate times factors, rounded once more.
                 if lo > e * (1.0 + 1e-12) || e > hi * (1.0 + 1e-12) {
                     out.push(format!("{} {}: interval {lo}–{hi} does not hold {e}", r.gpu, r.method.as_str()));

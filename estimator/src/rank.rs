@@ -245,6 +245,8 @@ mod tests {
             high_kwh: None,
             duration_h: Some(1.0),
             duration_estimated: false,
+            duration_low_h: None,
+            duration_high_h: None,
             host_kwh: None,
             scope_kwh: kwh,
             co2e_kg: None,

@@ -239,9 +239,15 @@ impl From<Model> for FittedModel {
     }
 }
 
-/// `catalog` without the per-entry provenance text the page never shows: a GPU's or an architecture's `source`
-/// emptied (it is required) and `notes` dropped, a region's or PUE default's `detail` dropped.
+/// `catalog` without the provenance text the page never shows: a GPU's or an architecture's `source` emptied
+/// (it is required) and `notes` dropped, a region's or PUE default's `detail` dropped, and each file's
+/// generating command and its source tables' URLs emptied (the page shows their names, attributions and
+/// licences).
 fn without_provenance_text(mut catalog: Catalog) -> Catalog {
+    for header in [&mut catalog.gpus.header, &mut catalog.archs.header, &mut catalog.regions.header] {
+        header.generated_by.clear();
+        header.sources.iter_mut().for_each(|s| s.url.clear());
+    }
     for g in &mut catalog.gpus.gpus {
         g.source.clear();
         g.notes = None;
@@ -333,8 +339,11 @@ impl Snapshot {
     /// The catalogue and the calibration of a snapshot written by [`Snapshot::to_bytes`], the catalogue
     /// checked as [`Catalog::from_json`] checks it.
     pub fn read(bytes: &[u8]) -> Result<(Catalog, Calibration), DataError> {
-        let snapshot: Snapshot = postcard::from_bytes(bytes)
-            .map_err(|e| DataError::Json { file: "the embedded snapshot", message: e.to_string() })?;
+        // postcard's own messages are 0.3 KB of the page's wasm; build.rs reads every snapshot back first.
+        let snapshot: Snapshot = postcard::from_bytes(bytes).map_err(|_| DataError::Json {
+            file: "the embedded snapshot",
+            message: "not a snapshot this version of WattCast wrote".into(),
+        })?;
         snapshot.into_parts()
     }
 

@@ -80,6 +80,28 @@ fn the_batch_is_shared_by_the_gpus() {
     }
 }
 
+/// An estimated duration comes with its 80 % interval (from the throughput's held-out errors: GPU-hours and
+/// their cost scale with it); a duration the user gives, or a utilisation the user states, has none.
+#[test]
+fn an_estimated_duration_has_an_interval() {
+    for (extra, interval) in [
+        ("mode=lora", true),
+        ("mode=pretrain&efficiency=tuned&n_gpus=64&gpus_per_node=8", true),
+        ("mode=lora&hours=10", false),
+        ("mode=lora&mfu=0.4", false),
+    ] {
+        let q = format!("{BASE}&{extra}");
+        let r = report(&q);
+        let h = headline(&r);
+        let d = h.duration_h.unwrap();
+        match (interval, h.duration_low_h.zip(h.duration_high_h)) {
+            (true, Some((lo, hi))) => assert!(lo < d && d < hi && hi / lo > 1.1, "{q}: {lo}–{hi} around {d}"),
+            (false, None) => {}
+            (_, got) => panic!("{q}: interval {got:?}"),
+        }
+    }
+}
+
 #[test]
 fn memory_fit_of_an_8b_model() {
     let fit = |extra: &str| report(&format!("{BASE}&{extra}")).plans[0].memory.clone().unwrap();

@@ -78,6 +78,15 @@ struct Predicted {
     epoch_j: f64,
     low_j: f64,
     high_j: f64,
+    /// The throughput the duration's interval allows (its long end gives the low throughput).
+    samples_per_s_range: (f64, f64),
+}
+
+impl Predicted {
+    /// Whether the duration's interval holds the measured throughput.
+    fn time_holds(&self, measured_samples_per_s: f64) -> bool {
+        (self.samples_per_s_range.0..=self.samples_per_s_range.1).contains(&measured_samples_per_s)
+    }
 }
 
 /// The headline for `query` (a scenario of the run `p`), checked to be held out: the models have no measured
@@ -90,12 +99,17 @@ fn headline(catalog: &Catalog, cal: &Calibration, p: &Profile, query: &str) -> (
     assert!(row.warnings.iter().any(|w| w.contains("no measured power")), "{}: {:?}", p.id, row.warnings);
     let (kwh, s) = (row.energy_kwh.unwrap(), row.duration_h.unwrap() * 3600.0);
     let epochs = f64::from(p.meta.planned_epochs.unwrap());
+    let samples = p.meta.train_samples.unwrap() as f64 * epochs;
     let predicted = Predicted {
         power_w: kwh * 3.6e6 / s,
         samples_per_s: p.meta.train_samples.unwrap() as f64 * epochs / s,
         epoch_j: kwh * 3.6e6 / epochs,
         low_j: row.low_kwh.unwrap() * 3.6e6 / epochs,
         high_j: row.high_kwh.unwrap() * 3.6e6 / epochs,
+        samples_per_s_range: (
+            samples / (row.duration_high_h.unwrap() * 3600.0),
+            samples / (row.duration_low_h.unwrap() * 3600.0),
+        ),
     };
     (predicted, report)
 }
@@ -105,7 +119,7 @@ fn the_headline_on_h200_runs_it_never_saw() {
     let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
     let mut power_err = Vec::new();
     let mut throughput_ratio = Vec::new();
-    let mut covered = 0;
+    let (mut covered, mut time_covered) = (0, 0);
     let runs = fixtures();
     assert_eq!(runs.len(), 6);
     println!(
@@ -115,8 +129,9 @@ fn the_headline_on_h200_runs_it_never_saw() {
         let p = read(path);
         assert_eq!(p.meta.gpu.catalog_id.as_deref(), Some("nvidia-h200-sxm"), "{}", p.id);
         let got = steady(&p);
-        let (Predicted { power_w, samples_per_s, epoch_j, low_j, high_j }, _) =
-            headline(&catalog, &cal, &p, &query(&p));
+        let (predicted, _) = headline(&catalog, &cal, &p, &query(&p));
+        time_covered += usize::from(predicted.time_holds(got.samples_per_s));
+        let Predicted { power_w, samples_per_s, epoch_j, low_j, high_j, .. } = predicted;
         covered += usize::from((low_j..=high_j).contains(&got.epoch_j));
         println!(
             "| {} | {:.0} | {:.0} ({:+.0} %) | {:.0} | {:.0} (× {:.2}) | {:.0} | {:.0} ({:.0}–{:.0}) |",
@@ -136,6 +151,10 @@ fn the_headline_on_h200_runs_it_never_saw() {
         throughput_ratio.push(samples_per_s / got.samples_per_s);
     }
     println!("headline interval covers {covered} of {} runs' energy per epoch", runs.len());
+    println!("duration interval covers {time_covered} of {} runs' throughput", runs.len());
+    // 4 of 6 when the duration got its interval: the two ResNet-50 runs, 51 % (bf16) and 40 % (TF32) faster than
+    // the Lambda benchmark the estimate rests on, fall outside it.
+    assert!(time_covered >= 4, "the duration interval holds {time_covered} of 6");
     // 3 of 6 when recorded; 4 once a measured benchmark's interval took in how far benchmark versions differ.
     assert!(covered >= 4, "the interval holds {covered} of 6");
     // Power carried over from other GPUs by specs: within 13 % on each run when recorded.
@@ -170,6 +189,7 @@ fn language_models_on_h200_runs_they_never_saw() {
     let runs: Runs = serde_json::from_str(&std::fs::read_to_string(dir.join("runs.json")).unwrap()).unwrap();
     assert_eq!(runs.runs.len(), 6);
     let (mut energy_err, mut power_err, mut ratios, mut covered) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    let mut time_covered = 0;
     println!("| run | measured W | predicted W | measured tokens/s | predicted | J/epoch measured | predicted (interval) | memory GB measured | predicted |");
     for run in &runs.runs {
         let p = read(&dir.join(&run.profile));
@@ -180,8 +200,9 @@ fn language_models_on_h200_runs_they_never_saw() {
         if let Some(r) = p.meta.lora_rank {
             q.push_str(&format!("&lora_rank={r}"));
         }
-        let (Predicted { power_w, samples_per_s: tokens_per_s, epoch_j, low_j, high_j }, report) =
-            headline(&catalog, &cal, &p, &q);
+        let (predicted, report) = headline(&catalog, &cal, &p, &q);
+        time_covered += usize::from(predicted.time_holds(got.samples_per_s));
+        let Predicted { power_w, samples_per_s: tokens_per_s, epoch_j, low_j, high_j, .. } = predicted;
         covered += usize::from((low_j..=high_j).contains(&got.epoch_j));
         let need_gb = report.plans[0].memory.as_ref().unwrap().need.total_gb();
         println!(
@@ -215,6 +236,9 @@ fn language_models_on_h200_runs_they_never_saw() {
         }
     }
     println!("headline interval covers {covered} of {} runs' energy per epoch", runs.runs.len());
+    println!("duration interval covers {time_covered} of {} runs' throughput", runs.runs.len());
+    // 6 of 6 when the duration got its interval (no language-model benchmark: the widest throughput band).
+    assert!(time_covered >= 5, "the duration interval holds {time_covered} of 6");
     let abs = |v: &[f64]| median(v.iter().map(|e| e.abs()).collect());
     println!(
         "median absolute error: energy {:.3}, power {:.3}; throughput ratios {ratios:?}",

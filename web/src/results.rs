@@ -29,7 +29,11 @@ fn facts(e: &estimator::Estimate, currency: &str, server: bool) -> Vec<String> {
         sub.push(format!("cost {} {currency} ({})", human(c), parts.join(" + ")));
     }
     if let Some(h) = e.duration_h {
-        sub.push(format!("{}{} h", if e.duration_estimated { "~" } else { "" }, human(h)));
+        let range = e
+            .duration_low_h
+            .zip(e.duration_high_h)
+            .map_or(String::new(), |(l, h)| format!(" ({}–{})", human(l), human(h)));
+        sub.push(format!("{}{} h{range}", if e.duration_estimated { "~" } else { "" }, human(h)));
     }
     sub
 }

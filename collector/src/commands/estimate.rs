@@ -42,7 +42,7 @@ pub fn table(catalog: &Catalog, report: &Report) -> String {
         "GPU kWh".to_string(),
         "interval kWh".to_string(),
         if server { "server kWh" } else { "host kWh (not counted)" }.to_string(),
-        "hours".to_string(),
+        "hours (interval)".to_string(),
         "kg CO2e".to_string(),
         format!("cost {}", report.currency),
         "notes".to_string(),
@@ -70,9 +70,10 @@ pub fn table(catalog: &Catalog, report: &Report) -> String {
             (Some(l), Some(h)) => format!("{}–{}", human(l), human(h)),
             _ => "—".into(),
         };
-        let hours = match r.duration_h {
-            Some(h) if r.duration_estimated => format!("~{}", human(h)),
-            other => opt(other),
+        let hours = match (r.duration_h, r.duration_low_h.zip(r.duration_high_h)) {
+            (Some(h), Some((lo, hi))) => format!("~{} ({}–{})", human(h), human(lo), human(hi)),
+            (Some(h), None) if r.duration_estimated => format!("~{}", human(h)),
+            (other, _) => opt(other),
         };
         rows.push([
             gpu.to_string(),

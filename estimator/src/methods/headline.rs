@@ -102,6 +102,15 @@ pub fn duration(
     (thr.samples_per_s > 0.0).then(|| (total / thr.samples_per_s / 3600.0, thr))
 }
 
+/// The 80 % interval of a duration the backbone estimated, as factors on it: the inverse of its throughput's
+/// (slower than predicted = longer), never shorter than the GPUs at their peak FLOP/s would take; (1, 1) for a
+/// utilisation the user stated.
+pub fn duration_factors(bb: &Backbone, thr: &Throughput) -> (f64, f64) {
+    let (lo, hi) = bb.throughput_band(thr).map_or((1.0, 1.0), |b| b.factors());
+    let floor = if thr.mfu.is_finite() && thr.mfu > 0.0 { thr.mfu.min(1.0) } else { 0.0 };
+    ((1.0 / hi).max(floor).min(1.0), (1.0 / lo).max(1.0))
+}
+
 /// How the run's GPUs scale, in one sentence.
 pub fn scaling_sentence(scenario: &Scenario, sc: &cluster::Scaling) -> String {
     let within = match scenario.job.efficiency {
@@ -160,6 +169,7 @@ pub fn headline(
     };
     let power_case = bb.power_case(&gpu.id, &w.key);
     let mut used_thr = None;
+    let mut range = None;
     let (hours, thr_note) = match (scenario.hours, pre.backbone_duration()) {
         (Some(h), _) => (h, "duration given".to_string()),
         (None, Some((h, thr))) => {
@@ -200,6 +210,8 @@ pub fn headline(
             let unit = if w.unit == SampleUnit::Token { "tokens" } else { "images" };
             let note = format!("throughput {} {unit}/s per GPU{mfu}, {how}", crate::format::human(per_gpu));
             used_thr = Some(thr);
+            let (lo, hi) = duration_factors(bb, thr);
+            range = (hi > lo).then_some((h * lo, h * hi));
             (*h, note)
         }
         (None, None) => return none(vec![format!("no throughput could be estimated for {}", gpu.name)]),
@@ -232,6 +244,7 @@ pub fn headline(
             high_kwh: Some(e * hi.max(1.0)),
             duration_h: Some(hours),
             duration_estimated: estimated,
+            duration_range_h: range,
             warnings,
         },
         Some(evidence),

@@ -125,6 +125,11 @@ pub struct Estimate {
     pub duration_h: Option<f64>,
     /// Whether that duration is estimated (not given by the user).
     pub duration_estimated: bool,
+    /// Lower end of the duration's 80 % interval, hours (`null` when the duration is given, or the method or a
+    /// stated utilisation gives none). GPU-hours and their cost scale with it.
+    pub duration_low_h: Option<f64>,
+    /// Upper end of the duration's interval, hours.
+    pub duration_high_h: Option<f64>,
     /// The servers' hosts' energy over the same duration, kWh (CPUs, memory, NICs, fans:
     /// [`cluster::host_kwh`]); counted in the scope's energy only with `scope=server`.
     pub host_kwh: Option<f64>,
@@ -279,6 +284,8 @@ pub fn estimate_one(
         high_kwh: raw.high_kwh,
         duration_h: raw.duration_h,
         duration_estimated: raw.duration_estimated,
+        duration_low_h: raw.duration_range_h.map(|r| r.0),
+        duration_high_h: raw.duration_range_h.map(|r| r.1),
         host_kwh,
         scope_kwh,
         co2e_kg: facility_kwh.map(|e| e * site.intensity_g_per_kwh / 1000.0),
@@ -304,6 +311,8 @@ pub struct RawEstimate {
     pub duration_h: Option<f64>,
     /// Whether the duration is estimated.
     pub duration_estimated: bool,
+    /// The duration's 80 % interval, hours.
+    pub duration_range_h: Option<(f64, f64)>,
     /// Warnings.
     pub warnings: Vec<String>,
 }

@@ -114,6 +114,14 @@ struct PreDuration {
     warnings: Vec<String>,
 }
 
+impl PreDuration {
+    /// The duration's 80 % interval, hours (`None` when it has no width: given by the user).
+    fn range(&self) -> Option<(f64, f64)> {
+        let (lo, hi) = self.factors;
+        (hi > lo).then_some((self.hours * lo, self.hours * hi))
+    }
+}
+
 /// What both PRE methods of one GPU share, computed once: the model inputs and the duration (the user's, or
 /// the duration model's per-GPU throughput × n_gpus).
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +154,6 @@ impl PreInputs {
         let backbone =
             cal.backbone.as_ref().zip(w).and_then(|(bb, w)| super::headline::duration(bb, scenario, gpu, w, work));
         let from_backbone = cal.backbone.as_ref().zip(backbone.as_ref()).map(|(bb, (h, thr))| {
-            let (lo, hi) = bb.throughput_band(thr).map_or((1.0, 1.0), |b| b.factors());
             let how = match &thr.measured_source {
                 Some(s) => format!("measured benchmark {s}"),
                 None => "throughput predicted from the GPU's specs".into(),
@@ -154,8 +161,7 @@ impl PreInputs {
             PreDuration {
                 hours: *h,
                 estimated: true,
-                // Slower than predicted = longer: the duration interval is the inverse of the throughput's.
-                factors: (1.0 / hi, 1.0 / lo),
+                factors: super::headline::duration_factors(bb, thr),
                 warnings: vec![format!("duration from the time × power model ({how}; give \"hours\" to override)")],
             }
         });
@@ -260,6 +266,7 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
             high_kwh: Some(e * hi.max(1.0)),
             duration_h: Some(d.hours),
             duration_estimated: d.estimated,
+            duration_range_h: d.range(),
             warnings,
         },
         Some(ev),
@@ -296,6 +303,7 @@ pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
             high_kwh: Some(e * hi.max(1.0)),
             duration_h: Some(d.hours),
             duration_estimated: d.estimated,
+            duration_range_h: d.range(),
             warnings,
         },
         Some(ev),
@@ -405,6 +413,11 @@ pub fn step(
             high_kwh: Some(values[values.len() - 1].0 * (1.0 + floor)),
             duration_h: Some(mid.1),
             duration_estimated: scenario.hours.is_none(),
+            // The measured runs' spread of throughput, as the energy's interval is their spread of energy.
+            duration_range_h: Some(
+                values.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| (lo.min(v.1), hi.max(v.1))),
+            )
+            .filter(|(lo, hi)| scenario.hours.is_none() && hi > lo),
             warnings,
         },
         Some(format!("{} calibration profiles ({})", matches.len(), p0.source)),
