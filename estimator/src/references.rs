@@ -43,6 +43,8 @@ pub struct Compared {
     pub query: String,
     /// Predicted GPU-hours (`null` when the estimate could not be made).
     pub predicted_gpu_hours: Option<f64>,
+    /// The 80 % interval of the predicted GPU-hours (the duration's).
+    pub interval_gpu_hours: Option<(f64, f64)>,
     /// Predicted ÷ published.
     pub ratio: Option<f64>,
     /// The utilisation the prediction implies.
@@ -63,14 +65,23 @@ impl Reference {
         let query = self.query();
         let (_, report) = crate::estimate(catalog, cal, &query);
         let head = report.rows.iter().find(|r| r.method == MethodId::Headline);
-        let predicted = head.and_then(|h| h.duration_h).map(|h| h * f64::from(self.n_gpus));
+        let n = f64::from(self.n_gpus);
+        let predicted = head.and_then(|h| h.duration_h).map(|h| h * n);
         Compared {
             reference: self.clone(),
             query,
             predicted_gpu_hours: predicted,
+            interval_gpu_hours: head.and_then(|h| h.duration_low_h.zip(h.duration_high_h)).map(|(l, h)| (l * n, h * n)),
             ratio: predicted.map(|p| p / self.gpu_hours),
             mfu: report.plans.first().and_then(|p| p.mfu),
         }
+    }
+}
+
+impl Compared {
+    /// Whether the published GPU-hours lie inside the prediction's interval.
+    pub fn inside(&self) -> bool {
+        self.interval_gpu_hours.is_some_and(|(l, h)| (l..=h).contains(&self.reference.gpu_hours))
     }
 }
 
