@@ -604,6 +604,9 @@ test("language models and clusters: five kinds of run equal `wattcast estimate -
       assert.equal(await page.getAttribute(li, "data-fits"), String(plan.memory.fits), `${run} ${r.gpu} fits`);
       assert.match(await page.textContent(`${li} .memory`), /^Memory (fits|does not fit)/);
       assert.match(await page.textContent(li), /EUR/);
+      // An estimated duration shows its 80 % interval, as the CLI's JSON gives it.
+      assert.ok(r.duration_low_h < r.duration_h && r.duration_h < r.duration_high_h, `${run} ${r.gpu}: duration interval`);
+      assert.match(await page.textContent(li), /~[\d.,]+ h \([\d.,]+–[\d.,]+\)/, `${run} ${r.gpu}: the duration's interval on the page`);
     }
     assert.deepEqual(problems, [], run);
     await context.close();
