@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::catalog::SampleUnit;
-use crate::format::human;
+use crate::format::{human, human_range};
 use crate::rank::{headline_value, Criterion};
 use crate::scenario::{ArchChoice, Scenario};
 use crate::Report;
@@ -112,16 +112,15 @@ pub fn statement_markdown(report: &Report, scenario: &Scenario, catalog: &Catalo
     let pue = report.site.pue;
     let co2 = h.co2e.map_or(String::new(), |c| {
         format!(
-            ", or {} kg CO2e ({}–{}) counting {} in {} at PUE {pue}",
+            ", or {} kg CO2e ({}) counting {} in {} at PUE {pue}",
             human(c.value),
-            human(c.low),
-            human(c.high),
+            human_range(c.low, c.high),
             scenario.job.scope.label(),
             region_name(scenario, catalog)
         )
     });
     let interval = if h.energy.n_methods == 1 {
-        format!(" (80 % interval {}–{} kWh, from held-out errors)", human(h.energy.low), human(h.energy.high))
+        format!(" (80 % interval {} kWh, from held-out errors)", human_range(h.energy.low, h.energy.high))
     } else {
         String::new()
     };

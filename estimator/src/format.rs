@@ -1,6 +1,11 @@
 //! Numbers for people, both ways: formatting shared by the CLI table and the site, so both print the same
 //! digits ([`human`]), and reading numbers as people type them ([`parse_human`]).
 
+/// An interval for people: `low–high`, each end as [`human`] writes it.
+pub fn human_range(low: f64, high: f64) -> String {
+    format!("{}–{}", human(low), human(high))
+}
+
 /// Formats a number for people: three significant digits below 1000, whole numbers with thousands
 /// separators from 1000 on. Non-finite values print as `—`.
 pub fn human(x: f64) -> String {

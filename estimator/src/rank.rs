@@ -75,19 +75,39 @@ pub struct Consensus {
     pub n_methods: usize,
 }
 
-/// The headline's value on a criterion, with its 80 % interval (the energy interval's factors carried
-/// over to CO2e and cost, which scale with energy; time has no interval here). Falls back to
-/// [`consensus`] over the methods on the device-energy basis when the headline has no number.
+/// The headline's value on a criterion, with its 80 % interval: the energy's for the GPUs' energy, the
+/// duration's for time; the servers' energy (and so CO2e and the electricity cost) takes the energy's factors
+/// for the GPUs' part and the duration's for the hosts' (which draw for as long as the run lasts), and the
+/// rental cost the duration's. Falls back to [`consensus`] over the methods on the device-energy basis when the
+/// headline has no number.
 pub fn headline_value(rows: &[&Estimate], criterion: Criterion) -> Option<Consensus> {
     let h = rows.iter().find(|e| e.headline);
     if let Some(h) = h {
         if let Some(v) = criterion.of(h) {
-            let (lo, hi) = match (h.energy_kwh, h.low_kwh, h.high_kwh, criterion) {
-                (_, _, _, Criterion::Time) => (1.0, 1.0),
-                (Some(e), Some(l), Some(u), _) if e > 0.0 => (l / e, u / e),
+            let factors = |x: Option<f64>, l: Option<f64>, u: Option<f64>| match (x, l, u) {
+                (Some(x), Some(l), Some(u)) if x > 0.0 => (l / x, u / x),
                 _ => (1.0, 1.0),
             };
-            return Some(Consensus { value: v, low: v * lo, high: v * hi, n_methods: 1 });
+            let energy = factors(h.energy_kwh, h.low_kwh, h.high_kwh);
+            let time = factors(h.duration_h, h.duration_low_h, h.duration_high_h);
+            // The scope's energy: the GPUs' with the energy's factors, the hosts' (the rest) with the duration's.
+            let scope = match (h.energy_kwh, h.scope_kwh) {
+                (Some(e), Some(s)) if s > 0.0 => {
+                    let mix = |a: f64, b: f64| (e * a + (s - e) * b) / s;
+                    (mix(energy.0, time.0), mix(energy.1, time.1))
+                }
+                _ => energy,
+            };
+            let (low, high) = match criterion {
+                Criterion::Energy => (v * energy.0, v * energy.1),
+                Criterion::Time => (v * time.0, v * time.1),
+                Criterion::Co2e => (v * scope.0, v * scope.1),
+                Criterion::Cost => {
+                    let (rent, elec) = (h.rental_cost.unwrap_or(0.0), h.energy_cost.unwrap_or(0.0));
+                    (rent * time.0 + elec * scope.0, rent * time.1 + elec * scope.1)
+                }
+            };
+            return Some(Consensus { value: v, low, high, n_methods: 1 });
         }
     }
     let others: Vec<&Estimate> =
@@ -301,6 +321,20 @@ mod tests {
         // CO2e scales with energy: the same factors (0.5, 2).
         let c = headline_value(&refs, Criterion::Co2e).unwrap();
         assert_eq!((c.value, c.low, c.high), (1.0, 0.5, 2.0));
+        // Time has the duration's interval; with hosts (server scope), their energy follows the duration, and the
+        // rental cost does too: GPUs 4 kWh (2–8), hosts 4 kWh over 1 h (0.5–3 h), so the servers' 8 kWh span
+        // 2 + 2 = 4 to 8 + 12 = 20 kWh (× 0.5 to × 2.5); cost 10 rental (5–30) + 2 electricity (1–5).
+        let mut h = est(MethodId::Headline, Some(4.0));
+        (h.low_kwh, h.high_kwh, h.duration_low_h, h.duration_high_h) = (Some(2.0), Some(8.0), Some(0.5), Some(3.0));
+        (h.scope_kwh, h.co2e_kg, h.rental_cost, h.energy_cost, h.cost) =
+            (Some(8.0), Some(8.0), Some(10.0), Some(2.0), Some(12.0));
+        let refs = [&h];
+        let t = headline_value(&refs, Criterion::Time).unwrap();
+        assert_eq!((t.value, t.low, t.high), (1.0, 0.5, 3.0));
+        let c = headline_value(&refs, Criterion::Co2e).unwrap();
+        assert_eq!((c.low, c.high), (4.0, 20.0));
+        let k = headline_value(&refs, Criterion::Cost).unwrap();
+        assert_eq!((k.low, k.high), (6.0, 35.0));
         // Without a headline number: the median of the other methods on the device basis (Green Algorithms,
         // which includes PUE, left out): {10, 1} → 5.5.
         let rows = [

@@ -3,7 +3,7 @@
 //! STEP projection, and add it to the calibration ("use this profile") to refit PRE in the browser. Also the
 //! list of the built-in traced profiles.
 
-use estimator::format::human;
+use estimator::format::{human, human_range};
 use estimator::methods::step::{detect_series, step_power, Stability, StableConfig};
 use estimator::profile::{Profile, Severity};
 use wasm_bindgen::JsCast;
@@ -116,9 +116,9 @@ fn trace_chart(p: &Profile) -> Html {
                 human(w.iter().copied().fold(0.0, f64::max)),
                 since.map_or("power never settled".to_string(), |s| format!("stable since {} s", human(s))),
                 proj.as_ref().map_or(String::new(), |pr| format!(
-                    " · STEP projection for {}: {} kJ ({}–{})",
+                    " · STEP projection for {}: {} kJ ({})",
                     p.meta.planned_epochs.map_or("the recorded length".to_string(), |n| format!("{n} epochs")),
-                    human(pr.energy_j / 1000.0), human(pr.low_j / 1000.0), human(pr.high_j / 1000.0)
+                    human(pr.energy_j / 1000.0), human_range(pr.low_j / 1000.0, pr.high_j / 1000.0)
                 )),
             ) }</p>
         </>

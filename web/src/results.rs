@@ -3,7 +3,7 @@
 
 use estimator::calibration::{Evaluated, Protocol, Split};
 use estimator::fit::mixed::Holdout;
-use estimator::format::human;
+use estimator::format::{human, human_range};
 use estimator::rank;
 use estimator::MethodId;
 use yew::prelude::*;
@@ -29,10 +29,8 @@ fn facts(e: &estimator::Estimate, currency: &str, server: bool) -> Vec<String> {
         sub.push(format!("cost {} {currency} ({})", human(c), parts.join(" + ")));
     }
     if let Some(h) = e.duration_h {
-        let range = e
-            .duration_low_h
-            .zip(e.duration_high_h)
-            .map_or(String::new(), |(l, h)| format!(" ({}–{})", human(l), human(h)));
+        let range =
+            e.duration_low_h.zip(e.duration_high_h).map_or(String::new(), |(l, h)| format!(" ({})", human_range(l, h)));
         sub.push(format!("{}{} h{range}", if e.duration_estimated { "~" } else { "" }, human(h)));
     }
     sub
@@ -84,7 +82,7 @@ pub fn Results(p: &PartProps) -> Html {
                     let marks: Vec<usize> = e.warnings.iter().map(&mut note_ref).collect();
                     let kwh = e.energy_kwh.map(|x| AttrValue::from(x.to_string()));
                     let main = e.energy_kwh.map_or("—".to_string(), |x| format!("{} kWh", human(x)));
-                    let interval = e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("{}–{}", human(l), human(h)));
+                    let interval = e.low_kwh.zip(e.high_kwh).map(|(l, h)| human_range(l, h));
                     let sub = facts(e, &report.currency, server);
                     html! {
                         <td data-method={m.as_str()} data-kwh={kwh} title={e.warnings.join("\n")}
@@ -117,7 +115,7 @@ pub fn Results(p: &PartProps) -> Html {
             let kwh = e.energy_kwh.map(|x| AttrValue::from(x.to_string()));
             let main = e.energy_kwh.map_or("no estimate".to_string(), |x| format!("{} kWh", human(x)));
             let interval =
-                e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("80 % interval {}–{} kWh", human(l), human(h)));
+                e.low_kwh.zip(e.high_kwh).map(|(l, h)| format!("80 % interval {} kWh", human_range(l, h)));
             let sub: Vec<String> = interval.into_iter().chain(facts(e, &report.currency, server)).collect();
             let why = e.evidence.clone().or_else(|| e.warnings.first().cloned()).unwrap_or_default();
             let plan = report.plans.iter().find(|p| p.gpu == g.id);

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use estimator::format::human;
+use estimator::format::{human, human_range};
 use estimator::{Catalog, MethodId, Report};
 
 /// Runs the command: exit 2 when the query has invalid values.
@@ -67,11 +67,11 @@ pub fn table(catalog: &Catalog, report: &Report) -> String {
             .collect();
         let gpu = catalog.gpu(&r.gpu).map_or(r.gpu.as_str(), |g| g.name.as_str());
         let interval = match (r.low_kwh, r.high_kwh) {
-            (Some(l), Some(h)) => format!("{}–{}", human(l), human(h)),
+            (Some(l), Some(h)) => human_range(l, h),
             _ => "—".into(),
         };
         let hours = match (r.duration_h, r.duration_low_h.zip(r.duration_high_h)) {
-            (Some(h), Some((lo, hi))) => format!("~{} ({}–{})", human(h), human(lo), human(hi)),
+            (Some(h), Some((lo, hi))) => format!("~{} ({})", human(h), human_range(lo, hi)),
             (Some(h), None) if r.duration_estimated => format!("~{}", human(h)),
             (other, _) => opt(other),
         };

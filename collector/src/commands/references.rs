@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use estimator::format::human;
+use estimator::format::{human, human_range};
 use estimator::references::{errors_pct, worst_factor, Compared, Reference};
 use estimator::{Calibration, Catalog};
 
@@ -71,7 +71,7 @@ evaluations, checkpointing, and (for Llama 3.1) context-extension phases.\n\n\
             r.n_gpus,
             human(r.gpu_hours),
             c.predicted_gpu_hours.map_or("—".into(), human),
-            c.interval_gpu_hours.map_or("—".into(), |(l, h)| format!("{}–{}", human(l), human(h))),
+            c.interval_gpu_hours.map_or("—".into(), |(l, h)| human_range(l, h)),
             c.ratio.map_or("—".into(), |x| format!("{x:.2}")),
             c.mfu.map_or("—".into(), |m| format!("{:.0} %", m * 100.0)),
         );
