@@ -1,8 +1,9 @@
 """Keras 3 (any backend): ``model.fit(..., callbacks=[wattcast.keras.WattcastCallback("run.json")])``.
 
 Starts recording when ``fit`` begins, marks each epoch, and writes the profile when ``fit`` ends. Epochs
-come from ``fit``, precision from the global dtype policy; pass ``batch=`` and other ``Monitor`` arguments
-yourself (Keras does not tell a callback the batch size).
+come from ``fit``, precision from the global dtype policy; pass ``batch=`` (the step's over all GPUs, as
+``fit``'s ``batch_size`` is under a distribution strategy) and other ``Monitor`` arguments yourself (Keras does
+not tell a callback the batch size).
 """
 
 from __future__ import annotations
