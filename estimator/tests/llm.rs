@@ -59,8 +59,6 @@ fn time_moves_with_mode_gpus_and_efficiency() {
     assert!(hours("seq=8192") > hours("seq=1024"));
 }
 
-/// An 8B full fine-tune does not fit on one 80 GB GPU, fits on 8 with ZeRO-3, and says how many it needs;
-/// a LoRA of it fits on one.
 /// A link's batch is the whole step's: 8 GPUs at batch 512 run what one GPU at batch 64 runs, so each GPU's
 /// power and throughput are the same (time differs by the GPUs and their scaling only).
 #[test]
@@ -102,6 +100,8 @@ fn an_estimated_duration_has_an_interval() {
     }
 }
 
+/// An 8B full fine-tune does not fit on one 80 GB GPU, fits on 8 with ZeRO-3, and says how many it needs;
+/// a LoRA of it fits on one.
 #[test]
 fn memory_fit_of_an_8b_model() {
     let fit = |extra: &str| report(&format!("{BASE}&{extra}")).plans[0].memory.clone().unwrap();

@@ -102,7 +102,7 @@ fn headline(catalog: &Catalog, cal: &Calibration, p: &Profile, query: &str) -> (
     let samples = p.meta.train_samples.unwrap() as f64 * epochs;
     let predicted = Predicted {
         power_w: kwh * 3.6e6 / s,
-        samples_per_s: p.meta.train_samples.unwrap() as f64 * epochs / s,
+        samples_per_s: samples / s,
         epoch_j: kwh * 3.6e6 / epochs,
         low_j: row.low_kwh.unwrap() * 3.6e6 / epochs,
         high_j: row.high_kwh.unwrap() * 3.6e6 / epochs,

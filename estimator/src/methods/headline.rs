@@ -169,7 +169,6 @@ pub fn headline(
     };
     let power_case = bb.power_case(&gpu.id, &w.key);
     let mut used_thr = None;
-    let mut range = None;
     let (hours, thr_note) = match (scenario.hours, pre.backbone_duration()) {
         (Some(h), _) => (h, "duration given".to_string()),
         (None, Some((h, thr))) => {
@@ -210,8 +209,6 @@ pub fn headline(
             let unit = if w.unit == SampleUnit::Token { "tokens" } else { "images" };
             let note = format!("throughput {} {unit}/s per GPU{mfu}, {how}", crate::format::human(per_gpu));
             used_thr = Some(thr);
-            let (lo, hi) = duration_factors(bb, thr);
-            range = (hi > lo).then_some((h * lo, h * hi));
             (*h, note)
         }
         (None, None) => return none(vec![format!("no throughput could be estimated for {}", gpu.name)]),
@@ -244,7 +241,8 @@ pub fn headline(
             high_kwh: Some(e * hi.max(1.0)),
             duration_h: Some(hours),
             duration_estimated: estimated,
-            duration_range_h: range,
+            // The backbone's duration is PRE's too, and its interval was computed with it ([`duration_factors`]).
+            duration_range_h: pre.duration_range(),
             warnings,
         },
         Some(evidence),

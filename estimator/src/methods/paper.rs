@@ -206,6 +206,11 @@ impl PreInputs {
             && [&cal.power, &cal.energy].iter().all(|m| m.spans(&self.x))
     }
 
+    /// The duration's 80 % interval, hours (`None` for a duration the user gave or a stated utilisation).
+    pub fn duration_range(&self) -> Option<(f64, f64)> {
+        self.duration.range()
+    }
+
     /// The backbone's duration (hours) and throughput on this GPU, when it could estimate them.
     pub fn backbone_duration(&self) -> Option<&(f64, Throughput)> {
         self.backbone.as_ref()
@@ -266,7 +271,7 @@ pub fn pre_power(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
             high_kwh: Some(e * hi.max(1.0)),
             duration_h: Some(d.hours),
             duration_estimated: d.estimated,
-            duration_range_h: d.range(),
+            duration_range_h: pre.duration_range(),
             warnings,
         },
         Some(ev),
@@ -303,7 +308,7 @@ pub fn pre_epoch(pre: &PreInputs, scenario: &Scenario, gpu: &Gpu, cal: &Calibrat
             high_kwh: Some(e * hi.max(1.0)),
             duration_h: Some(d.hours),
             duration_estimated: d.estimated,
-            duration_range_h: d.range(),
+            duration_range_h: pre.duration_range(),
             warnings,
         },
         Some(ev),
