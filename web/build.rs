@@ -16,7 +16,7 @@ fn main() {
     let bytes = snapshot.to_bytes();
     let (read_catalog, read_calibration) = Snapshot::read(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert!(
-        read_calibration == calibration && Snapshot::of(&read_catalog, &read_calibration).ok() == Some(snapshot),
+        Snapshot::of(&read_catalog, &read_calibration).ok() == Some(snapshot),
         "the snapshot does not read back as written: a member of the embedded data has no postcard form"
     );
     let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");

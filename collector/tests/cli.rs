@@ -110,6 +110,25 @@ fn invalid_values_exit_2_and_name_key_and_value() {
     }
 }
 
+/// An unknown GPU or architecture id is answered with the catalogue's ids that match what was typed.
+#[test]
+fn unknown_ids_get_the_ids_that_match() {
+    for (query, hint) in [
+        ("gpu=H100", "did you mean: nvidia-h100-nvl, nvidia-h100-pcie, nvidia-h100-sxm\n"),
+        ("gpu=amd-instinct-mi300x", "did you mean: amd-mi300x\n"),
+        ("gpu=rtx%204090", "did you mean: nvidia-rtx-4090\n"),
+        ("gpu=flux-capacitor", "no id or name in the catalogue matches it"),
+        ("arch=llama4", "no id or name in the catalogue matches it"),
+        ("region=Atlantis", ""),
+    ] {
+        let out = wattcast(&["estimate", query]);
+        assert_eq!(out.status.code(), Some(2), "{query}");
+        let err = text(&out.stderr);
+        assert!(err.contains("error: unknown") && err.contains(hint), "{query}: {err}");
+        assert_eq!(err.contains("did you mean") || err.contains("no id or name"), !hint.is_empty(), "{query}: {err}");
+    }
+}
+
 #[test]
 fn unknown_keys_are_a_notice_not_an_error() {
     let out = wattcast(&["estimate", "gpu=nvidia-t4&hours=1&utm_source=x"]);

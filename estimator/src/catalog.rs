@@ -463,6 +463,24 @@ impl Catalog {
         self.ranked_archs(query).into_iter().map(|(_, a)| a).collect()
     }
 
+    /// GPUs whose id and name, taken together, hold every word of the query (case and punctuation ignored),
+    /// by id: "H100" gives the three H100s, "amd instinct mi300x" the MI300X.
+    pub fn search_gpus(&self, query: &str) -> Vec<&Gpu> {
+        let words: Vec<String> =
+            query.split(|c: char| !c.is_ascii_alphanumeric()).map(normalise).filter(|w| !w.is_empty()).collect();
+        let mut hits: Vec<&Gpu> = self
+            .gpus
+            .gpus
+            .iter()
+            .filter(|g| {
+                let text = format!("{} {}", normalise(&g.id), normalise(&g.name));
+                !words.is_empty() && words.iter().all(|w| text.contains(w.as_str()))
+            })
+            .collect();
+        crate::order::sort_by(&mut hits, |a, b| a.id.cmp(&b.id));
+        hits
+    }
+
     /// [`Catalog::search_archs`] with each match's score.
     fn ranked_archs(&self, query: &str) -> Vec<(u8, &Architecture)> {
         let specific = |a: &Architecture| ARCH_ID_PREFIXES.iter().find(|(p, _)| a.id.starts_with(p)).map_or(0, |p| p.1);

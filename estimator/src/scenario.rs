@@ -447,13 +447,17 @@ pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
     };
     let lm = unit == Some(crate::catalog::SampleUnit::Token);
     let (default_samples, default_epochs) = unit.map_or((d.samples, d.epochs), family_defaults);
-    if lm && (query.get("samples").is_none() || query.get("epochs").is_none()) {
-        r.notices.push(format!(
-            "a language model without \"samples\" or \"epochs\" in the link: {} tokens per epoch and {} epoch are \
-assumed where missing",
-            crate::format::human(default_samples as f64),
-            default_epochs
-        ));
+    // Name only what the link leaves out.
+    let tokens = format!("{} tokens per epoch", crate::format::human(default_samples as f64));
+    let epochs = format!("{default_epochs} epoch");
+    let left_out = match (query.get("samples").is_none(), query.get("epochs").is_none()) {
+        (true, true) => Some(("\"samples\" and \"epochs\"", format!("{tokens} and {epochs}"))),
+        (true, false) => Some(("\"samples\"", tokens)),
+        (false, true) => Some(("\"epochs\"", epochs)),
+        (false, false) => None,
+    };
+    if let Some((keys, values)) = left_out.filter(|_| lm) {
+        r.notices.push(format!("a language model without {keys} in the link: {values} assumed"));
     }
     let job = r.job(&d.job);
     let mut n_gpus = r.int("n_gpus", 1, 100_000).unwrap_or(d.n_gpus);
@@ -683,20 +687,34 @@ mod tests {
         assert_eq!(check("arch=tv-resnet50", &[], 0).arch, ArchChoice::Catalog { id: "tv-resnet50".into() });
     }
 
-    /// Samples and epochs left out of a link follow the model's family (with a notice for a language model);
-    /// given ones are kept.
+    /// Samples and epochs left out of a link follow the model's family (with a notice for a language model that
+    /// names what was left out); given ones are kept.
     #[test]
     fn samples_and_epochs_left_out_follow_the_family() {
-        for (query, samples, epochs, notices) in [
-            ("arch=llama-3.1-8b", 100_000_000, 1, 1),
-            ("arch=llama-3.1-8b&samples=2e9", 2_000_000_000, 1, 1),
-            ("arch=llama-3.1-8b&samples=2e9&epochs=3", 2_000_000_000, 3, 0),
-            ("arch=bert-base-uncased&epochs=2", 100_000_000, 2, 1),
-            ("arch=tv-resnet50", DEFAULT_SAMPLES, DEFAULT_EPOCHS, 0),
-            ("arch=custom&gflops=4&params_m=25", DEFAULT_SAMPLES, DEFAULT_EPOCHS, 0),
+        let both = r#"without "samples" and "epochs" in the link: 100,000,000 tokens per epoch and 1 epoch assumed"#;
+        for (query, samples, epochs, notice) in [
+            ("arch=llama-3.1-8b", 100_000_000, 1, Some(both)),
+            (
+                "arch=llama-3.1-8b&samples=2e9",
+                2_000_000_000,
+                1,
+                Some(r#"without "epochs" in the link: 1 epoch assumed"#),
+            ),
+            ("arch=llama-3.1-8b&samples=2e9&epochs=3", 2_000_000_000, 3, None),
+            (
+                "arch=bert-base-uncased&epochs=2",
+                100_000_000,
+                2,
+                Some(r#"without "samples" in the link: 100,000,000 tokens per epoch assumed"#),
+            ),
+            ("arch=tv-resnet50", DEFAULT_SAMPLES, DEFAULT_EPOCHS, None),
+            ("arch=custom&gflops=4&params_m=25", DEFAULT_SAMPLES, DEFAULT_EPOCHS, None),
         ] {
-            let s = check(query, &[], notices);
-            assert_eq!((s.samples, s.epochs), (samples, epochs), "{query}");
+            let r = resolve(&ScenarioQuery::parse(query), catalog());
+            assert!(r.errors.is_empty(), "{query}: {:?}", r.errors);
+            let expected: Vec<String> = notice.map(|n| format!("a language model {n}")).into_iter().collect();
+            assert_eq!(r.notices, expected, "{query}");
+            assert_eq!((r.scenario.samples, r.scenario.epochs), (samples, epochs), "{query}");
         }
         // A bad value falls back to the family's default, with its error.
         let r = resolve(&ScenarioQuery::parse("arch=llama-3.1-8b&epochs=ten"), catalog());

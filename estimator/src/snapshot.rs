@@ -11,6 +11,8 @@
 //! - the per-entry provenance text the page never shows is left out (a GPU's or an architecture's `source`
 //!   emptied and `notes` dropped, a region's or PUE default's `detail` dropped; about 12 KB of the gzipped
 //!   wasm); every number and id stays;
+//! - of the held-out accuracy only what the page shows or computes with: each row's runs, MAPE and residual
+//!   quantiles (its interval); the other statistics and the leave-one-GPU-out detail are left out (0.7 KB);
 //! - `wattcast fit` fits the three PRE models on the same configurations, so their support vectors are
 //!   usually identical: those of `pre-epoch` and `duration` are then kept once, with `pre-power`'s; their
 //!   dual coefficients, which `wattcast fit` keeps in single precision, are written as `f32`;
@@ -25,7 +27,7 @@ use std::cell::Cell;
 use serde::{Deserialize, Serialize};
 
 use crate::backbone::Backbone;
-use crate::calibration::{Calibration, CalibrationSummary};
+use crate::calibration::{Calibration, CalibrationSummary, EvalResult};
 use crate::catalog::{ArchCatalog, Architecture, DataHeader, Gpu, GpuCatalog, PueDefault, Region, RegionCatalog};
 use crate::fit::{Diagnostics, FittedModel, KernelFit, LinearFit, Regression, Target};
 use crate::{Catalog, DataError};
@@ -265,6 +267,21 @@ fn without_provenance_text(mut catalog: Catalog) -> Catalog {
     catalog
 }
 
+/// The summary without the statistics the page neither shows nor computes with: of each accuracy row it keeps
+/// the runs, the MAPE and the residual quantiles (the intervals); the leave-one-GPU-out detail goes.
+fn without_unshown_statistics(mut summary: CalibrationSummary) -> CalibrationSummary {
+    for r in &mut summary.accuracy {
+        let EvalResult { median_abs_pct, p90_abs_pct, rmse_kj, bias_pct, mlco2_rmse_kj, coverage_80_pct, .. } = r;
+        for x in [median_abs_pct, p90_abs_pct, rmse_kj, bias_pct, mlco2_rmse_kj, coverage_80_pct] {
+            *x = None;
+        }
+        (r.spearman_median, r.top1_regret_median_pct) = (None, None);
+        (r.n_not_stable, r.n_within_5pct, r.n_gpus) = (None, None, None);
+    }
+    summary.leave_gpu_out.clear();
+    summary
+}
+
 /// The data the page runs on, in the order it is written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -288,6 +305,7 @@ impl Snapshot {
         let ArchCatalog { header: arch_header, flops_convention, architectures: arch_list } = archs;
         let RegionCatalog { header: region_header, pue_defaults, regions: region_list } = regions;
         let Calibration { power, energy, duration, summary, backbone, .. } = calibration.clone();
+        let summary = without_unshown_statistics(summary);
         let model = |m: FittedModel| {
             let target = m.target;
             Model::of(m).ok_or_else(|| DataError::Invalid {
@@ -376,7 +394,11 @@ mod tests {
         let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
         let bytes = Snapshot::of(&catalog, &cal).unwrap().to_bytes();
         let (read_catalog, read_cal) = Snapshot::read(&bytes).unwrap();
-        assert_eq!(read_cal, cal, "the models, summary and backbone come back bit for bit");
+        let mut shown = cal.clone();
+        shown.summary = without_unshown_statistics(cal.summary.clone());
+        assert_eq!(read_cal, shown, "the models, summary and backbone come back bit for bit");
+        assert!(read_cal.summary.accuracy.iter().all(|r| r.median_abs_pct.is_none()), "unshown statistics left out");
+        assert_eq!(read_cal.summary.accuracy.len(), cal.summary.accuracy.len());
         assert!(read_cal.shares_kernel(), "the shared support vectors are restored");
         assert_eq!(read_catalog, without_provenance_text(catalog.clone()));
         assert!(read_catalog.gpus.gpus.iter().all(|g| g.source.is_empty() && g.notes.is_none()));

@@ -650,7 +650,7 @@ test("the page follows the model family: tokens and a sequence for a language mo
   // A language model's link without samples or epochs means 100M tokens, 1 epoch: the notice, the link the page
   // offers and the empty fields' placeholders all say so (the same as `wattcast estimate`).
   const lm = await open(`${root.url}?arch=llama-3.1-8b&gpu=nvidia-h100-sxm`);
-  assert.match(await lm.page.textContent("body"), /a language model without "samples" or "epochs" in the link: 100,000,000 tokens per epoch and 1 epoch/);
+  assert.match(await lm.page.textContent("body"), /a language model without "samples" and "epochs" in the link: 100,000,000 tokens per epoch and 1 epoch assumed/);
   const offered = new URL(await lm.page.inputValue("#share-link")).searchParams;
   assert.deepEqual([offered.get("samples"), offered.get("epochs")], ["100000000", "1"]);
   assert.equal(await lm.page.getAttribute("#in-epochs", "placeholder"), "1");

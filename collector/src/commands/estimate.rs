@@ -16,8 +16,11 @@ pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
         eprintln!("note: {notice}");
     }
     if !report.errors.is_empty() {
-        for e in &report.errors {
+        for e in &resolved.errors {
             eprintln!("error: {e}");
+            if let Some(hint) = did_you_mean(&catalog, e) {
+                eprintln!("  {hint}");
+            }
         }
         return Ok(ExitCode::from(2));
     }
@@ -30,6 +33,23 @@ pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
     };
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// For an unknown GPU or architecture id: the catalogue's ids that match what was typed, or where to find them.
+fn did_you_mean(catalog: &Catalog, e: &estimator::QueryError) -> Option<String> {
+    const SHOWN: usize = 6;
+    let estimator::QueryError::UnknownId { key, value, .. } = e else { return None };
+    let ids: Vec<&str> = match *key {
+        "gpu" => catalog.search_gpus(value).into_iter().map(|g| g.id.as_str()).collect(),
+        "arch" => catalog.search_archs(value).into_iter().map(|a| a.id.as_str()).collect(),
+        _ => return None,
+    };
+    let more = ids.len().saturating_sub(SHOWN);
+    Some(match ids.len() {
+        0 => "no id or name in the catalogue matches it".to_string(),
+        _ if more > 0 => format!("did you mean: {} (and {more} more)", ids[..SHOWN].join(", ")),
+        _ => format!("did you mean: {}", ids.join(", ")),
+    })
 }
 
 /// The table for people; numbers use the same formatting as the site.

@@ -61,6 +61,9 @@ pub struct MemoryFit {
     /// when none do: the activations alone are too large).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_gpus_zero3: Option<u32>,
+    /// When it does not, but would on the run's own GPUs with more sharding: the lowest ZeRO stage that holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fits_at_zero: Option<Zero>,
     /// Whether activations are counted (transformers only).
     pub activations_counted: bool,
     /// The run's GPU count (for the verdict; the report states it elsewhere).
@@ -77,15 +80,16 @@ impl MemoryFit {
                 if self.activations_counted { " with activation checkpointing" } else { " (activations not counted)" };
             format!("fits: {} of {} GB{bound}", h(self.need.total_gb()), h(self.usable_gb))
         } else {
-            match self.min_gpus_zero3 {
+            match (self.fits_at_zero, self.min_gpus_zero3) {
                 // The run already has the GPUs: only its sharding is missing.
-                Some(k) if k <= self.run_gpus => format!(
-                    "does not fit without full sharding: needs ≥ {k} GPUs of this type with ZeRO-3 / FSDP, and the run \
-has {} (zero=3)",
-                    self.run_gpus
-                ),
-                Some(k) => format!("does not fit: needs ≥ {k} GPUs of this type with ZeRO-3 / FSDP"),
-                None => format!(
+                (Some(z), _) => {
+                    format!(
+                        "does not fit at this sharding: on its {} GPUs it fits with zero={}",
+                        self.run_gpus, z as u8
+                    )
+                }
+                (None, Some(k)) => format!("does not fit: needs ≥ {k} GPUs of this type with ZeRO-3 / FSDP"),
+                (None, None) => format!(
                     "does not fit: activations alone need {} GB at this batch and sequence",
                     h(self.need.activations_gb)
                 ),
@@ -149,6 +153,14 @@ pub fn fit(scenario: &Scenario, work: &Workload, gpu: &Gpu) -> Option<MemoryFit>
         usable_gb,
         fits,
         min_gpus_zero3: min_gpus_zero3.filter(|k| *k <= MAX_GPUS),
+        fits_at_zero: if fits {
+            None
+        } else {
+            Zero::ALL
+                .into_iter()
+                .filter(|z| *z > scenario.job.zero)
+                .find(|z| need_at(*z, scenario.n_gpus).total_gb() <= usable_gb)
+        },
         activations_counted: shape.is_some(),
         run_gpus: scenario.n_gpus,
     })
