@@ -60,7 +60,7 @@ pub const THROUGHPUT_FEATURES: [&str; 17] = [
     "fp32",
     "tf32",
     "consumer",
-    "amd",
+    "amd_fp32_matrix",
     "conv",
     "ln_peak_x_conv",
     "ln_bandwidth_x_conv",
@@ -178,7 +178,10 @@ pub fn throughput_features(
         flag(precision == Precision::Fp32),
         flag(precision == Precision::Tf32),
         flag(gpu.segment == Segment::Consumer),
-        flag(gpu.vendor == "AMD"),
+        // AMD GPUs without TF32 (CDNA 1–2) run a FP32 matmul on their matrix cores at twice the listed (vector)
+        // FP32 peak (MI100 46.1 vs 23.1 TFLOP/s, MI210 45.3 vs 22.6): an effect of FP32 on those GPUs only. At
+        // FP16/BF16 the listed peak is the matrix cores', and on CDNA 3 the two FP32 peaks are equal (MI300X 163.4).
+        flag(precision == Precision::Fp32 && gpu.vendor == "AMD" && gpu.tf32_tensor_tflops.is_none()),
         conv,
         ln(peak) * conv,
         ln(bw) * conv,

@@ -178,3 +178,45 @@ fn each_gpu_leads_with_the_lowest_held_out_error_among_the_methods_scored_on_run
         }
     }
 }
+
+/// AMD's only benchmark rows are FP32 on CDNA 1–2, whose matrix cores run FP32 at twice the listed peak: that
+/// effect stays with them. A BF16 MI300X estimate does not inherit it and says its speed was never measured;
+/// the measured FP32 MI210 and the NVIDIA GPUs carry no such note.
+#[test]
+fn amd_fp32_effect_stays_at_fp32_and_unmeasured_vendors_say_so() {
+    use estimator::backbone::{throughput_features, Software, WorkloadInput, THROUGHPUT_FEATURES};
+    use estimator::catalog::SampleUnit;
+    use estimator::scenario::Precision;
+    let (catalog, cal) = data();
+    let flag = THROUGHPUT_FEATURES.iter().position(|f| *f == "amd_fp32_matrix").expect("the feature");
+    let w = WorkloadInput {
+        key: "bert-large-uncased".into(),
+        forward_gflops: 0.7,
+        unit: SampleUnit::Token,
+        conv: false,
+        batch_per_gpu: Some(8.0),
+    };
+    for (gpu, precision, on) in [
+        ("amd-mi210", Precision::Fp32, 1.0),
+        ("amd-mi100", Precision::Fp32, 1.0),
+        ("amd-mi210", Precision::Bf16, 0.0),
+        ("amd-mi300x", Precision::Fp32, 0.0),
+        ("amd-mi300x", Precision::Bf16, 0.0),
+        ("nvidia-a100-sxm4-80gb", Precision::Fp32, 0.0),
+    ] {
+        let g = catalog.gpu(gpu).unwrap();
+        let x = throughput_features(g, precision, &w, Software::Current, &[2.0, 2.0]).expect("specs");
+        assert_eq!(x[flag], on, "{gpu} at {precision:?}");
+    }
+    let note = |query: &str| {
+        let (_, report) = estimate(&catalog, &cal, query);
+        let h = report.rows.iter().find(|r| r.method == MethodId::Headline).expect("a headline row");
+        h.warnings.iter().find(|w| w.contains("accelerator measured at this precision")).cloned()
+    };
+    let lm = "arch=llama-3.1-8b&samples=1e9&epochs=1";
+    let amd = note(&format!("{lm}&gpu=amd-mi300x&precision=bf16")).expect("the MI300X says it");
+    assert!(amd.starts_with("no AMD accelerator") && amd.contains("likely too fast"), "{amd}");
+    assert_eq!(note(&format!("{lm}&gpu=nvidia-h100-sxm&precision=bf16")), None);
+    assert_eq!(note("arch=bert-large-uncased&gpu=amd-mi210&precision=fp32&samples=1e8&epochs=1"), None);
+    assert_eq!(note(&format!("{lm}&gpu=amd-mi300x&precision=bf16&mfu=0.4")), None, "a stated utilisation");
+}

@@ -14,7 +14,7 @@ use super::RawEstimate;
 use crate::backbone::{Backbone, BandQuantity, Case, ResidualBand, Throughput, WorkloadInput};
 use crate::calibration::Calibration;
 use crate::catalog::{Catalog, Gpu, SampleUnit};
-use crate::scenario::{ArchChoice, Efficiency, Scenario};
+use crate::scenario::{ArchChoice, Efficiency, Precision, Scenario};
 
 /// The workload of a scenario as the backbone sees it; `None` without forward FLOPs.
 pub fn workload_input(scenario: &Scenario, work: &Workload, catalog: &Catalog) -> Option<WorkloadInput> {
@@ -214,6 +214,20 @@ pub fn headline(
         (None, None) => return none(vec![format!("no throughput could be estimated for {}", gpu.name)]),
     };
     let estimated = used_thr.is_some();
+    // The benchmarks measured AMD GPUs at FP32 only (NeuSight's MI100 and MI210) and no other vendor's.
+    let from_specs =
+        used_thr.is_some_and(|t| t.measured_source.is_none()) && !matches!(scenario.job.efficiency, Efficiency::Mfu(_));
+    if from_specs && gpu.vendor != "NVIDIA" && !(gpu.vendor == "AMD" && precision == Precision::Fp32) {
+        let amd = if gpu.vendor == "AMD" {
+            ", likely too fast (MLPerf Training v5.0: 8 × MI300X slightly slower than 8 × H100)"
+        } else {
+            ""
+        };
+        warnings.push(format!(
+            "no {} accelerator measured at this precision: NVIDIA GPUs' specs-to-speed relation carried over{amd}",
+            gpu.vendor
+        ));
+    }
     let e = f64::from(scenario.n_gpus) * frac * tdp * hours / 1000.0;
     let (mut lo, hi) = bb.energy_factors(power_case, used_thr);
     // A physical floor: no run is faster than the GPUs' peak FLOP/s, so a throughput predicted at a share
