@@ -52,6 +52,7 @@ pub fn csv(report: &Report) -> String {
 struct Headline {
     gpu_name: String,
     energy: crate::rank::Consensus,
+    hours: Option<crate::rank::Consensus>,
     co2e: Option<crate::rank::Consensus>,
     /// "the Time × power method", or "the median of 5 methods" where no single method could estimate.
     method: String,
@@ -68,6 +69,7 @@ fn headline(report: &Report, scenario: &Scenario, catalog: &Catalog) -> Option<H
     Some(Headline {
         gpu_name: catalog.gpu(gpu).map_or(gpu.clone(), |g| g.name.clone()),
         energy,
+        hours: headline_value(&rows, Criterion::Time),
         co2e: headline_value(&rows, Criterion::Co2e),
         method,
     })
@@ -124,8 +126,19 @@ pub fn statement_markdown(report: &Report, scenario: &Scenario, catalog: &Catalo
     } else {
         String::new()
     };
+    // GPU-hours, with the duration's interval where it is the headline's own (not a spread of methods).
+    let gpu_hours = h.hours.map_or(String::new(), |t| {
+        let n = f64::from(scenario.n_gpus);
+        let range = if t.n_methods == 1 && t.low < t.high {
+            format!(" (80 % interval {})", human_range(t.low * n, t.high * n))
+        } else {
+            String::new()
+        };
+        format!("{} GPU-hours{range} and ", human(t.value * n))
+    });
     format!(
-        "Training {} on {} × {} for {} of {} was estimated at {} kWh of GPU energy{interval} by {}{co2}, with WattCast \
+        "Training {} on {} × {} for {} of {} was estimated at {gpu_hours}{} kWh of GPU energy{interval} by {}{co2}, with \
+WattCast \
 (data version {}; [estimate]({link})).\n",
         arch_name(scenario, catalog),
         scenario.n_gpus,
@@ -221,6 +234,7 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("kWh of GPU energy (80 % interval ") && md.contains(" by the "), "{md}");
+        assert!(md.contains("was estimated at 10.0 GPU-hours and "), "a given duration has no interval: {md}");
         assert!(md.contains("kg CO2e") && md.contains("France") && md.contains(link));
         let tex = statement_latex(&report, &s, &catalog, link);
         assert!(tex.contains("\\url{https://example.org/?v=1&a=b_c}") && tex.contains("$\\times$"), "{tex}");
@@ -264,5 +278,14 @@ mod tests {
             assert!(md.contains(expected), "{query}: {md}");
             assert!(!md.contains(" of estimation methods"), "{md}");
         }
+        // An estimated duration: GPU-hours over all GPUs, with the duration's interval.
+        let (r, report) =
+            crate::estimate(&catalog, &cal, "arch=llama-3.1-8b&gpu=nvidia-h100-sxm&n_gpus=8&samples=1e9&epochs=1");
+        let h = report.rows.iter().find(|e| e.headline).unwrap();
+        let md = statement_markdown(&report, &r.scenario, &catalog, "https://example.org/");
+        let (lo, hi) = (h.duration_low_h.unwrap() * 8.0, h.duration_high_h.unwrap() * 8.0);
+        let expected =
+            format!("{} GPU-hours (80 % interval {}) and ", human(h.duration_h.unwrap() * 8.0), human_range(lo, hi));
+        assert!(md.contains(&format!("was estimated at {expected}")), "{md}");
     }
 }

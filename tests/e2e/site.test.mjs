@@ -340,7 +340,7 @@ test("methods chart, a lower-carbon cloud region (of the chosen provider), and e
   const csvLines = exported.csv.trim().split("\n");
   assert.equal(csvLines.length, 1 + report.rows.length);
   assert.ok(csvLines[0].startsWith("gpu,method,energy_kwh"));
-  assert.match(exported.markdown, /^Training ResNet50 \(Keras\) backbone .* on 1 × GeForce RTX 3090 for 100 epochs of 23,807 images was estimated at .* kWh of GPU energy \(80 % interval .* kWh, from held-out errors\) by the (PRE power|PRE energy|Time × power) method, or .* kg CO2e .* in Poland at PUE /);
+  assert.match(exported.markdown, /^Training ResNet50 \(Keras\) backbone .* on 1 × GeForce RTX 3090 for 100 epochs of 23,807 images was estimated at [\d.,]+ GPU-hours( \(80 % interval [\d.,]+–[\d.,]+\))? and [\d.,]+ kWh of GPU energy \(80 % interval .* kWh, from held-out errors\) by the (PRE power|PRE energy|Time × power) method, or .* kg CO2e .* in Poland at PUE /);
   // The statement's number is the headline's, not a median of methods.
   const lead = report.rows.find((r) => r.headline && r.gpu === "nvidia-rtx-3090");
   assert.ok(exported.markdown.includes(` by the ${{ "pre-power": "PRE power", "pre-epoch": "PRE energy", headline: "Time × power" }[lead.method]} method`), exported.markdown);
