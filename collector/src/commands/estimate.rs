@@ -35,7 +35,7 @@ pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// For an unknown GPU or architecture id: the catalogue's ids that match what was typed, or where to find them.
+/// For an unknown GPU or architecture id: the catalogue's ids that match what was typed, or that none does.
 fn did_you_mean(catalog: &Catalog, e: &estimator::QueryError) -> Option<String> {
     const SHOWN: usize = 6;
     let estimator::QueryError::UnknownId { key, value, .. } = e else { return None };

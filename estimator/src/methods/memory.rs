@@ -85,7 +85,8 @@ impl MemoryFit {
                 (Some(z), _) => {
                     format!(
                         "does not fit at this sharding: on its {} GPUs it fits with zero={}",
-                        self.run_gpus, z as u8
+                        self.run_gpus,
+                        z.stage()
                     )
                 }
                 (None, Some(k)) => format!("does not fit: needs ≥ {k} GPUs of this type with ZeRO-3 / FSDP"),
