@@ -129,6 +129,19 @@ fn unknown_ids_get_the_ids_that_match() {
     }
 }
 
+/// A name several architectures match is read as the best of them, and the others are named; an exact id is quiet.
+#[test]
+fn a_name_that_matches_several_architectures_names_the_others() {
+    let out = wattcast(&["estimate", "arch=resnet50&gpu=nvidia-h100-sxm"]);
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("read as tv-resnet50") && err.contains("\"resnet50\" also matches keras-resnet50, "), "{err}");
+    let out = wattcast(&["estimate", "arch=llama%203&gpu=nvidia-h100-sxm"]);
+    assert!(text(&out.stderr).contains(" more)"), "more than six matches are counted: {}", text(&out.stderr));
+    let out = wattcast(&["estimate", "arch=tv-resnet50&gpu=nvidia-h100-sxm"]);
+    assert!(!text(&out.stderr).contains("also matches"), "{}", text(&out.stderr));
+}
+
 #[test]
 fn unknown_keys_are_a_notice_not_an_error() {
     let out = wattcast(&["estimate", "gpu=nvidia-t4&hours=1&utm_source=x"]);

@@ -15,6 +15,9 @@ pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
     for notice in &report.notices {
         eprintln!("note: {notice}");
     }
+    if let Some(others) = other_matches(&catalog, query, &resolved.scenario) {
+        eprintln!("note: {others}");
+    }
     if !report.errors.is_empty() {
         for e in &resolved.errors {
             eprintln!("error: {e}");
@@ -37,19 +40,38 @@ pub fn run(query: &str, json: bool) -> anyhow::Result<ExitCode> {
 
 /// For an unknown GPU or architecture id: the catalogue's ids that match what was typed, or that none does.
 fn did_you_mean(catalog: &Catalog, e: &estimator::QueryError) -> Option<String> {
-    const SHOWN: usize = 6;
     let estimator::QueryError::UnknownId { key, value, .. } = e else { return None };
     let ids: Vec<&str> = match *key {
         "gpu" => catalog.search_gpus(value).into_iter().map(|g| g.id.as_str()).collect(),
         "arch" => catalog.search_archs(value).into_iter().map(|a| a.id.as_str()).collect(),
         _ => return None,
     };
-    let more = ids.len().saturating_sub(SHOWN);
-    Some(match ids.len() {
-        0 => "no id or name in the catalogue matches it".to_string(),
-        _ if more > 0 => format!("did you mean: {} (and {more} more)", ids[..SHOWN].join(", ")),
-        _ => format!("did you mean: {}", ids.join(", ")),
+    Some(if ids.is_empty() {
+        "no id or name in the catalogue matches it".to_string()
+    } else {
+        format!("did you mean: {}", first_ids(&ids))
     })
+}
+
+/// When a link's `arch` was read as the best of several catalogue matches: the others, so that a person who meant
+/// another can say so.
+fn other_matches(catalog: &Catalog, query: &str, scenario: &estimator::Scenario) -> Option<String> {
+    let typed = estimator::ScenarioQuery::parse(query).get("arch")?.to_string();
+    let estimator::ArchChoice::Catalog { id } = &scenario.arch else { return None };
+    let others: Vec<&str> =
+        catalog.search_archs(&typed).into_iter().map(|a| a.id.as_str()).filter(|a| a != id).collect();
+    (!typed.eq_ignore_ascii_case(id) && !others.is_empty())
+        .then(|| format!("\"{typed}\" also matches {}", first_ids(&others)))
+}
+
+/// The first six ids, comma-separated, with how many more there are.
+fn first_ids(ids: &[&str]) -> String {
+    const SHOWN: usize = 6;
+    let list = ids[..ids.len().min(SHOWN)].join(", ");
+    match ids.len().saturating_sub(SHOWN) {
+        0 => list,
+        more => format!("{list} (and {more} more)"),
+    }
 }
 
 /// The table for people; numbers use the same formatting as the site.
