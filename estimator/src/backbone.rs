@@ -65,12 +65,12 @@ pub const THROUGHPUT_FEATURES: [&str; 17] = [
     "ln_peak_x_conv",
     "ln_bandwidth_x_conv",
     "ln_forward_gflops",
-    "ln_batch_per_gpu",
+    "ln_step_vs_typical",
     "sw_lambda_v1",
     "sw_lambda_v0",
     "sw_neusight",
     "sw_profile",
-    "ln_batch_below_typical",
+    "ln_step_below_typical",
 ];
 
 /// Names of the power-fraction features, in order.
@@ -82,7 +82,7 @@ pub const POWER_FEATURES: [&str; 8] = [
     "consumer",
     "conv",
     "ln_forward_gflops",
-    "ln_batch_per_gpu",
+    "ln_step_vs_typical",
 ];
 
 /// A workload as the backbone sees it.
@@ -98,11 +98,24 @@ pub struct WorkloadInput {
     /// well than transformers' matrix products (ResNet-50 reaches 7 % of an H100's BF16 peak in Lambda's
     /// benchmark, BERT-base 22 %), so the throughput model separates them.
     pub conv: bool,
-    /// Batch per GPU (images or sequences), when known.
-    pub batch_per_gpu: Option<f64>,
+    /// Samples one GPU takes per step, in the unit its FLOPs are counted in: images, or tokens (sequences ×
+    /// sequence length), when known. Tokens, not sequences: 8 sequences of 2,048 tokens are as much work per
+    /// step as 32 of 512, and the power and speed a GPU reaches follow the work per step.
+    pub step_samples_per_gpu: Option<f64>,
 }
 
 impl WorkloadInput {
+    /// Samples per GPU per step of a batch (images or sequences, over all `n_gpus`) of a workload counted in
+    /// `unit`, with `seq_tokens` tokens per sequence; `None` when the batch, or a token model's sequence
+    /// length, is unknown.
+    pub fn step_samples(batch: Option<f64>, n_gpus: u32, unit: SampleUnit, seq_tokens: Option<f64>) -> Option<f64> {
+        let per_gpu = batch.filter(|b| *b > 0.0)? / f64::from(n_gpus.max(1));
+        match unit {
+            SampleUnit::Image => Some(per_gpu),
+            SampleUnit::Token => seq_tokens.filter(|s| *s > 0.0).map(|s| per_gpu * s),
+        }
+    }
+
     /// The group key of an architecture at an input size.
     pub fn key_of(arch_id: &str, unit: SampleUnit, input_px: Option<u32>) -> String {
         match (unit, input_px) {
@@ -169,7 +182,7 @@ pub fn throughput_features(
     let bw = gpu.memory_bandwidth_gbs?;
     let mem = gpu.memory_gb?;
     let conv = f64::from(u8::from(w.conv));
-    let batch = w.batch_per_gpu.filter(|b| *b > 0.0).map_or(batch_default[unit_index(w.unit)], ln);
+    let step = step_feature(w, batch_default);
     let flag = |b: bool| f64::from(u8::from(b));
     Some(vec![
         ln(peak),
@@ -186,12 +199,12 @@ pub fn throughput_features(
         ln(peak) * conv,
         ln(bw) * conv,
         ln(w.forward_gflops),
-        batch,
+        step,
         flag(sw == Software::LambdaV1),
         flag(sw == Software::LambdaV0),
         flag(sw == Software::NeuSight),
         flag(sw == Software::Profile),
-        (batch - batch_default[unit_index(w.unit)]).min(0.0),
+        step.min(0.0),
     ])
 }
 
@@ -207,7 +220,6 @@ pub fn power_features(
     let peak = gpu_peak(gpu, precision)?;
     let bw = gpu.memory_bandwidth_gbs?;
     let flag = |b: bool| f64::from(u8::from(b));
-    let batch = w.batch_per_gpu.filter(|b| *b > 0.0).map_or(batch_default[unit_index(w.unit)], ln);
     Some(vec![
         limit_w / tdp,
         ln(tdp),
@@ -216,8 +228,18 @@ pub fn power_features(
         flag(gpu.segment == Segment::Consumer),
         flag(w.conv),
         ln(w.forward_gflops),
-        batch,
+        step_feature(w, batch_default),
     ])
+}
+
+/// ln(samples per GPU per step) less the typical for the workload's unit (0 when unknown). Images and tokens
+/// are steps of different sizes (a few hundred images, thousands of tokens): measured raw, the slope fitted
+/// across both units takes the difference between them (ResNet-50's small steps against BERT's large ones)
+/// for the effect of a larger step, and came out negative (−0.17 per ln step), putting Llama 2 7B on an A100 at
+/// 7 % of its peak (`docs/methods.md`). From each unit's typical, the slope says only what a larger step does.
+fn step_feature(w: &WorkloadInput, batch_default: &[f64; 2]) -> f64 {
+    let typical = batch_default[unit_index(w.unit)];
+    w.step_samples_per_gpu.filter(|b| *b > 0.0).map_or(0.0, |b| ln(b) - typical)
 }
 
 fn unit_index(u: SampleUnit) -> usize {
@@ -383,8 +405,8 @@ pub fn softmin(a: &[f64]) -> f64 {
     m - crate::fmath::ln(a.iter().map(|x| crate::fmath::exp(-(x - m))).sum::<f64>())
 }
 
-/// Index of `ln_batch_per_gpu` in [`THROUGHPUT_FEATURES`].
-pub const BATCH_FEATURE: usize = 11;
+/// Index of `ln_step_vs_typical` in [`THROUGHPUT_FEATURES`].
+pub const STEP_FEATURE: usize = 11;
 
 /// A measured workload's limits in the whole-run stage ([`RunsStage`]), in ln TFLOP/s per GPU.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -393,8 +415,8 @@ pub struct Ceiling {
     pub workload: String,
     /// What the input pipeline feeds, whatever the GPU.
     pub ln_input: f64,
-    /// What a fixed time per step allows at batch 1 (kernel launches, optimizer and framework overhead):
-    /// the limit rises with the batch, `ln_step + ln batch`.
+    /// What a fixed time per step allows at the unit's typical step (kernel launches, optimizer and framework
+    /// overhead): the limit rises with the step, `ln_step + ln(step ÷ typical)`.
     pub ln_step: f64,
 }
 
@@ -447,8 +469,8 @@ impl RunsStage {
         self.gpu_effects.binary_search_by(|(k, _)| k.as_str().cmp(id)).ok().map(|i| self.gpu_effects[i].1)
     }
 
-    /// ln TFLOP/s per GPU of a whole run from the benchmark model's `ln_bench` at ln(batch per GPU)
-    /// `ln_batch`; a workload it does not know gets no limits, a GPU it does not know no effect.
+    /// ln TFLOP/s per GPU of a whole run from the benchmark model's `ln_bench` at ln(samples per GPU per
+    /// step ÷ the unit's typical) `ln_batch`; a workload it does not know gets no limits, a GPU it does not know no effect.
     pub fn predict(&self, ln_bench: f64, ln_batch: f64, workload: &str, gpu: &str) -> f64 {
         let compute = ln_bench + self.ln_overhead + self.gpu_effect(gpu).unwrap_or(0.0);
         self.ceiling(workload).map_or(compute, |c| softmin(&[compute, c.ln_input, c.ln_step + ln_batch]))
@@ -467,7 +489,7 @@ pub struct Backbone {
     pub throughput_runs: RunsStage,
     /// Mean power ÷ power limit.
     pub power: FittedMixed,
-    /// Typical ln(batch per GPU) for images and for tokens' sequences, used when a case gives none.
+    /// Typical ln(samples per GPU per step) for images and for tokens, used when a case gives none.
     pub batch_default: [f64; 2],
     /// Measured single-GPU throughputs.
     pub measured: Vec<MeasuredThroughput>,
@@ -611,7 +633,7 @@ impl Backbone {
         let bench = self.throughput.predict(&x, g);
         // The whole-run stage applies to the workloads only the profiles measured (see `throughput_runs`).
         let only_runs = self.throughput_runs.knows_workload(g[0]) && !self.throughput.knows(0, g[0]);
-        let runs = |b: f64| self.throughput_runs.predict(b, x[BATCH_FEATURE], g[0], g[1]);
+        let runs = |b: f64| self.throughput_runs.predict(b, x[STEP_FEATURE], g[0], g[1]);
         Some(crate::fmath::exp(if only_runs { runs(bench) } else { bench }))
     }
 

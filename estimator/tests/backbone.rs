@@ -98,12 +98,15 @@ fn power_only_runs_take_the_architecture_unit_and_are_never_counted_twice() {
         ))
         .unwrap()
     };
-    let r = power_run(&profile(""), &catalog).expect("a power-only run");
+    let r = power_run(&profile(r#","sequence":{"tokens":384,"padding":"up-to"}"#), &catalog).expect("a power-only run");
     let arch = catalog.arch("bert-base-uncased").unwrap();
     assert_eq!(r.workload.unit, arch.sample_unit);
     assert_eq!(Some(r.workload.forward_gflops), arch.forward_gflops);
     assert!((r.fraction - 0.9).abs() < 1e-12 && r.limit_w == 200.0, "{r:?}");
-    assert_eq!(r.workload.batch_per_gpu, Some(16.0));
+    // A step's work is in tokens: 16 sequences of (up to) 384; without the length the step is unknown.
+    assert_eq!(r.workload.step_samples_per_gpu, Some(16.0 * 384.0));
+    let unsized_step = power_run(&profile(""), &catalog).expect("a power-only run");
+    assert_eq!(unsized_step.workload.step_samples_per_gpu, None);
     // With samples, epochs and FLOPs the profile is a full run point: not a power-only run as well.
     let full = profile(r#","train_samples":1000,"completed_epochs":1,"forward_gflops":0.22"#);
     assert!(estimator::fit::run_point(&full, &catalog).is_some());
@@ -194,7 +197,7 @@ fn amd_fp32_effect_stays_at_fp32_and_unmeasured_vendors_say_so() {
         forward_gflops: 0.7,
         unit: SampleUnit::Token,
         conv: false,
-        batch_per_gpu: Some(8.0),
+        step_samples_per_gpu: Some(8.0 * 512.0),
     };
     for (gpu, precision, on) in [
         ("amd-mi210", Precision::Fp32, 1.0),

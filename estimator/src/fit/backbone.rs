@@ -13,8 +13,8 @@ use super::runs::{self, RunRow};
 use super::{median, RunPoint};
 use crate::backbone::{
     compose, power_features, throughput_features, Backbone, BandQuantity, Case, MeasuredThroughput, ResidualBand,
-    RunsStage, Scaling, Software, TunedEfficiency, WorkloadInput, BACKBONE_SCHEMA_VERSION, BATCH_FEATURE,
-    POWER_FEATURES, THROUGHPUT_FEATURES,
+    RunsStage, Scaling, Software, TunedEfficiency, WorkloadInput, BACKBONE_SCHEMA_VERSION, POWER_FEATURES,
+    STEP_FEATURE, THROUGHPUT_FEATURES,
 };
 use crate::bench::{BenchmarkSet, Tuning};
 use crate::catalog::{Catalog, SampleUnit};
@@ -63,7 +63,12 @@ fn bench_workload(set: &BenchmarkSet, row: usize, catalog: &Catalog) -> Option<W
         forward_gflops: w.forward_gflops,
         unit: w.sample_unit,
         conv,
-        batch_per_gpu: r.batch.map(|b| f64::from(b) / f64::from(r.n_gpus)),
+        step_samples_per_gpu: WorkloadInput::step_samples(
+            r.batch.map(f64::from),
+            r.n_gpus,
+            w.sample_unit,
+            w.seq_len.map(f64::from),
+        ),
     })
 }
 
@@ -76,7 +81,7 @@ pub fn run_workload(p: &RunPoint) -> Option<WorkloadInput> {
         forward_gflops: p.x.gflops.filter(|g| *g > 0.0)?,
         unit: p.sample_unit,
         conv: p.conv,
-        batch_per_gpu: p.x.batch.map(|b| b / f64::from(p.n_gpus)),
+        step_samples_per_gpu: WorkloadInput::step_samples(p.x.batch, p.n_gpus, p.sample_unit, p.seq_tokens),
     })
 }
 
@@ -94,13 +99,13 @@ pub fn batch_defaults(set: &BenchmarkSet, points: &[RunPoint], catalog: &Catalog
     let idx = |u: SampleUnit| usize::from(u == SampleUnit::Token);
     for i in 0..set.rows.len() {
         if let Some(w) = bench_workload(set, i, catalog) {
-            if let Some(b) = w.batch_per_gpu {
+            if let Some(b) = w.step_samples_per_gpu {
                 by_unit[idx(w.unit)].push(ln(b));
             }
         }
     }
     for p in points {
-        if let Some(b) = run_workload(p).and_then(|w| w.batch_per_gpu) {
+        if let Some(b) = run_workload(p).and_then(|w| w.step_samples_per_gpu) {
             by_unit[idx(p.sample_unit)].push(ln(b));
         }
     }
@@ -182,7 +187,12 @@ pub fn power_run(p: &crate::profile::Profile, catalog: &Catalog) -> Option<Power
             forward_gflops: m.forward_gflops.or(arch.forward_gflops).filter(|g| *g > 0.0).unwrap_or(f64::NAN),
             unit: arch.sample_unit,
             conv: arch.family == "cnn",
-            batch_per_gpu: m.batch.map(|b| f64::from(b) / n),
+            step_samples_per_gpu: WorkloadInput::step_samples(
+                m.batch.map(f64::from),
+                m.n_gpus,
+                arch.sample_unit,
+                m.sequence.map(|s| f64::from(s.tokens)),
+            ),
         },
         precision,
         limit_w,
@@ -404,7 +414,7 @@ pub fn fit_throughput(
         .filter(|(_, o)| matches!(o, Origin::Profile(_)))
         .map(|(r, _)| RunRow {
             ln_bench: first.predict(&r.x, [&r.groups[0], &r.groups[1]]),
-            ln_batch: r.x[BATCH_FEATURE],
+            ln_batch: r.x[STEP_FEATURE],
             y: r.y,
             workload: r.groups[0].clone(),
             gpu: r.groups[1].clone(),
@@ -438,7 +448,7 @@ pub fn predict_two_stage(first: &FittedMixed, second: &RunsStage, r: &MixedRow, 
     let g = [r.groups[0].as_str(), r.groups[1].as_str()];
     let bench = first.predict(&r.x, g);
     if matches!(origin, Origin::Profile(_)) && second.knows_workload(g[0]) {
-        second.predict(bench, r.x[BATCH_FEATURE], g[0], g[1])
+        second.predict(bench, r.x[STEP_FEATURE], g[0], g[1])
     } else {
         bench
     }

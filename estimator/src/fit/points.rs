@@ -31,6 +31,9 @@ pub struct RunPoint {
     pub precision: Precision,
     /// GPUs in the run.
     pub n_gpus: u32,
+    /// Tokens per sequence of a language-model run, when the profile gives them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_tokens: Option<f64>,
     /// What one sample is (the architecture's unit; images when only an input size is known).
     pub sample_unit: crate::catalog::SampleUnit,
     /// A convolutional network (catalogue family `cnn`; an image model of unknown family counts as one).
@@ -83,6 +86,7 @@ pub fn run_point(p: &crate::profile::Profile, catalog: &Catalog) -> Option<RunPo
         mean_utilisation_pct: p.summary.mean_utilisation_pct,
         precision,
         n_gpus: m.n_gpus.max(1),
+        seq_tokens: m.sequence.map(|s| f64::from(s.tokens)),
         conv: match m.arch_id.as_deref().and_then(|a| catalog.arch(a)) {
             Some(a) => a.family == "cnn",
             None => m.input_px.is_some(),

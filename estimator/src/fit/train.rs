@@ -371,6 +371,7 @@ mod tests {
             mean_utilisation_pct: None,
             precision: Precision::Fp32,
             n_gpus: 1,
+            seq_tokens: None,
             sample_unit: crate::catalog::SampleUnit::Image,
             conv: true,
         }

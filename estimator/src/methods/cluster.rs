@@ -122,14 +122,14 @@ pub struct Exchange {
 }
 
 /// The scaling of a scenario on `gpu`, given one GPU's throughput (samples/s) and the within-server
-/// efficiency at the scenario's GPUs per server. `batch_per_gpu` is the step's samples per GPU.
+/// efficiency at the scenario's GPUs per server. `step_samples_per_gpu` is the step's samples per GPU.
 pub fn scaling(
     scenario: &Scenario,
     gpu: &Gpu,
     trainable_params: Option<f64>,
     per_gpu_samples_per_s: f64,
     within_node: f64,
-    batch_per_gpu: f64,
+    step_samples_per_gpu: f64,
 ) -> Scaling {
     let (nodes, gpn) = (scenario.nodes(), scenario.gpus_per_node());
     let mut out = Scaling {
@@ -147,7 +147,7 @@ pub fn scaling(
     let bandwidth_gb_s = ServerClass::of(gpu).net_gbit_per_gpu * f64::from(gpn) / 8.0;
     let n = f64::from(nodes);
     let allreduce_s = 2.0 * (n - 1.0) / n * gradient_gb / bandwidth_gb_s;
-    let step_s = batch_per_gpu / (per_gpu_samples_per_s * out.within_node);
+    let step_s = step_samples_per_gpu / (per_gpu_samples_per_s * out.within_node);
     let exposed_s = (allreduce_s - 2.0 / 3.0 * step_s).max(0.0);
     out.across_nodes = step_s / (step_s + exposed_s);
     out.exchange = Some(Exchange { gradient_gb, bandwidth_gb_s, step_s, allreduce_s, exposed_s });

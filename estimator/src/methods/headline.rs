@@ -36,8 +36,9 @@ pub fn workload_input(scenario: &Scenario, work: &Workload, catalog: &Catalog) -
         }
     };
     // A link's batch is the step's over all GPUs (as the fit's rows count it): each GPU runs its share.
-    let batch_per_gpu = scenario.batch.map(|b| f64::from(b) / f64::from(scenario.n_gpus.max(1)));
-    Some(WorkloadInput { key, forward_gflops, unit, conv, batch_per_gpu })
+    let step_samples_per_gpu =
+        WorkloadInput::step_samples(scenario.batch.map(f64::from), scenario.n_gpus, unit, work.seq.map(f64::from));
+    Some(WorkloadInput { key, forward_gflops, unit, conv, step_samples_per_gpu })
 }
 
 /// What the case is called in sentences, with the protocol that scores it (no brackets: callers put the
@@ -92,8 +93,8 @@ pub fn duration(
     let typical = matches!(scenario.job.efficiency, Efficiency::Typical);
     let within = if typical { bb.scaling.efficiency(scenario.gpus_per_node()) } else { 1.0 };
     let unit = usize::from(w.unit == SampleUnit::Token);
-    let batch_seqs = w.batch_per_gpu.filter(|b| *b > 0.0).unwrap_or_else(|| crate::fmath::exp(bb.batch_default[unit]));
-    let batch_samples = batch_seqs * if w.unit == SampleUnit::Token { f64::from(work.seq.unwrap_or(1)) } else { 1.0 };
+    let batch_samples =
+        w.step_samples_per_gpu.filter(|b| *b > 0.0).unwrap_or_else(|| crate::fmath::exp(bb.batch_default[unit]));
     let plan = cluster::scaling(scenario, gpu, work.trainable_params, thr.samples_per_s, within, batch_samples);
     thr.samples_per_s *= f64::from(scenario.n_gpus) * plan.efficiency();
     thr.mfu *= plan.efficiency();
