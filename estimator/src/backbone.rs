@@ -242,7 +242,8 @@ fn step_feature(w: &WorkloadInput, batch_default: &[f64; 2]) -> f64 {
     w.step_samples_per_gpu.filter(|b| *b > 0.0).map_or(0.0, |b| ln(b) - typical)
 }
 
-fn unit_index(u: SampleUnit) -> usize {
+/// The index of a sample unit in per-unit arrays (`Backbone::batch_default`).
+pub(crate) fn unit_index(u: SampleUnit) -> usize {
     match u {
         SampleUnit::Image => 0,
         SampleUnit::Token => 1,
@@ -470,7 +471,8 @@ impl RunsStage {
     }
 
     /// ln TFLOP/s per GPU of a whole run from the benchmark model's `ln_bench` at ln(samples per GPU per
-    /// step ÷ the unit's typical) `ln_batch`; a workload it does not know gets no limits, a GPU it does not know no effect.
+    /// step ÷ the unit's typical) `ln_batch`; a workload it does not know gets no limits, a GPU it does not
+    /// know no effect.
     pub fn predict(&self, ln_bench: f64, ln_batch: f64, workload: &str, gpu: &str) -> f64 {
         let compute = ln_bench + self.ln_overhead + self.gpu_effect(gpu).unwrap_or(0.0);
         self.ceiling(workload).map_or(compute, |c| softmin(&[compute, c.ln_input, c.ln_step + ln_batch]))
@@ -635,6 +637,13 @@ impl Backbone {
         let only_runs = self.throughput_runs.knows_workload(g[0]) && !self.throughput.knows(0, g[0]);
         let runs = |b: f64| self.throughput_runs.predict(b, x[STEP_FEATURE], g[0], g[1]);
         Some(crate::fmath::exp(if only_runs { runs(bench) } else { bench }))
+    }
+
+    /// Samples per GPU per step of a workload: its own, else the typical step of its unit.
+    pub fn step_samples(&self, w: &WorkloadInput) -> f64 {
+        w.step_samples_per_gpu
+            .filter(|b| *b > 0.0)
+            .unwrap_or_else(|| crate::fmath::exp(self.batch_default[unit_index(w.unit)]))
     }
 
     /// The tuned utilisation for a sample unit, when the benchmarks had tuned rows of it.

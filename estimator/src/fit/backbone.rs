@@ -93,10 +93,10 @@ pub fn at_default_limit(p: &RunPoint) -> bool {
     }
 }
 
-/// Median ln(batch per GPU) for images and for sequences over the benchmark rows and the profiles.
+/// Median ln(samples per GPU per step) for images and for tokens over the benchmark rows and the profiles.
 pub fn batch_defaults(set: &BenchmarkSet, points: &[RunPoint], catalog: &Catalog) -> [f64; 2] {
     let mut by_unit: [Vec<f64>; 2] = Default::default();
-    let idx = |u: SampleUnit| usize::from(u == SampleUnit::Token);
+    let idx = crate::backbone::unit_index;
     for i in 0..set.rows.len() {
         if let Some(w) = bench_workload(set, i, catalog) {
             if let Some(b) = w.step_samples_per_gpu {

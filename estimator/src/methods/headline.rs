@@ -92,10 +92,7 @@ pub fn duration(
     }
     let typical = matches!(scenario.job.efficiency, Efficiency::Typical);
     let within = if typical { bb.scaling.efficiency(scenario.gpus_per_node()) } else { 1.0 };
-    let unit = usize::from(w.unit == SampleUnit::Token);
-    let batch_samples =
-        w.step_samples_per_gpu.filter(|b| *b > 0.0).unwrap_or_else(|| crate::fmath::exp(bb.batch_default[unit]));
-    let plan = cluster::scaling(scenario, gpu, work.trainable_params, thr.samples_per_s, within, batch_samples);
+    let plan = cluster::scaling(scenario, gpu, work.trainable_params, thr.samples_per_s, within, bb.step_samples(w));
     thr.samples_per_s *= f64::from(scenario.n_gpus) * plan.efficiency();
     thr.mfu *= plan.efficiency();
     thr.scaling = Some(plan);
