@@ -68,6 +68,9 @@ pub enum Command {
         /// Data folder to write into.
         #[arg(long, default_value = "data")]
         out: PathBuf,
+        /// Also write the accuracy report here (docs/accuracy.md), from the same fit as `wattcast eval`.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
     },
     /// Report each method's accuracy on the measured runs.
     Eval {

@@ -403,7 +403,8 @@ impl ResidualBand {
 /// series (1/r = Σ 1/rᵢ): a run cannot go faster than its slowest part.
 pub fn softmin(a: &[f64]) -> f64 {
     let m = a.iter().copied().fold(f64::INFINITY, f64::min);
-    m - crate::fmath::ln(a.iter().map(|x| crate::fmath::exp(-(x - m))).sum::<f64>())
+    // The minimum's own term is e⁰ = 1 exactly: not computed (the fits call this millions of times).
+    m - crate::fmath::ln(a.iter().map(|&x| if x == m { 1.0 } else { crate::fmath::exp(-(x - m)) }).sum::<f64>())
 }
 
 /// Index of `ln_step_vs_typical` in [`THROUGHPUT_FEATURES`].

@@ -594,18 +594,21 @@ fn kind_scores(pre: &PreRows<'_>, power: &FitResult, energy: &FitResult, duratio
 /// k-fold), then its held-out rows predicted (`None` where no fit succeeded).
 fn oof(target: Target, kinds: &[ModelKind], pre: &PreRows<'_>, split: Split, groups: &Groups) -> Vec<Option<f64>> {
     let rows = &pre.rows;
-    let mut out = vec![None; rows.len()];
-    for (test, train) in groups {
+    let fitted = crate::par::map(groups, |(_, train)| {
         let (index, train): (Vec<usize>, Vec<(&RunPoint, f64)>) =
             train.iter().filter_map(|&i| target.of(rows[i]).map(|y| (i, (rows[i], y)))).unzip();
         if train.is_empty() {
-            continue;
+            return None;
         }
         let inner = match split {
             Split::Holdout(h) => grouped_folds(&index.iter().map(|&i| pre.key(h, i)).collect::<Vec<_>>(), INNER_FOLDS),
             _ => folds(train.len(), INNER_FOLDS, SEED),
         };
-        let Some(m) = fit_nested(&train, target, kinds, &inner) else { continue };
+        fit_nested(&train, target, kinds, &inner)
+    });
+    let mut out = vec![None; rows.len()];
+    for ((test, _), m) in groups.iter().zip(fitted) {
+        let Some(m) = m else { continue };
         for &i in test.iter().filter(|&&i| target.of(rows[i]).is_some()) {
             out[i] = Some(m.predict(&rows[i].x));
         }

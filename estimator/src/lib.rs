@@ -1,6 +1,7 @@
 //! WattCast's estimation core: catalogues, scenarios and share links, and the energy estimation
 //! methods. Pure: it parses strings and returns values, with no file, clock, environment, network or
-//! printing. The CLI (`collector`) and the site (`web`) are thin shells over [`estimate`].
+//! printing (natively, the fits' held-out groups share the machine's cores: [`par`]). The CLI
+//! (`collector`) and the site (`web`) are thin shells over [`estimate`].
 //!
 //! ```
 //! let catalog = estimator::Catalog::embedded().unwrap();
@@ -25,6 +26,7 @@ pub mod format;
 pub mod merge;
 pub mod methods;
 pub mod order;
+pub mod par;
 pub mod profile;
 pub mod query;
 pub mod rank;

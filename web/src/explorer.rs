@@ -206,7 +206,7 @@ pub fn Explorer(p: &ExplorerProps) -> Html {
                 <ol>
                     <li>{ "Record a run: " }<code id="record-command">{ p.record_command.clone() }</code></li>
                     <li>{ "Check it: wattcast validate run.json (or open it here)." }</li>
-                    <li>{ "Open a pull request adding it (gzipped) under data/profiles/contributed/, then run wattcast fit and wattcast eval --markdown docs/accuracy.md and commit what they regenerate." }</li>
+                    <li>{ "Open a pull request adding it (gzipped) under data/profiles/contributed/, then run wattcast fit --markdown docs/accuracy.md and commit what it regenerates." }</li>
                 </ol>
                 <p class="hint">{ "Profiles are shared under CC BY 4.0. Calibration data: SEAA 2023 runs of arXiv 2307.05520 (del Rey, Martínez-Fernández, Cruz, Franch; CC BY 4.0) and the Zeus NSDI '23 power traces (You, Chung, Chowdhury; Apache-2.0)." }</p>
             </details>

@@ -32,7 +32,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Seaa { from, out }) => import::seaa(&from, &out),
         Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),
         Command::Schema { out } => schema::run(&out),
-        Command::Fit { profiles, benchmarks, out } => fit::run_fit(&profiles, &benchmarks, &out),
+        Command::Fit { profiles, benchmarks, out, markdown } => {
+            fit::run_fit(&profiles, &benchmarks, &out, markdown.as_deref())
+        }
         Command::References { markdown } => references::run(markdown.as_deref()),
         Command::Eval { profiles, benchmarks, json, markdown } => {
             fit::run_eval(&profiles, &benchmarks, json, markdown.as_deref())

@@ -428,13 +428,17 @@ pub fn fit_throughput(
 /// Held-out throughput predictions (ln TFLOP/s) of every row under a protocol: both stages refitted
 /// without the held-out group, hyperparameters chosen inside.
 pub fn held_out_throughput(tp: &Rows, holdout: Holdout) -> Vec<Option<f64>> {
-    let mut out = vec![None; tp.rows.len()];
-    for (test, train) in mixed::holdout_groups(&tp.rows, holdout) {
+    let groups = mixed::holdout_groups(&tp.rows, holdout);
+    let fitted = crate::par::map(&groups, |(test, train)| {
         let rows: Vec<&MixedRow> = train.iter().map(|&i| &tp.rows[i]).collect();
         let origin: Vec<&Origin> = train.iter().map(|&i| &tp.origin[i]).collect();
         let with_runs = test.iter().any(|&j| matches!(tp.origin[j], Origin::Profile(_)));
-        let Some((a, b)) = fit_throughput(&rows, &origin, holdout, with_runs) else { continue };
-        for j in test {
+        fit_throughput(&rows, &origin, holdout, with_runs)
+    });
+    let mut out = vec![None; tp.rows.len()];
+    for ((test, _), stages) in groups.iter().zip(fitted) {
+        let Some((a, b)) = stages else { continue };
+        for &j in test {
             out[j] = Some(predict_two_stage(&a, &b, &tp.rows[j], &tp.origin[j]));
         }
     }

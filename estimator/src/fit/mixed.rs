@@ -8,6 +8,8 @@
 //! Hyperparameters are chosen by [`select`] with grouped cross-validation inside the rows it is given,
 //! so a protocol that holds out a GPU chooses them without that GPU ([`held_out`]).
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::linalg;
@@ -258,6 +260,35 @@ fn ids(r: &MixedRow) -> [&str; GROUPS] {
     [&r.groups[0], &r.groups[1]]
 }
 
+/// The workloads, GPUs and pairs of some held-out rows, to test training rows against all of them at once.
+struct HeldIds<'a> {
+    workloads: BTreeSet<&'a str>,
+    gpus: BTreeSet<&'a str>,
+    pairs: BTreeSet<[&'a str; GROUPS]>,
+}
+
+fn held_ids<'a>(test: impl Iterator<Item = [&'a str; GROUPS]>) -> HeldIds<'a> {
+    let mut h = HeldIds { workloads: BTreeSet::new(), gpus: BTreeSet::new(), pairs: BTreeSet::new() };
+    for [w, g] in test {
+        h.workloads.insert(w);
+        h.gpus.insert(g);
+        h.pairs.insert([w, g]);
+    }
+    h
+}
+
+impl HeldIds<'_> {
+    /// Whether [`Holdout::may_train_ids`] allows `train` for every held-out row.
+    fn may_train(&self, holdout: Holdout, train: [&str; GROUPS]) -> bool {
+        match holdout {
+            Holdout::Workload => !self.workloads.contains(train[0]),
+            Holdout::Gpu => !self.gpus.contains(train[1]),
+            Holdout::Both => !self.workloads.contains(train[0]) && !self.gpus.contains(train[1]),
+            Holdout::Pair => !self.pairs.contains(&train),
+        }
+    }
+}
+
 /// Inner folds of [`select`].
 pub const INNER_FOLDS: usize = 5;
 
@@ -282,18 +313,25 @@ pub fn select_by_cv<R, H: Copy>(
     crate::order::sort(&mut keys);
     keys.dedup();
     let folds: Vec<usize> = rows.iter().map(|r| keys.binary_search(&key(r)).map_or(0, |i| i % INNER_FOLDS)).collect();
-    let mut best: Option<(f64, H)> = None;
-    for h in grid {
-        let (mut err, mut n) = (0.0, 0usize);
-        for f in 0..INNER_FOLDS.min(keys.len()) {
+    // The folds do not depend on the candidate: built once.
+    let splits: Vec<(Vec<&R>, Vec<&R>)> = (0..INNER_FOLDS.min(keys.len()))
+        .map(|f| {
             let test: Vec<&R> = rows.iter().zip(&folds).filter(|(_, k)| **k == f).map(|(r, _)| *r).collect();
+            let held = held_ids(test.iter().map(|t| ids(t)));
             let train: Vec<&R> = rows
                 .iter()
                 .zip(&folds)
-                .filter(|(r, k)| **k != f && test.iter().all(|t| holdout.may_train_ids(ids(r), ids(t))))
+                .filter(|(r, k)| **k != f && held.may_train(holdout, ids(r)))
                 .map(|(r, _)| *r)
                 .collect();
-            let Some(errors) = fold_errors(&train, &test, h) else { continue };
+            (train, test)
+        })
+        .collect();
+    let mut best: Option<(f64, H)> = None;
+    for h in grid {
+        let (mut err, mut n) = (0.0, 0usize);
+        for (train, test) in &splits {
+            let Some(errors) = fold_errors(train, test, h) else { continue };
             for e in errors {
                 err += e;
                 n += 1;
@@ -324,12 +362,13 @@ pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout, ex: Extrapol
 /// The groups of a protocol as (held-out row indices, training row indices), in sorted key order: the
 /// training rows are those that [`Holdout::may_train`] allows for the group.
 pub fn holdout_groups(rows: &[MixedRow], holdout: Holdout) -> Vec<(Vec<usize>, Vec<usize>)> {
-    let mut keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
+    let row_keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
+    let mut keys = row_keys.clone();
     crate::order::sort(&mut keys);
     keys.dedup();
     keys.iter()
         .map(|key| {
-            let test: Vec<usize> = (0..rows.len()).filter(|&i| holdout.key(&rows[i]) == *key).collect();
+            let test: Vec<usize> = (0..rows.len()).filter(|&i| row_keys[i] == *key).collect();
             let probe = &rows[test[0]];
             let train = (0..rows.len()).filter(|&i| holdout.may_train(&rows[i], probe)).collect();
             (test, train)
@@ -341,11 +380,15 @@ pub fn holdout_groups(rows: &[MixedRow], holdout: Holdout) -> Vec<(Vec<usize>, V
 /// rows that may train for it (nested: [`select`] never sees the held-out rows), then its rows predicted.
 /// Returns one prediction per row, in row order (`None` where nothing could be fitted).
 pub fn held_out(rows: &[MixedRow], names: &[&str], holdout: Holdout, ex: Extrapolation) -> Vec<Option<f64>> {
-    let mut out = vec![None; rows.len()];
-    for (test, train) in holdout_groups(rows, holdout) {
+    let groups = holdout_groups(rows, holdout);
+    let fitted = crate::par::map(&groups, |(_, train)| {
         let train: Vec<&MixedRow> = train.iter().map(|&i| &rows[i]).collect();
-        let Some(m) = select(&train, names, holdout, ex) else { continue };
-        for i in test {
+        select(&train, names, holdout, ex)
+    });
+    let mut out = vec![None; rows.len()];
+    for ((test, _), m) in groups.iter().zip(fitted) {
+        let Some(m) = m else { continue };
+        for &i in test {
             let r = &rows[i];
             out[i] = Some(m.predict(&r.x, [&r.groups[0], &r.groups[1]]));
         }
@@ -359,6 +402,22 @@ mod tests {
 
     fn row(x: f64, w: &str, g: &str, y: f64) -> MixedRow {
         MixedRow { x: vec![x], groups: [w.into(), g.into()], y }
+    }
+
+    #[test]
+    fn a_fold_trains_on_what_every_held_out_row_allows() {
+        // Every (workload, GPU) of a 3 × 3 grid against some held-out sets, under each protocol.
+        let ids = ["a", "b", "c"];
+        let all: Vec<[&str; 2]> = ids.iter().flat_map(|w| ids.iter().map(move |g| [*w, *g])).collect();
+        for held in [&all[..1], &all[2..5], &all[..0], &all[4..]] {
+            let set = held_ids(held.iter().copied());
+            for h in [Holdout::Workload, Holdout::Gpu, Holdout::Both, Holdout::Pair] {
+                for t in &all {
+                    let one_by_one = held.iter().all(|x| h.may_train_ids(*t, *x));
+                    assert_eq!(set.may_train(h, *t), one_by_one, "{h:?} {t:?} against {held:?}");
+                }
+            }
+        }
     }
 
     #[test]

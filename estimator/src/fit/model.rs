@@ -293,7 +293,7 @@ impl FittedModel {
 
     /// Standardises a feature vector (unknown values → 0, the training mean).
     pub(super) fn standardise(&self, v: &[Option<f64>]) -> Vec<f64> {
-        v.iter().zip(self.mean.iter().zip(&self.scale)).map(|(x, (m, s))| x.map_or(0.0, |x| (x - m) / s)).collect()
+        standardise(v, &self.mean, &self.scale)
     }
 
     /// Predicts the target for some inputs.
@@ -318,6 +318,11 @@ impl FittedModel {
         let d = &self.diagnostics;
         (1.0 / (1.0 + d.rel_error_q95), 1.0 / (1.0 + d.rel_error_q05))
     }
+}
+
+/// Standardises a feature vector with given means and scales (unknown values → 0, the mean).
+pub(super) fn standardise(v: &[Option<f64>], mean: &[f64], scale: &[f64]) -> Vec<f64> {
+    v.iter().zip(mean.iter().zip(scale)).map(|(x, (m, s))| x.map_or(0.0, |x| (x - m) / s)).collect()
 }
 
 pub(super) fn rbf(gamma: f64, a: &[f64], b: &[f64]) -> f64 {

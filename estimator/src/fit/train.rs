@@ -3,8 +3,8 @@
 
 use super::linalg;
 use super::model::{
-    quantity, rbf, Diagnostics, FeatureInput, FittedModel, Hyper, KernelFit, LinearFit, ModelKind, Regression, Target,
-    FEATURES, MODEL_SCHEMA_VERSION,
+    quantity, rbf, standardise, Diagnostics, FeatureInput, FittedModel, Hyper, KernelFit, LinearFit, ModelKind,
+    Regression, Target, FEATURES, MODEL_SCHEMA_VERSION,
 };
 use super::points::RunPoint;
 
@@ -67,7 +67,11 @@ fn design(rows: &[(&RunPoint, f64)]) -> Design {
 
 /// Fits one kind with given hyperparameters. `None` if the system is singular.
 pub fn fit_with(rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<FittedModel> {
-    let des = design(rows);
+    fit_design(&design(rows), h, target)
+}
+
+/// [`fit_with`] on a built design.
+fn fit_design(des: &Design, h: Hyper, target: Target) -> Option<FittedModel> {
     let n = des.y.len();
     let d = FEATURES.len();
     let y_mean = des.y.iter().sum::<f64>() / n.max(1) as f64;
@@ -93,49 +97,18 @@ pub fn fit_with(rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<F
         Hyper::Linear => Regression::Linear(linear(LINEAR_LAMBDA)?),
         Hyper::Ridge { lambda } => Regression::Ridge(linear(lambda)?),
         Hyper::Krr { lambda, gamma } => {
-            // Identical feature vectors (repeated runs of one configuration) become one support vector
-            // with their mean target.
-            let mut configs: Vec<(Vec<f64>, f64, usize)> = Vec::new();
-            let mut index = std::collections::HashMap::new();
-            for (z, y) in des.z.iter().zip(&des.y) {
-                let key: Vec<u64> = z.iter().map(|x| x.to_bits()).collect();
-                match index.get(&key) {
-                    Some(&i) => {
-                        let c: &mut (Vec<f64>, f64, usize) = &mut configs[i];
-                        c.1 += y;
-                        c.2 += 1;
-                    }
-                    None => {
-                        index.insert(key, configs.len());
-                        configs.push((z.clone(), *y, 1));
-                    }
-                }
-            }
-            let m = configs.len();
-            let mut k = vec![0.0; m * m];
-            for i in 0..m {
-                for j in 0..=i {
-                    let v = rbf(gamma, &configs[i].0, &configs[j].0);
-                    k[i * m + j] = v;
-                    k[j * m + i] = v;
-                }
-                k[i * m + i] += lambda;
-            }
-            let targets: Vec<f64> = configs.iter().map(|c| c.1 / c.2 as f64 - y_mean).collect();
-            // Kept in single precision (rounded to the nearest `f32`, held as `f64`): the site embeds 3 × ~540 of
-            // them, and on the committed models the rounding moves a prediction by at most 2e-4 in the target's
-            // units (a log or a power fraction), far inside any held-out error.
-            let alpha = linalg::cholesky_solve(&mut k, m, &targets)?.into_iter().map(|a| f64::from(a as f32)).collect();
-            n_configs = m;
-            Regression::Krr(KernelFit { lambda, gamma, support: configs.into_iter().map(|c| c.0).collect(), alpha })
+            let configs = Configs::of(des, y_mean);
+            let alpha = configs.solve(&configs.kernel(gamma), lambda)?;
+            n_configs = configs.z.len();
+            Regression::Krr(KernelFit { lambda, gamma, support: configs.z, alpha })
         }
     };
     Some(FittedModel {
         schema_version: MODEL_SCHEMA_VERSION,
         target,
         features: FEATURES.iter().map(|s| s.to_string()).collect(),
-        mean: des.mean,
-        scale: des.scale,
+        mean: des.mean.clone(),
+        scale: des.scale.clone(),
         intercept: y_mean,
         regression,
         diagnostics: Diagnostics {
@@ -150,6 +123,62 @@ pub fn fit_with(rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<F
             folds: FOLDS,
         },
     })
+}
+
+/// The KRR training set: identical feature vectors (repeated runs of one configuration) become one support
+/// vector with their mean target (centred on the intercept).
+struct Configs {
+    z: Vec<Vec<f64>>,
+    targets: Vec<f64>,
+}
+
+impl Configs {
+    fn of(des: &Design, y_mean: f64) -> Configs {
+        let mut configs: Vec<(Vec<f64>, f64, usize)> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (z, y) in des.z.iter().zip(&des.y) {
+            let key: Vec<u64> = z.iter().map(|x| x.to_bits()).collect();
+            match index.get(&key) {
+                Some(&i) => {
+                    let c: &mut (Vec<f64>, f64, usize) = &mut configs[i];
+                    c.1 += y;
+                    c.2 += 1;
+                }
+                None => {
+                    index.insert(key, configs.len());
+                    configs.push((z.clone(), *y, 1));
+                }
+            }
+        }
+        let targets = configs.iter().map(|c| c.1 / c.2 as f64 - y_mean).collect();
+        Configs { z: configs.into_iter().map(|c| c.0).collect(), targets }
+    }
+
+    /// The kernel matrix (row-major, no penalty), which depends on the width only.
+    fn kernel(&self, gamma: f64) -> Vec<f64> {
+        let m = self.z.len();
+        let mut k = vec![0.0; m * m];
+        for i in 0..m {
+            for j in 0..=i {
+                let v = rbf(gamma, &self.z[i], &self.z[j]);
+                k[i * m + j] = v;
+                k[j * m + i] = v;
+            }
+        }
+        k
+    }
+
+    /// The dual coefficients for a penalty. Kept in single precision (rounded to the nearest `f32`, held as
+    /// `f64`): the site embeds 3 × ~540 of them, and on the committed models the rounding moves a prediction
+    /// by at most 2e-4 in the target's units (a log or a power fraction), far inside any held-out error.
+    fn solve(&self, kernel: &[f64], lambda: f64) -> Option<Vec<f64>> {
+        let m = self.z.len();
+        let mut k = kernel.to_vec();
+        for i in 0..m {
+            k[i * m + i] += lambda;
+        }
+        Some(linalg::cholesky_solve(&mut k, m, &self.targets)?.into_iter().map(|a| f64::from(a as f32)).collect())
+    }
 }
 
 /// Deterministic fold of each row (a seeded shuffle, then round robin).
@@ -175,20 +204,61 @@ pub fn folds(n: usize, k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
-/// Out-of-fold predictions for fixed hyperparameters (`None` where a fold's fit failed).
-pub fn cross_predict(rows: &[(&RunPoint, f64)], h: Hyper, target: Target, fold_of: &[usize]) -> Vec<Option<f64>> {
+/// Out-of-fold predictions of every candidate of `grid`, in grid order (`None` where a fold's fit failed).
+/// Each fold's design is built once, and a KRR kernel (training and test rows) once per width, shared by
+/// every penalty: the same numbers as fitting each candidate alone.
+pub fn cross_predict(
+    rows: &[(&RunPoint, f64)],
+    grid: &[Hyper],
+    target: Target,
+    fold_of: &[usize],
+) -> Vec<Vec<Option<f64>>> {
     let k = fold_of.iter().max().map_or(0, |m| m + 1);
-    let mut out = vec![None; rows.len()];
+    let mut out = vec![vec![None; rows.len()]; grid.len()];
     for f in 0..k {
         let train: Vec<(&RunPoint, f64)> =
             rows.iter().zip(fold_of).filter(|(_, g)| **g != f).map(|(r, _)| *r).collect();
         if train.is_empty() {
             continue;
         }
-        if let Some(m) = fit_with(&train, h, target) {
-            for (i, (r, _)) in rows.iter().enumerate() {
-                if fold_of[i] == f {
-                    out[i] = Some(m.predict(&r.x));
+        let test: Vec<usize> = (0..rows.len()).filter(|&i| fold_of[i] == f).collect();
+        let des = design(&train);
+        let mut widths: Vec<f64> = Vec::new();
+        for (g, h) in grid.iter().enumerate() {
+            match *h {
+                Hyper::Krr { gamma, .. } => {
+                    if !widths.contains(&gamma) {
+                        widths.push(gamma);
+                    }
+                }
+                _ => {
+                    let Some(m) = fit_design(&des, *h, target) else { continue };
+                    for &i in &test {
+                        out[g][i] = Some(m.predict(&rows[i].0.x));
+                    }
+                }
+            }
+        }
+        if widths.is_empty() {
+            continue;
+        }
+        let y_mean = des.y.iter().sum::<f64>() / des.y.len().max(1) as f64;
+        let configs = Configs::of(&des, y_mean);
+        let test_z: Vec<Vec<f64>> =
+            test.iter().map(|&i| standardise(&rows[i].0.x.vector(), &des.mean, &des.scale)).collect();
+        for gamma in widths {
+            let kernel = configs.kernel(gamma);
+            let cross: Vec<Vec<f64>> =
+                test_z.iter().map(|z| configs.z.iter().map(|s| rbf(gamma, s, z)).collect()).collect();
+            for (g, h) in grid.iter().enumerate() {
+                let Hyper::Krr { lambda, gamma: width } = *h else { continue };
+                if width != gamma {
+                    continue;
+                }
+                let Some(alpha) = configs.solve(&kernel, lambda) else { continue };
+                for (&i, kz) in test.iter().zip(&cross) {
+                    // As `FittedModel::predict` sums it.
+                    out[g][i] = Some(y_mean + alpha.iter().zip(kz).map(|(a, k)| a * k).sum::<f64>());
                 }
             }
         }
@@ -221,9 +291,9 @@ fn select(
     kind: ModelKind,
     fold_of: &[usize],
 ) -> Option<(f64, Hyper, Vec<Option<f64>>)> {
+    let grid = kind.grid();
     let mut best: Option<(f64, Hyper, Vec<Option<f64>>)> = None;
-    for h in kind.grid() {
-        let pred = cross_predict(rows, h, target, fold_of);
+    for (h, pred) in grid.iter().copied().zip(cross_predict(rows, &grid, target, fold_of)) {
         let score = rmse(&pred, rows);
         if best.as_ref().is_none_or(|b| score < b.0) {
             best = Some((score, h, pred));
@@ -374,6 +444,31 @@ mod tests {
             seq_tokens: None,
             sample_unit: crate::catalog::SampleUnit::Image,
             conv: true,
+        }
+    }
+
+    #[test]
+    fn cross_prediction_over_a_grid_equals_each_candidate_fitted_alone() {
+        // Repeated configurations (shared support vectors), a nonlinear law, every kind's grid.
+        let pts: Vec<RunPoint> = (0..36)
+            .map(|i| {
+                let (g, b) = (1.0 + (i % 12) as f64, [16.0, 64.0][i % 2]);
+                point(i, g, b, 300.0 * (0.4 + 0.05 * g.ln() + 0.01 * g.sqrt() * b.ln()))
+            })
+            .collect();
+        let target = Target::PowerFraction;
+        let rows: Vec<(&RunPoint, f64)> = pts.iter().map(|p| (p, target.of(p).unwrap())).collect();
+        let fold_of = folds(rows.len(), 3, SEED);
+        for kind in ModelKind::ALL {
+            let grid = kind.grid();
+            for (h, shared) in grid.iter().zip(cross_predict(&rows, &grid, target, &fold_of)) {
+                for (i, p) in shared.iter().enumerate() {
+                    let train: Vec<(&RunPoint, f64)> =
+                        rows.iter().zip(&fold_of).filter(|(_, f)| **f != fold_of[i]).map(|(r, _)| *r).collect();
+                    let alone = fit_with(&train, *h, target).map(|m| m.predict(&rows[i].0.x));
+                    assert_eq!(p.map(f64::to_bits), alone.map(f64::to_bits), "{h:?} row {i}");
+                }
+            }
         }
     }
 
