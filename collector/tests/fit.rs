@@ -16,8 +16,8 @@ fn run(args: &[&str]) {
 #[test]
 fn committed_models_calibration_and_accuracy_report_equal_a_fresh_fit() {
     let dir = std::env::temp_dir().join(format!("wattcast-fit-{}", std::process::id()));
-    let (d, md) = (dir.to_str().unwrap().to_string(), dir.join("accuracy.md"));
-    let md = md.to_str().unwrap().to_string();
+    let d = dir.to_str().unwrap().to_string();
+    let md = dir.join("accuracy.md").to_str().unwrap().to_string();
     run(&["fit", "--out", &d, "--markdown", &md]);
     for name in [
         "models/pre-power.json",

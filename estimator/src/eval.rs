@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calibration::{EvalResult, Evaluated, HeldOutGpu, Protocol, Split};
 use crate::fit::backbone::{coverage_pct, shown_energy_coverage, HeldOut, ProtocolRun};
-use crate::fit::mixed::Holdout;
+use crate::fit::mixed::{self, Holdout};
 use crate::methods::MethodId;
 
 const HEADLINE: Evaluated = Evaluated::Method(MethodId::Headline);
@@ -594,7 +594,7 @@ fn kind_scores(pre: &PreRows<'_>, power: &FitResult, energy: &FitResult, duratio
 /// k-fold), then its held-out rows predicted (`None` where no fit succeeded).
 fn oof(target: Target, kinds: &[ModelKind], pre: &PreRows<'_>, split: Split, groups: &Groups) -> Vec<Option<f64>> {
     let rows = &pre.rows;
-    let fitted = crate::par::map(groups, |(_, train)| {
+    let fit = |_: &[usize], train: &[usize]| {
         let (index, train): (Vec<usize>, Vec<(&RunPoint, f64)>) =
             train.iter().filter_map(|&i| target.of(rows[i]).map(|y| (i, (rows[i], y)))).unzip();
         if train.is_empty() {
@@ -605,13 +605,6 @@ fn oof(target: Target, kinds: &[ModelKind], pre: &PreRows<'_>, split: Split, gro
             _ => folds(train.len(), INNER_FOLDS, SEED),
         };
         fit_nested(&train, target, kinds, &inner)
-    });
-    let mut out = vec![None; rows.len()];
-    for ((test, _), m) in groups.iter().zip(fitted) {
-        let Some(m) = m else { continue };
-        for &i in test.iter().filter(|&&i| target.of(rows[i]).is_some()) {
-            out[i] = Some(m.predict(&rows[i].x));
-        }
-    }
-    out
+    };
+    mixed::predict_groups(rows.len(), groups, fit, |m, i| target.of(rows[i]).map(|_| m.predict(&rows[i].x)))
 }

@@ -428,21 +428,17 @@ pub fn fit_throughput(
 /// Held-out throughput predictions (ln TFLOP/s) of every row under a protocol: both stages refitted
 /// without the held-out group, hyperparameters chosen inside.
 pub fn held_out_throughput(tp: &Rows, holdout: Holdout) -> Vec<Option<f64>> {
-    let groups = mixed::holdout_groups(&tp.rows, holdout);
-    let fitted = crate::par::map(&groups, |(test, train)| {
-        let rows: Vec<&MixedRow> = train.iter().map(|&i| &tp.rows[i]).collect();
-        let origin: Vec<&Origin> = train.iter().map(|&i| &tp.origin[i]).collect();
-        let with_runs = test.iter().any(|&j| matches!(tp.origin[j], Origin::Profile(_)));
-        fit_throughput(&rows, &origin, holdout, with_runs)
-    });
-    let mut out = vec![None; tp.rows.len()];
-    for ((test, _), stages) in groups.iter().zip(fitted) {
-        let Some((a, b)) = stages else { continue };
-        for &j in test {
-            out[j] = Some(predict_two_stage(&a, &b, &tp.rows[j], &tp.origin[j]));
-        }
-    }
-    out
+    mixed::predict_groups(
+        tp.rows.len(),
+        &mixed::holdout_groups(&tp.rows, holdout),
+        |test, train| {
+            let rows: Vec<&MixedRow> = train.iter().map(|&i| &tp.rows[i]).collect();
+            let origin: Vec<&Origin> = train.iter().map(|&i| &tp.origin[i]).collect();
+            let with_runs = test.iter().any(|&j| matches!(tp.origin[j], Origin::Profile(_)));
+            fit_throughput(&rows, &origin, holdout, with_runs)
+        },
+        |(a, b), j| Some(predict_two_stage(a, b, &tp.rows[j], &tp.origin[j])),
+    )
 }
 
 /// A row's held-out prediction: the benchmark model, and for a profile row whose workload other

@@ -380,17 +380,30 @@ pub fn holdout_groups(rows: &[MixedRow], holdout: Holdout) -> Vec<(Vec<usize>, V
 /// rows that may train for it (nested: [`select`] never sees the held-out rows), then its rows predicted.
 /// Returns one prediction per row, in row order (`None` where nothing could be fitted).
 pub fn held_out(rows: &[MixedRow], names: &[&str], holdout: Holdout, ex: Extrapolation) -> Vec<Option<f64>> {
-    let groups = holdout_groups(rows, holdout);
-    let fitted = crate::par::map(&groups, |(_, train)| {
-        let train: Vec<&MixedRow> = train.iter().map(|&i| &rows[i]).collect();
-        select(&train, names, holdout, ex)
-    });
-    let mut out = vec![None; rows.len()];
+    predict_groups(
+        rows.len(),
+        &holdout_groups(rows, holdout),
+        |_, train| select(&train.iter().map(|&i| &rows[i]).collect::<Vec<_>>(), names, holdout, ex),
+        |m, i| Some(m.predict(&rows[i].x, ids(&rows[i]))),
+    )
+}
+
+/// Held-out predictions over groups of (held-out rows, training rows), every held-out scheme's loop: each
+/// group's model fitted by `fit(test, train)`, the groups on the machine's cores ([`crate::par::map`]), then
+/// its held-out rows predicted by `predict(model, row)`. One prediction per row of `n_rows`, in row order
+/// (`None` where nothing was fitted or predicted).
+pub fn predict_groups<M: Send>(
+    n_rows: usize,
+    groups: &[(Vec<usize>, Vec<usize>)],
+    fit: impl Fn(&[usize], &[usize]) -> Option<M> + Sync,
+    predict: impl Fn(&M, usize) -> Option<f64>,
+) -> Vec<Option<f64>> {
+    let fitted = crate::par::map(groups, |(test, train)| fit(test, train));
+    let mut out = vec![None; n_rows];
     for ((test, _), m) in groups.iter().zip(fitted) {
         let Some(m) = m else { continue };
         for &i in test {
-            let r = &rows[i];
-            out[i] = Some(m.predict(&r.x, [&r.groups[0], &r.groups[1]]));
+            out[i] = predict(&m, i);
         }
     }
     out

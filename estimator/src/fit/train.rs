@@ -43,6 +43,13 @@ struct Design {
     y: Vec<f64>,
 }
 
+impl Design {
+    /// The mean target: the intercept every kind is fitted around.
+    fn y_mean(&self) -> f64 {
+        self.y.iter().sum::<f64>() / self.y.len().max(1) as f64
+    }
+}
+
 fn design(rows: &[(&RunPoint, f64)]) -> Design {
     let d = FEATURES.len();
     let vecs: Vec<[Option<f64>; 11]> = rows.iter().map(|(r, _)| r.x.vector()).collect();
@@ -74,7 +81,7 @@ pub fn fit_with(rows: &[(&RunPoint, f64)], h: Hyper, target: Target) -> Option<F
 fn fit_design(des: &Design, h: Hyper, target: Target) -> Option<FittedModel> {
     let n = des.y.len();
     let d = FEATURES.len();
-    let y_mean = des.y.iter().sum::<f64>() / n.max(1) as f64;
+    let y_mean = des.y_mean();
     let mut n_configs = 0;
     let linear = |lambda: f64| -> Option<LinearFit> {
         // (ZᵀZ + nλI) w = Zᵀ(y − ȳ)
@@ -242,7 +249,7 @@ pub fn cross_predict(
         if widths.is_empty() {
             continue;
         }
-        let y_mean = des.y.iter().sum::<f64>() / des.y.len().max(1) as f64;
+        let y_mean = des.y_mean();
         let configs = Configs::of(&des, y_mean);
         let test_z: Vec<Vec<f64>> =
             test.iter().map(|&i| standardise(&rows[i].0.x.vector(), &des.mean, &des.scale)).collect();
