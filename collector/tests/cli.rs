@@ -144,9 +144,11 @@ fn a_name_that_matches_several_architectures_names_the_others() {
 
 #[test]
 fn unknown_keys_are_a_notice_not_an_error() {
-    let out = wattcast(&["estimate", "gpu=nvidia-t4&hours=1&utm_source=x"]);
+    let out = wattcast(&["estimate", "gpu=nvidia-t4&hours=1&utm_source=x&tokens=5e9"]);
     assert!(out.status.success());
-    assert!(text(&out.stderr).contains("unknown key \"utm_source\" ignored"));
+    let err = text(&out.stderr);
+    assert!(err.contains("unknown key \"utm_source\" ignored\n"), "{err}");
+    assert!(err.contains("unknown key \"tokens\" ignored (did you mean \"samples\"?)"), "{err}");
 }
 
 #[test]

@@ -472,11 +472,11 @@ impl RunsStage {
     }
 
     /// ln TFLOP/s per GPU of a whole run from the benchmark model's `ln_bench` at ln(samples per GPU per
-    /// step ÷ the unit's typical) `ln_batch`; a workload it does not know gets no limits, a GPU it does not
+    /// step ÷ the unit's typical) `ln_step_ratio`; a workload it does not know gets no limits, a GPU it does not
     /// know no effect.
-    pub fn predict(&self, ln_bench: f64, ln_batch: f64, workload: &str, gpu: &str) -> f64 {
+    pub fn predict(&self, ln_bench: f64, ln_step_ratio: f64, workload: &str, gpu: &str) -> f64 {
         let compute = ln_bench + self.ln_overhead + self.gpu_effect(gpu).unwrap_or(0.0);
-        self.ceiling(workload).map_or(compute, |c| softmin(&[compute, c.ln_input, c.ln_step + ln_batch]))
+        self.ceiling(workload).map_or(compute, |c| softmin(&[compute, c.ln_input, c.ln_step + ln_step_ratio]))
     }
 }
 

@@ -405,34 +405,17 @@ impl<'a> PreRows<'a> {
     }
 
     /// The group of row `i` under a protocol: its GPU, its workload, or its (workload, GPU) pair.
-    fn key(&self, h: Holdout, i: usize) -> (usize, usize) {
-        match h {
-            Holdout::Gpu => (usize::MAX, self.by_gpu[i]),
-            Holdout::Workload => (self.by_workload[i], usize::MAX),
-            Holdout::Pair | Holdout::Both => (self.by_workload[i], self.by_gpu[i]),
-        }
+    fn key(&self, h: Holdout, i: usize) -> (Option<usize>, Option<usize>) {
+        h.group_of(self.ids(i))
     }
 
-    /// (held-out rows, training rows) of each group under a protocol: one GPU, one workload, one
-    /// (workload, GPU) pair with the rest training, or one pair with neither its workload nor its GPU
-    /// training.
+    fn ids(&self, i: usize) -> [usize; 2] {
+        [self.by_workload[i], self.by_gpu[i]]
+    }
+
+    /// (held-out rows, training rows) of each group under a protocol ([`mixed::holdout_groups`]).
     fn held_out(&self, h: Holdout) -> Groups {
-        let key = |i: usize| self.key(h, i);
-        let mut keys: Vec<(usize, usize)> = (0..self.rows.len()).map(key).collect();
-        crate::order::sort(&mut keys);
-        keys.dedup();
-        keys.into_iter()
-            .map(|k| {
-                let test: Vec<usize> = (0..self.rows.len()).filter(|&i| key(i) == k).collect();
-                let train = (0..self.rows.len())
-                    .filter(|&i| match h {
-                        Holdout::Both => self.by_workload[i] != k.0 && self.by_gpu[i] != k.1,
-                        _ => key(i) != k,
-                    })
-                    .collect();
-                (test, train)
-            })
-            .collect()
+        mixed::holdout_groups(&(0..self.rows.len()).map(|i| self.ids(i)).collect::<Vec<_>>(), h)
     }
 }
 

@@ -37,6 +37,29 @@ pub const KEYS: [&str; 30] = [
     "memory",
 ];
 
+/// Names people type for a key, from other tools and habits: (what was typed, the key).
+const KEY_ALIASES: [(&str, &str); 8] = [
+    ("tokens", "samples"),
+    ("gpus", "n_gpus"),
+    ("num_gpus", "n_gpus"),
+    ("batch_size", "batch"),
+    ("seq_len", "seq"),
+    ("model", "arch"),
+    ("num_nodes", "nodes"),
+    ("zero_stage", "zero"),
+];
+
+/// The key an unknown one most likely meant: the same key in another case or with `-` for `_`, or a name
+/// other tools use for it (`tokens` for `samples`, `gpus` for `n_gpus`).
+pub fn suggest_key(unknown: &str) -> Option<&'static str> {
+    // Byte by byte, without allocating: the site carries this code.
+    let same = |known: &str| {
+        known.len() == unknown.len()
+            && known.bytes().zip(unknown.bytes()).all(|(k, u)| k == u.to_ascii_lowercase() || (k, u) == (b'_', b'-'))
+    };
+    KEYS.iter().map(|k| (*k, *k)).chain(KEY_ALIASES).find(|(typed, _)| same(typed)).map(|(_, key)| key)
+}
+
 /// Longest query string accepted, in bytes; a longer one is refused before any parsing.
 pub const MAX_QUERY_BYTES: usize = 4096;
 
@@ -206,6 +229,25 @@ mod tests {
         assert_eq!(q.duplicates, vec!["epochs".to_string()]);
         let long = format!("arch={}", "x".repeat(MAX_QUERY_BYTES));
         assert!(ScenarioQuery::parse(&long).too_long);
+    }
+
+    #[test]
+    fn an_unknown_key_suggests_the_key_it_meant() {
+        for (typed, meant) in [
+            ("tokens", Some("samples")),
+            ("N_GPUS", Some("n_gpus")),
+            ("gpus-per-node", Some("gpus_per_node")),
+            ("Seq_Len", Some("seq")),
+            ("num_gpus", Some("n_gpus")),
+            ("utm_source", None),
+            ("", None),
+        ] {
+            assert_eq!(suggest_key(typed), meant, "{typed}");
+        }
+        // Every alias names a key of the format and is not one itself.
+        for (alias, key) in KEY_ALIASES {
+            assert!(KEYS.contains(&key) && !KEYS.contains(&alias), "{alias} → {key}");
+        }
     }
 
     proptest! {

@@ -420,7 +420,13 @@ pub fn resolve(query: &ScenarioQuery, catalog: &Catalog) -> Resolved {
         }
     }
     for (k, _) in &query.unknown {
-        r.notices.push(format!("unknown key \"{k}\" ignored"));
+        let mut notice = format!("unknown key \"{k}\" ignored");
+        if let Some(key) = crate::query::suggest_key(k) {
+            notice += " (did you mean \"";
+            notice += key;
+            notice += "\"?)";
+        }
+        r.notices.push(notice);
     }
     for k in &query.duplicates {
         r.notices.push(format!("key \"{k}\" given more than once; the last value is used"));

@@ -414,7 +414,7 @@ pub fn fit_throughput(
         .filter(|(_, o)| matches!(o, Origin::Profile(_)))
         .map(|(r, _)| RunRow {
             ln_bench: first.predict(&r.x, [&r.groups[0], &r.groups[1]]),
-            ln_batch: r.x[STEP_FEATURE],
+            ln_step_ratio: r.x[STEP_FEATURE],
             y: r.y,
             workload: r.groups[0].clone(),
             gpu: r.groups[1].clone(),
@@ -430,7 +430,7 @@ pub fn fit_throughput(
 pub fn held_out_throughput(tp: &Rows, holdout: Holdout) -> Vec<Option<f64>> {
     mixed::predict_groups(
         tp.rows.len(),
-        &mixed::holdout_groups(&tp.rows, holdout),
+        &mixed::holdout_groups(&tp.rows.iter().map(mixed::ids).collect::<Vec<_>>(), holdout),
         |test, train| {
             let rows: Vec<&MixedRow> = train.iter().map(|&i| &tp.rows[i]).collect();
             let origin: Vec<&Origin> = train.iter().map(|&i| &tp.origin[i]).collect();

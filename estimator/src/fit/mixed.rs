@@ -230,8 +230,18 @@ impl Holdout {
         }
     }
 
+    /// The group of a (workload, GPU) given as ids of any ordered kind (names, indices): what the protocol
+    /// holds out together. Sorts as [`Holdout::key_of`] does.
+    pub fn group_of<K: Copy>(self, [workload, gpu]: [K; GROUPS]) -> (Option<K>, Option<K>) {
+        match self {
+            Holdout::Workload => (Some(workload), None),
+            Holdout::Gpu => (None, Some(gpu)),
+            Holdout::Both | Holdout::Pair => (Some(workload), Some(gpu)),
+        }
+    }
+
     /// Whether a (workload, GPU) `train` may be used when `test` is held out.
-    pub fn may_train_ids(self, train: [&str; 2], test: [&str; 2]) -> bool {
+    pub fn may_train_ids<K: PartialEq + Copy>(self, train: [K; GROUPS], test: [K; GROUPS]) -> bool {
         match self {
             Holdout::Workload => train[0] != test[0],
             Holdout::Gpu => train[1] != test[1],
@@ -256,7 +266,8 @@ impl Holdout {
     }
 }
 
-fn ids(r: &MixedRow) -> [&str; GROUPS] {
+/// A row's (workload, GPU) ids.
+pub(crate) fn ids(r: &MixedRow) -> [&str; GROUPS] {
     [&r.groups[0], &r.groups[1]]
 }
 
@@ -359,18 +370,19 @@ pub fn select(rows: &[&MixedRow], names: &[&str], holdout: Holdout, ex: Extrapol
     fit_mixed(rows, names, h, ex)
 }
 
-/// The groups of a protocol as (held-out row indices, training row indices), in sorted key order: the
-/// training rows are those that [`Holdout::may_train`] allows for the group.
-pub fn holdout_groups(rows: &[MixedRow], holdout: Holdout) -> Vec<(Vec<usize>, Vec<usize>)> {
-    let row_keys: Vec<String> = rows.iter().map(|r| holdout.key(r)).collect();
+/// The groups of a protocol over rows given by their (workload, GPU) ids of any ordered kind, as (held-out
+/// row indices, training row indices), in sorted group order: the training rows are those that
+/// [`Holdout::may_train_ids`] allows for the group.
+pub fn holdout_groups<K: Ord + Copy>(ids: &[[K; GROUPS]], holdout: Holdout) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let row_keys: Vec<(Option<K>, Option<K>)> = ids.iter().map(|&i| holdout.group_of(i)).collect();
     let mut keys = row_keys.clone();
     crate::order::sort(&mut keys);
     keys.dedup();
     keys.iter()
         .map(|key| {
-            let test: Vec<usize> = (0..rows.len()).filter(|&i| row_keys[i] == *key).collect();
-            let probe = &rows[test[0]];
-            let train = (0..rows.len()).filter(|&i| holdout.may_train(&rows[i], probe)).collect();
+            let test: Vec<usize> = (0..ids.len()).filter(|&i| row_keys[i] == *key).collect();
+            let probe = ids[test[0]];
+            let train = (0..ids.len()).filter(|&i| holdout.may_train_ids(ids[i], probe)).collect();
             (test, train)
         })
         .collect()
@@ -382,7 +394,7 @@ pub fn holdout_groups(rows: &[MixedRow], holdout: Holdout) -> Vec<(Vec<usize>, V
 pub fn held_out(rows: &[MixedRow], names: &[&str], holdout: Holdout, ex: Extrapolation) -> Vec<Option<f64>> {
     predict_groups(
         rows.len(),
-        &holdout_groups(rows, holdout),
+        &holdout_groups(&rows.iter().map(ids).collect::<Vec<_>>(), holdout),
         |_, train| select(&train.iter().map(|&i| &rows[i]).collect::<Vec<_>>(), names, holdout, ex),
         |m, i| Some(m.predict(&rows[i].x, ids(&rows[i]))),
     )
@@ -415,6 +427,36 @@ mod tests {
 
     fn row(x: f64, w: &str, g: &str, y: f64) -> MixedRow {
         MixedRow { x: vec![x], groups: [w.into(), g.into()], y }
+    }
+
+    #[test]
+    fn held_out_groups_follow_the_protocol_whatever_the_ids_are() {
+        // Rows over 3 workloads × 2 GPUs (one pair twice), named and as indices: the same groups, each holding
+        // out what the protocol says and training on the rest it allows.
+        let named = [["w1", "g1"], ["w1", "g2"], ["w2", "g1"], ["w3", "g2"], ["w2", "g1"]];
+        let index = |s: &str| s[1..].parse::<usize>().unwrap();
+        let numbered: Vec<[usize; 2]> = named.iter().map(|[w, g]| [index(w), index(g)]).collect();
+        let expect = |h: Holdout| -> Vec<(Vec<usize>, Vec<usize>)> {
+            match h {
+                Holdout::Workload => {
+                    vec![(vec![0, 1], vec![2, 3, 4]), (vec![2, 4], vec![0, 1, 3]), (vec![3], vec![0, 1, 2, 4])]
+                }
+                Holdout::Gpu => vec![(vec![0, 2, 4], vec![1, 3]), (vec![1, 3], vec![0, 2, 4])],
+                Holdout::Pair => vec![
+                    (vec![0], vec![1, 2, 3, 4]),
+                    (vec![1], vec![0, 2, 3, 4]),
+                    (vec![2, 4], vec![0, 1, 3]),
+                    (vec![3], vec![0, 1, 2, 4]),
+                ],
+                Holdout::Both => {
+                    vec![(vec![0], vec![3]), (vec![1], vec![2, 4]), (vec![2, 4], vec![1, 3]), (vec![3], vec![0, 2, 4])]
+                }
+            }
+        };
+        for h in [Holdout::Workload, Holdout::Gpu, Holdout::Both, Holdout::Pair] {
+            assert_eq!(holdout_groups(&named, h), expect(h), "{h:?}");
+            assert_eq!(holdout_groups(&numbered, h), expect(h), "{h:?}");
+        }
     }
 
     #[test]

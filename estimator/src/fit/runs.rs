@@ -12,8 +12,8 @@ use crate::backbone::{softmin, Ceiling, RunsStage};
 pub struct RunRow {
     /// The benchmark model's ln TFLOP/s per GPU for this run.
     pub ln_bench: f64,
-    /// ln(batch per GPU).
-    pub ln_batch: f64,
+    /// ln(samples per GPU per step ÷ the unit's typical step).
+    pub ln_step_ratio: f64,
     /// Measured ln TFLOP/s per GPU.
     pub y: f64,
     /// Workload key.
@@ -27,6 +27,9 @@ pub const LAMBDA_GPU: [f64; 3] = [0.3, 3.0, 30.0];
 
 /// Rounds of coordinate descent.
 const ROUNDS: usize = 12;
+
+/// Steps of the scan over a parameter's bracket in [`argmin`].
+const SCAN: usize = 24;
 
 /// The value in `[lo, hi]` that minimises `f`: a scan of `scan` steps, then golden-section search in the
 /// step either side of the best.
@@ -72,8 +75,8 @@ pub fn fit_runs(rows: &[&RunRow], lambda_gpu: f64) -> Option<RunsStage> {
     let (gpus, g_of, g_rows) = index(&|r: &RunRow| r.gpu.as_str());
     let b: Vec<f64> = rows.iter().map(|r| r.ln_bench).collect();
     let y: Vec<f64> = rows.iter().map(|r| r.y).collect();
-    let batch: Vec<f64> = rows.iter().map(|r| r.ln_batch).collect();
-    let b_hi = batch.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let step_ratio: Vec<f64> = rows.iter().map(|r| r.ln_step_ratio).collect();
+    let b_hi = step_ratio.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (y_lo, y_hi) = y.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, c), v| (a.min(*v), c.max(*v)));
     let mut overhead = super::quantile(&sorted(rows.iter().map(|r| r.y - r.ln_bench).collect()), 0.5);
     let mut gpu = vec![0.0; gpus.len()];
@@ -82,28 +85,24 @@ pub fn fit_runs(rows: &[&RunRow], lambda_gpu: f64) -> Option<RunsStage> {
     let mut input = vec![top; workloads.len()];
     let mut step = vec![top; workloads.len()];
     let err = |i: usize, o: f64, v: f64, (c, s): (f64, f64)| {
-        let e = y[i] - softmin(&[b[i] + o + v, c, s + batch[i]]);
+        let e = y[i] - softmin(&[b[i] + o + v, c, s + step_ratio[i]]);
         e * e
     };
-    for round in 0..ROUNDS {
-        // The first round scans each whole bracket; later ones refine near the current values.
-        let near = |_x: f64, lo: f64, hi: f64| {
-            let _ = round;
-            (lo, hi, 24)
-        };
+    // Coordinate descent: every round scans each parameter's whole bracket ([`argmin`]) with the others fixed.
+    for _ in 0..ROUNDS {
         for (k, members) in w_rows.iter().enumerate() {
-            let (lo, hi, n) = near(input[k], y_lo - 2.0, top);
+            let (lo, hi, n) = (y_lo - 2.0, top, SCAN);
             input[k] =
                 argmin(lo, hi, n, |c| members.iter().map(|&i| err(i, overhead, gpu[g_of[i]], (c, step[k]))).sum());
-            let (lo, hi, n) = near(step[k], y_lo - 2.0 - b_hi, top);
+            let (lo, hi, n) = (y_lo - 2.0 - b_hi, top, SCAN);
             step[k] =
                 argmin(lo, hi, n, |s| members.iter().map(|&i| err(i, overhead, gpu[g_of[i]], (input[k], s))).sum());
         }
         let limits = |i: usize| (input[w_of[i]], step[w_of[i]]);
-        let (lo, hi, n) = near(overhead, -8.0, 4.0);
+        let (lo, hi, n) = (-8.0, 4.0, SCAN);
         overhead = argmin(lo, hi, n, |o| (0..rows.len()).map(|i| err(i, o, gpu[g_of[i]], limits(i))).sum());
         for (k, members) in g_rows.iter().enumerate() {
-            let (lo, hi, n) = near(gpu[k], -4.0, 4.0);
+            let (lo, hi, n) = (-4.0, 4.0, SCAN);
             gpu[k] = argmin(lo, hi, n, |v| {
                 members.iter().map(|&i| err(i, overhead, v, limits(i))).sum::<f64>() + lambda_gpu * v * v
             });
@@ -140,7 +139,7 @@ pub fn select(rows: &[&RunRow], holdout: Holdout) -> Option<RunsStage> {
         let m = fit_runs(train, lambda)?;
         let predict = |t: &RunRow| {
             if m.knows_workload(&t.workload) {
-                m.predict(t.ln_bench, t.ln_batch, &t.workload, &t.gpu)
+                m.predict(t.ln_bench, t.ln_step_ratio, &t.workload, &t.gpu)
             } else {
                 t.ln_bench
             }
@@ -155,7 +154,7 @@ mod tests {
     use super::*;
 
     fn row(bench: f64, y: f64, w: &str, g: &str) -> RunRow {
-        RunRow { ln_bench: bench, ln_batch: 5.0, y, workload: w.into(), gpu: g.into() }
+        RunRow { ln_bench: bench, ln_step_ratio: 5.0, y, workload: w.into(), gpu: g.into() }
     }
 
     #[test]
@@ -171,7 +170,7 @@ mod tests {
         let m = fit_runs(&refs, 30.0).unwrap();
         assert!((m.ln_overhead + 0.5).abs() < 0.02, "{m:?}");
         for r in &rows {
-            assert!((m.predict(r.ln_bench, r.ln_batch, &r.workload, &r.gpu) - r.y).abs() < 0.03, "{r:?} {m:?}");
+            assert!((m.predict(r.ln_bench, r.ln_step_ratio, &r.workload, &r.gpu) - r.y).abs() < 0.03, "{r:?} {m:?}");
         }
         // A faster GPU never measured: "big" follows the benchmark model, "small" stays at its ceiling.
         assert!((m.predict(6.0, 5.0, "big", "new") - 5.5).abs() < 0.05);
