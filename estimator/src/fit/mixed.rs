@@ -249,21 +249,6 @@ impl Holdout {
             Holdout::Pair => train != test,
         }
     }
-
-    /// The group a row is held out with.
-    fn key(self, r: &MixedRow) -> String {
-        self.key_of(&r.groups[0], &r.groups[1])
-    }
-
-    /// Whether two rows are held out together.
-    pub fn same_group(self, a: &MixedRow, b: &MixedRow) -> bool {
-        self.key(a) == self.key(b)
-    }
-
-    /// Whether a training row may be used when `test` is held out.
-    pub fn may_train(self, train: &MixedRow, test: &MixedRow) -> bool {
-        self.may_train_ids(ids(train), ids(test))
-    }
 }
 
 /// A row's (workload, GPU) ids.
