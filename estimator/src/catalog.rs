@@ -360,7 +360,7 @@ impl Architecture {
 const ARCH_ID_PREFIXES: [(&str, usize); 3] = [("tv-", 0), ("keras-", 1), ("paper-", 2)];
 
 /// Lowercase letters and digits only: "ResNet-50 (v1.5)" → "resnet50v15".
-fn normalise(s: &str) -> String {
+pub(crate) fn normalise(s: &str) -> String {
     s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 

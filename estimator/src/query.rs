@@ -49,15 +49,16 @@ const KEY_ALIASES: [(&str, &str); 8] = [
     ("zero_stage", "zero"),
 ];
 
-/// The key an unknown one most likely meant: the same key in another case or with `-` for `_`, or a name
-/// other tools use for it (`tokens` for `samples`, `gpus` for `n_gpus`).
+/// The key an unknown one most likely meant: the same key up to case and punctuation (`N_GPUS`,
+/// `gpus-per-node`), or a name other tools use for it (`tokens` for `samples`, `gpus` for `n_gpus`), compared as
+/// the catalogue compares names ([`crate::catalog::normalise`]).
 pub fn suggest_key(unknown: &str) -> Option<&'static str> {
-    // Byte by byte, without allocating: the site carries this code.
-    let same = |known: &str| {
-        known.len() == unknown.len()
-            && known.bytes().zip(unknown.bytes()).all(|(k, u)| k == u.to_ascii_lowercase() || (k, u) == (b'_', b'-'))
-    };
-    KEYS.iter().map(|k| (*k, *k)).chain(KEY_ALIASES).find(|(typed, _)| same(typed)).map(|(_, key)| key)
+    let typed = crate::catalog::normalise(unknown);
+    KEYS.iter()
+        .map(|k| (*k, *k))
+        .chain(KEY_ALIASES)
+        .find(|(name, _)| crate::catalog::normalise(name) == typed)
+        .map(|(_, key)| key)
 }
 
 /// Longest query string accepted, in bytes; a longer one is refused before any parsing.
