@@ -307,9 +307,7 @@ impl FittedModel {
             Regression::Linear(f) | Regression::Ridge(f) => {
                 self.intercept + f.weights.iter().zip(z).map(|(w, x)| w * x).sum::<f64>()
             }
-            Regression::Krr(k) => {
-                self.intercept + k.support.iter().zip(&k.alpha).map(|(s, a)| a * rbf(k.gamma, s, z)).sum::<f64>()
-            }
+            Regression::Krr(k) => dual_sum(self.intercept, &k.alpha, k.support.iter().map(|s| rbf(k.gamma, s, z))),
         }
     }
 
@@ -323,6 +321,13 @@ impl FittedModel {
 /// Standardises a feature vector with given means and scales (unknown values → 0, the mean).
 pub(super) fn standardise(v: &[Option<f64>], mean: &[f64], scale: &[f64]) -> Vec<f64> {
     v.iter().zip(mean.iter().zip(scale)).map(|(x, (m, s))| x.map_or(0.0, |x| (x - m) / s)).collect()
+}
+
+/// A kernel model's prediction from the kernel values of an input against its support vectors: the intercept
+/// plus each dual coefficient times its kernel value, summed in support order (every KRR prediction: the model's
+/// own, a shared kernel row's, the cross-validation's).
+pub(super) fn dual_sum(intercept: f64, alpha: &[f64], kernel_row: impl Iterator<Item = f64>) -> f64 {
+    intercept + kernel_row.zip(alpha).map(|(k, a)| a * k).sum::<f64>()
 }
 
 pub(super) fn rbf(gamma: f64, a: &[f64], b: &[f64]) -> f64 {

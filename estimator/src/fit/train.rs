@@ -3,8 +3,8 @@
 
 use super::linalg;
 use super::model::{
-    quantity, rbf, standardise, Diagnostics, FeatureInput, FittedModel, Hyper, KernelFit, LinearFit, ModelKind,
-    Regression, Target, FEATURES, MODEL_SCHEMA_VERSION,
+    dual_sum, quantity, rbf, standardise, Diagnostics, FeatureInput, FittedModel, Hyper, KernelFit, LinearFit,
+    ModelKind, Regression, Target, FEATURES, MODEL_SCHEMA_VERSION,
 };
 use super::points::RunPoint;
 
@@ -264,8 +264,7 @@ pub fn cross_predict(
                 }
                 let Some(alpha) = configs.solve(&kernel, lambda) else { continue };
                 for (&i, kz) in test.iter().zip(&cross) {
-                    // As `FittedModel::predict` sums it.
-                    out[g][i] = Some(y_mean + alpha.iter().zip(kz).map(|(a, k)| a * k).sum::<f64>());
+                    out[g][i] = Some(dual_sum(y_mean, &alpha, kz.iter().copied()));
                 }
             }
         }
@@ -581,7 +580,7 @@ impl FittedModel {
     /// same bits as [`FittedModel::predict`]. A model that is not KRR predicts its intercept.
     pub fn predict_row(&self, row: &[f64]) -> f64 {
         let alpha = self.krr().map_or(&[][..], |k| &k.alpha[..]);
-        self.intercept + row.iter().zip(alpha).map(|(k, a)| a * k).sum::<f64>()
+        dual_sum(self.intercept, alpha, row.iter().copied())
     }
 
     /// The model refitted with one more run, keeping its hyperparameters and standardisation: the fast
