@@ -62,6 +62,9 @@ pub enum Command {
         /// Folder of profiles.
         #[arg(long, default_value = "data/profiles")]
         profiles: PathBuf,
+        /// Folder of recorded runs whose steady power (the epochs after the first) enters the power model only.
+        #[arg(long, default_value = "data/power-runs")]
+        power_runs: PathBuf,
         /// The measured throughput benchmarks (`wattcast import benchmarks`).
         #[arg(long, default_value = "data/benchmarks/throughput.json")]
         benchmarks: PathBuf,
@@ -77,6 +80,9 @@ pub enum Command {
         /// Folder of profiles.
         #[arg(long, default_value = "data/profiles")]
         profiles: PathBuf,
+        /// Folder of recorded runs whose steady power (the epochs after the first) enters the power model only.
+        #[arg(long, default_value = "data/power-runs")]
+        power_runs: PathBuf,
         /// The measured throughput benchmarks (`wattcast import benchmarks`).
         #[arg(long, default_value = "data/benchmarks/throughput.json")]
         benchmarks: PathBuf,

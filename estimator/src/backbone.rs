@@ -505,14 +505,14 @@ pub struct Backbone {
     pub tuned: Vec<TunedEfficiency>,
 }
 
-/// How much faster heavily tuned code trains than the typical model predicts (MLPerf Training's
-/// time-to-train runs against the fitted throughput model on the same GPU and workload), for one sample
+/// How much faster heavily tuned code trains than the spec model predicts (MLPerf Training's
+/// time-to-train runs against the fitted throughput model on the same GPU, without a workload's own effect), for one sample
 /// unit ([`crate::fit::backbone::tuned`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TunedEfficiency {
     /// Images or tokens.
     pub unit: SampleUnit,
-    /// Median factor over the typical model's throughput.
+    /// Median factor over the spec model's throughput without a workload's own effect.
     pub uplift: f64,
     /// 10th percentile of ln(row ÷ median) over the rows.
     pub q10: f64,

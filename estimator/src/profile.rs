@@ -461,6 +461,16 @@ impl Profile {
         }
     }
 
+    /// Mean power of all devices over the steady epochs, W: Σ energy ÷ Σ time of every epoch after the first
+    /// (model build, compilation, autotuning); `None` without at least two steady epochs that carry energy.
+    pub fn steady_power_w(&self) -> Option<f64> {
+        let steady = self.epochs.get(1..).filter(|e| e.len() >= 2)?;
+        let (j, ms) = steady.iter().try_fold((0.0, 0u64), |(j, ms), e| {
+            Some((j + e.energy_j?, ms + e.end_t_ms.saturating_sub(e.start_t_ms)))
+        })?;
+        (ms > 0).then(|| j / (ms as f64 / 1000.0))
+    }
+
     /// The power of all devices summed at the first device's sample times (devices are sampled together).
     /// Only the samples every device has both a time and a power for: a profile whose columns differ in
     /// length (which [`validate`] reports as an error) still gives two series of one length.

@@ -8,9 +8,10 @@
 //! still compute the same bits. The committed data stays JSON; this format lives only in a build directory.
 //!
 //! What differs from the JSON files:
-//! - the per-entry provenance text the page never shows is left out (a GPU's or an architecture's `source`
-//!   emptied and `notes` dropped, a region's or PUE default's `detail` dropped; about 12 KB of the gzipped
-//!   wasm); every number and id stays;
+//! - the per-entry text the page never shows is left out (a GPU's or an architecture's `source` emptied and
+//!   `notes` dropped, a region's or PUE default's `detail` dropped; about 12 KB of the gzipped wasm; a GPU's NVML
+//!   names, which only the recorder matches, and an architecture's `task` and `framework` emptied: 0.6 KB);
+//!   every number and id stays;
 //! - of the accuracy only what the page shows or computes with: the methods' rows under the protocols it quotes,
 //!   each with its runs, MAPE and residual quantiles (its interval); the other rows and statistics and the
 //!   leave-one-GPU-out detail are left out (1.0 KB of the gzipped wasm);
@@ -242,11 +243,12 @@ impl From<Model> for FittedModel {
     }
 }
 
-/// `catalog` without the provenance text the page never shows: a GPU's or an architecture's `source` emptied
-/// (it is required) and `notes` dropped, a region's or PUE default's `detail` dropped, and each file's
+/// `catalog` without the text the page never shows: a GPU's or an architecture's `source` emptied
+/// (it is required) and `notes` dropped, a GPU's NVML names (the recorder's) and an architecture's `task` and
+/// `framework` emptied, a region's or PUE default's `detail` dropped, and each file's
 /// generating command and its source tables' URLs emptied (the page shows their names, attributions and
 /// licences).
-fn without_provenance_text(mut catalog: Catalog) -> Catalog {
+fn without_unshown_text(mut catalog: Catalog) -> Catalog {
     for header in [&mut catalog.gpus.header, &mut catalog.archs.header, &mut catalog.regions.header] {
         header.generated_by.clear();
         header.sources.iter_mut().for_each(|s| s.url.clear());
@@ -254,10 +256,13 @@ fn without_provenance_text(mut catalog: Catalog) -> Catalog {
     for g in &mut catalog.gpus.gpus {
         g.source.clear();
         g.notes = None;
+        g.nvml_names.clear();
     }
     for a in &mut catalog.archs.architectures {
         a.source.clear();
         a.notes = None;
+        a.task.clear();
+        a.framework.clear();
     }
     for p in &mut catalog.regions.pue_defaults {
         p.detail = None;
@@ -305,7 +310,7 @@ impl Snapshot {
     /// The site's copy of a catalogue and a calibration (see the module documentation for what it leaves out);
     /// an error for a model `wattcast fit` did not write (kernel coefficients beyond single precision).
     pub fn of(catalog: &Catalog, calibration: &Calibration) -> Result<Self, DataError> {
-        let Catalog { gpus, archs, regions } = without_provenance_text(catalog.clone());
+        let Catalog { gpus, archs, regions } = without_unshown_text(catalog.clone());
         let GpuCatalog { header: gpu_header, gpus: gpu_list } = gpus;
         let ArchCatalog { header: arch_header, flops_convention, architectures: arch_list } = archs;
         let RegionCatalog { header: region_header, pue_defaults, regions: region_list } = regions;
@@ -395,7 +400,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_snapshot_reads_back_as_the_embedded_data_without_its_provenance_text() {
+    fn a_snapshot_reads_back_as_the_embedded_data_without_the_text_it_never_shows() {
         let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
         let bytes = Snapshot::of(&catalog, &cal).unwrap().to_bytes();
         let (read_catalog, read_cal) = Snapshot::read(&bytes).unwrap();
@@ -417,7 +422,7 @@ mod tests {
             );
         }
         assert!(read_cal.shares_kernel(), "the shared support vectors are restored");
-        assert_eq!(read_catalog, without_provenance_text(catalog.clone()));
+        assert_eq!(read_catalog, without_unshown_text(catalog.clone()));
         assert!(read_catalog.gpus.gpus.iter().all(|g| g.source.is_empty() && g.notes.is_none()));
         assert!(read_catalog.archs.architectures.iter().all(|a| a.source.is_empty() && a.notes.is_none()));
         assert!(read_catalog.regions.regions.iter().all(|r| r.detail.is_none()));

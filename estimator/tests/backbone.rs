@@ -223,3 +223,25 @@ fn amd_fp32_effect_stays_at_fp32_and_unmeasured_vendors_say_so() {
     assert_eq!(note("arch=bert-large-uncased&gpu=amd-mi210&precision=fp32&samples=1e8&epochs=1"), None);
     assert_eq!(note(&format!("{lm}&gpu=amd-mi300x&precision=bf16&mfu=0.4")), None, "a stated utilisation");
 }
+
+/// `tuned` multiplies what its uplift was measured against (the spec model without a workload's own effect or
+/// benchmark), so it reproduces the MLPerf ResNet-50 rows it was calibrated on whatever Lambda measured for
+/// ResNet-50: applied to Lambda's benchmark (7 % of an H100's peak), it put 8 × H100 at half MLPerf's rate.
+#[test]
+fn tuned_image_training_reproduces_the_mlperf_rows_it_was_calibrated_on() {
+    let (catalog, cal) = data();
+    let set = BenchmarkSet::from_json(include_str!("../../data/benchmarks/throughput.json")).unwrap();
+    let mut ratios = Vec::new();
+    for r in set.rows.iter().filter(|r| r.workload == "mlperf-resnet50" && r.n_gpus <= 8) {
+        let samples = 1_281_167.0;
+        let q = format!(
+            "arch=tv-resnet50&gpu={}&n_gpus={}&samples={samples}&epochs=1&precision=bf16&efficiency=tuned",
+            r.gpu_id, r.n_gpus
+        );
+        let (_, hours) = headline(&catalog, &cal, &q);
+        ratios.push(samples / (hours * 3600.0) / r.samples_per_s);
+    }
+    assert!(ratios.len() >= 10, "{} rows", ratios.len());
+    let median = estimator::fit::median(ratios.clone()).unwrap();
+    assert!((0.8..=1.25).contains(&median), "predicted ÷ measured: median {median}, {ratios:?}");
+}

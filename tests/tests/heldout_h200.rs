@@ -1,11 +1,18 @@
-//! Held out for real: six training runs recorded with `wattcast record` on an H200 SXM (`tests/fixtures/h200`,
-//! its README says how), a GPU of which the committed models have seen no measured power. Each run's steady
-//! epochs (all but the first: model build and cuDNN autotuning) give the measured power, throughput and energy
-//! per epoch; the committed headline estimate of the same scenario is compared with them.
+//! Twelve training runs recorded with `wattcast record` on an H200 SXM (`data/power-runs/h200`; the README in
+//! `tests/fixtures/h200` says how they were made). Each run's steady epochs (all but the first: model build and
+//! cuDNN autotuning) give the measured power, throughput and energy per epoch; the committed headline estimate
+//! of the same scenario is compared with them.
+//!
+//! Held out for time, not for power. Their steady power has been in the power model since 2026-12-06 (the only
+//! measured power of a GPU newer than 2020 and of language models beyond BERT); their throughput and energy per
+//! sample are in no fit (synthetic data already on the GPU, 40-s runs), so throughput, the duration's interval
+//! and the memory fit are still scored on data the models never saw. What the power model did on these runs
+//! before it saw them is in docs/accuracy-h200.md (−13 % to +4 % for the six below, −17 % to −20 % for the
+//! language models); with the H200 held out, the `leave-gpu-out` protocol scores it in docs/accuracy.md.
 //!
 //! The thresholds hold the errors measured when these runs were recorded (docs/accuracy-h200.md), with a
-//! little room: a change to the models that makes the H200 worse fails here. They are not targets: six runs on
-//! one GPU, with synthetic data already on the GPU, say little about a user's training loop.
+//! little room: a change to the models that makes the H200 worse fails here. They are not targets: twelve runs
+//! on one GPU, with synthetic data already on the GPU, say little about a user's training loop.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -14,12 +21,29 @@ use estimator::methods::MethodId;
 use estimator::profile::Profile;
 use estimator::{Calibration, Catalog};
 
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The language-model runs as `python/bench/llm_train.py` described them.
+fn llm_runs() -> Vec<LlmRun> {
+    #[derive(serde::Deserialize)]
+    struct Runs {
+        runs: Vec<LlmRun>,
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/h200/llm/runs.json");
+    let runs: Runs = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    runs.runs
+}
+
+/// The H200 runs that are not language-model runs.
 fn fixtures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/h200");
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+    let llm: Vec<String> = llm_runs().into_iter().map(|r| r.profile).collect();
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("data/power-runs/h200"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
+        .filter(|p| !llm.iter().any(|n| p.file_name().is_some_and(|f| f.to_string_lossy() == n.as_str())))
         .collect();
     out.sort();
     out
@@ -48,7 +72,7 @@ fn steady(p: &Profile) -> Measured {
     let seconds: Vec<f64> = epochs.iter().map(|e| (e.end_t_ms - e.start_t_ms) as f64 / 1000.0).collect();
     let joules: Vec<f64> = epochs.iter().map(|e| e.energy_j.unwrap()).collect();
     Measured {
-        power_w: joules.iter().sum::<f64>() / seconds.iter().sum::<f64>(),
+        power_w: p.steady_power_w().unwrap(),
         samples_per_s: p.meta.train_samples.unwrap() as f64 / median(seconds),
         epoch_j: median(joules),
     }
@@ -89,14 +113,14 @@ impl Predicted {
     }
 }
 
-/// The headline for `query` (a scenario of the run `p`), checked to be held out: the models have no measured
-/// power on this GPU. If that check fails, H200 runs joined the calibration and these tests no longer score
-/// unseen data.
+/// The headline for `query` (a scenario of the run `p`), checked to rest on the power these runs measured (the
+/// power model knows the GPU). `wattcast fit` reads `data/power-runs` into the power model alone, so their
+/// throughput stays unseen.
 fn headline(catalog: &Catalog, cal: &Calibration, p: &Profile, query: &str) -> (Predicted, estimator::Report) {
     let (_, report) = estimator::estimate(catalog, cal, query);
     assert!(report.errors.is_empty(), "{}: {:?}", p.id, report.errors);
     let row = report.rows.iter().find(|r| r.method == MethodId::Headline).unwrap();
-    assert!(row.warnings.iter().any(|w| w.contains("no measured power")), "{}: {:?}", p.id, row.warnings);
+    assert!(!row.warnings.iter().any(|w| w.contains("no measured power")), "{}: {:?}", p.id, row.warnings);
     let (kwh, s) = (row.energy_kwh.unwrap(), row.duration_h.unwrap() * 3600.0);
     let epochs = f64::from(p.meta.planned_epochs.unwrap());
     let samples = p.meta.train_samples.unwrap() as f64 * epochs;
@@ -115,7 +139,7 @@ fn headline(catalog: &Catalog, cal: &Calibration, p: &Profile, query: &str) -> (
 }
 
 #[test]
-fn the_headline_on_h200_runs_it_never_saw() {
+fn the_headline_on_h200_runs_whose_time_it_never_saw() {
     let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
     let mut power_err = Vec::new();
     let mut throughput_ratio = Vec::new();
@@ -156,9 +180,12 @@ fn the_headline_on_h200_runs_it_never_saw() {
     // the Lambda benchmark the estimate rests on, fall outside it. 3 of 6 since a step is counted in tokens
     // (2026-12-04, a change made for language models, not fitted to these runs): GPT-2 fell out as well.
     assert!(time_covered >= 3, "the duration interval holds {time_covered} of 6");
-    // 3 of 6 when recorded; 4 once a measured benchmark's interval took in how far benchmark versions differ.
-    assert!(covered >= 4, "the interval holds {covered} of 6");
-    // Power carried over from other GPUs by specs: within 13 % on each run when recorded, 8 % since.
+    // 3 of 6 when recorded; 4 once a measured benchmark's interval took in how far benchmark versions differ; 3
+    // since these runs' power joined the fit (2026-12-06): it lifted the H200's power for every workload, and
+    // ResNet-50 bf16 (51 % faster than its benchmark) left the interval again.
+    assert!(covered >= 3, "the interval holds {covered} of 6");
+    // Power carried over from other GPUs by specs: within 13 % on each run when recorded, 8 % since; fitted on
+    // them (with the language-model runs, which sit at 98–99 % of the limit): −6 % to +13 %.
     assert!(power_err.iter().all(|e| *e <= 0.15), "power errors {power_err:?}");
     // Throughput: median error 28 % when recorded, 22 % since a step is counted in tokens; GPT-2 2.27× too fast
     // (training-code efficiency the model cannot see: 13 % of peak with Hugging Face's defaults), 3.22× since:
@@ -168,7 +195,8 @@ fn the_headline_on_h200_runs_it_never_saw() {
     assert!(throughput_ratio.iter().all(|r| (0.4..=3.5).contains(r)), "throughput ratios {throughput_ratio:?}");
 }
 
-/// One language-model run as `python/bench/llm_train.py` described it (`tests/fixtures/h200/llm/runs.json`).
+/// One language-model run as `python/bench/llm_train.py` described it (`tests/fixtures/h200/llm/runs.json`; the
+/// profiles are in `data/power-runs/h200`).
 #[derive(serde::Deserialize)]
 struct LlmRun {
     profile: String,
@@ -181,19 +209,15 @@ struct LlmRun {
 /// checkpointing, a compiled run scored as `efficiency=tuned`): the headline's power, throughput and energy per
 /// epoch, and the memory fit, against what they measured.
 #[test]
-fn language_models_on_h200_runs_they_never_saw() {
+fn language_models_on_h200_runs_whose_time_they_never_saw() {
     let (catalog, cal) = (Catalog::embedded().unwrap(), Calibration::embedded().unwrap());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/h200/llm");
-    #[derive(serde::Deserialize)]
-    struct Runs {
-        runs: Vec<LlmRun>,
-    }
-    let runs: Runs = serde_json::from_str(&std::fs::read_to_string(dir.join("runs.json")).unwrap()).unwrap();
-    assert_eq!(runs.runs.len(), 6);
+    let dir = root().join("data/power-runs/h200");
+    let runs = llm_runs();
+    assert_eq!(runs.len(), 6);
     let (mut energy_err, mut power_err, mut ratios, mut covered) = (Vec::new(), Vec::new(), Vec::new(), 0);
     let mut time_covered = 0;
     println!("| run | measured W | predicted W | measured tokens/s | predicted | J/epoch measured | predicted (interval) | memory GB measured | predicted |");
-    for run in &runs.runs {
+    for run in &runs {
         let p = read(&dir.join(&run.profile));
         let got = steady(&p);
         // The mode and rank as the profile recorded them.
@@ -237,8 +261,8 @@ fn language_models_on_h200_runs_they_never_saw() {
             assert!((1.2..=2.5).contains(&m), "{}: measured {} GB, need {need_gb} GB", p.id, run.max_allocated_gb);
         }
     }
-    println!("headline interval covers {covered} of {} runs' energy per epoch", runs.runs.len());
-    println!("duration interval covers {time_covered} of {} runs' throughput", runs.runs.len());
+    println!("headline interval covers {covered} of {} runs' energy per epoch", runs.len());
+    println!("duration interval covers {time_covered} of {} runs' throughput", runs.len());
     // 6 of 6 when the duration got its interval (no language-model benchmark: the widest throughput band).
     assert!(time_covered >= 5, "the duration interval holds {time_covered} of 6");
     let abs = |v: &[f64]| median(v.iter().map(|e| e.abs()).collect());
@@ -254,9 +278,11 @@ fn language_models_on_h200_runs_they_never_saw() {
     // published runs, not on these): power 17–20 % low, throughput × 0.59 to × 1.36 (the compiled run, scored as
     // `tuned`, is the fast one; median error 18 %, was 30 %), energy −39 % to +36 % (median 19 %): the errors
     // cancel less, and both are smaller.
+    // Since these runs' power joined the fit (2026-12-06): power −5 % to −10 %; energy −31 % to +53 % (median
+    // 14 %), what is left being the throughput, which no fit has seen (the 8B LoRA at × 0.59 is the +53 %).
     assert!(covered >= 5, "the interval holds {covered} of 6");
-    assert!(abs(&energy_err) <= 0.25 && energy_err.iter().all(|e| e.abs() <= 0.5), "energy errors {energy_err:?}");
-    assert!(power_err.iter().all(|e| (-0.25..=0.1).contains(e)), "power errors {power_err:?}");
+    assert!(abs(&energy_err) <= 0.25 && energy_err.iter().all(|e| e.abs() <= 0.6), "energy errors {energy_err:?}");
+    assert!(power_err.iter().all(|e| (-0.12..=0.05).contains(e)), "power errors {power_err:?}");
     let median_ratio_err = median(ratios.iter().map(|r| (r - 1.0).abs()).collect());
     assert!(median_ratio_err <= 0.2, "median throughput error {median_ratio_err}");
     assert!(ratios.iter().all(|r| (0.5..=1.5).contains(r)), "throughput ratios {ratios:?}");

@@ -55,6 +55,7 @@ fn check_profile(path: &Path, p: &Profile, catalog: &estimator::Catalog) {
 fn committed_profiles_validate_and_are_sane() {
     let mut all = Vec::new();
     files(&root().join("data/profiles"), &mut all);
+    files(&root().join("data/power-runs"), &mut all);
     all.sort();
     let (one, bundle) = (validator("profile.schema.json"), validator("profile-bundle.schema.json"));
     let catalog = estimator::Catalog::embedded().unwrap();
@@ -80,8 +81,8 @@ fn committed_profiles_validate_and_are_sane() {
         }
         count += profiles.len();
     }
-    // 309 SEAA traces + 60 SEAA summary-only runs + 1,609 Zeus rows.
-    assert_eq!(count, 1978);
+    // 309 SEAA traces + 60 SEAA summary-only runs + 1,609 Zeus rows, and 12 H200 power runs.
+    assert_eq!(count, 1990);
 }
 
 #[test]
@@ -94,4 +95,23 @@ fn the_schema_rejects_a_broken_profile() {
     assert!(v.is_valid(&value));
     value["status"] = serde_json::json!("half-done");
     assert!(!v.is_valid(&value));
+}
+
+/// A power run's steady power leaves out the first epoch (the compiled run spent 49 s compiling at low power in
+/// it) and needs two later epochs that carry energy.
+#[test]
+fn steady_power_leaves_out_the_first_epoch_and_needs_two_more() {
+    let path = root().join("data/power-runs/h200/llama-3.2-1b-pretrain-b8-compiled.json.gz");
+    let mut p: Profile = serde_json::from_value(read_json(&path)).unwrap();
+    let steady = p.steady_power_w().unwrap();
+    assert!(
+        steady > 2.5 * p.summary.mean_power_w && steady <= 700.0,
+        "{steady} W, run mean {}",
+        p.summary.mean_power_w
+    );
+    let mut gap = p.clone();
+    gap.epochs[2].energy_j = None;
+    assert_eq!(gap.steady_power_w(), None);
+    p.epochs.truncate(2);
+    assert_eq!(p.steady_power_w(), None);
 }

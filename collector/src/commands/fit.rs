@@ -42,10 +42,20 @@ pub struct Fitted {
     pub n_bench_rows: usize,
 }
 
+/// What a fit reads.
+pub struct Sources<'a> {
+    /// Whole measured runs (`data/profiles`).
+    pub profiles: &'a Path,
+    /// Runs whose steady power alone enters the power model (`data/power-runs`).
+    pub power_runs: &'a Path,
+    /// The measured throughput benchmarks (`data/benchmarks/throughput.json`).
+    pub benchmarks: &'a Path,
+}
+
 /// Loads the profiles and fits and evaluates everything.
-pub fn fit_all(profiles_dir: &Path, benchmarks: &Path) -> anyhow::Result<Fitted> {
+pub fn fit_all(src: &Sources<'_>) -> anyhow::Result<Fitted> {
     let catalog = Catalog::embedded()?;
-    let mut profiles = crate::profiles::load_all(profiles_dir)?;
+    let mut profiles = crate::profiles::load_all(src.profiles)?;
     profiles.sort_by(|a, b| a.id.cmp(&b.id));
     let points: Vec<_> = profiles.iter().filter_map(|p| run_point(p, &catalog)).collect();
     let need = |r: Option<FitResult>, what: &str| r.with_context(|| format!("too few runs to fit the {what} model"));
@@ -53,8 +63,20 @@ pub fn fit_all(profiles_dir: &Path, benchmarks: &Path) -> anyhow::Result<Fitted>
     let energy = need(fit(&points, Target::LnEnergyPerSample), "pre-epoch")?;
     let duration = need(fit(&points, Target::LnThroughput), "duration")?;
     let traced: Vec<Profile> = profiles.iter().filter(|p| !p.devices.is_empty()).cloned().collect();
-    let set = BenchmarkSet::from_json(&crate::profiles::read_text(benchmarks)?)?;
-    let power_only: Vec<_> = profiles.iter().filter_map(|p| backbone::power_run(p, &catalog)).collect();
+    let set = BenchmarkSet::from_json(&crate::profiles::read_text(src.benchmarks)?)?;
+    let mut power_only: Vec<_> = profiles.iter().filter_map(|p| backbone::power_run(p, &catalog)).collect();
+    let mut steady = crate::profiles::load_all(src.power_runs)?;
+    steady.sort_by(|a, b| a.id.cmp(&b.id));
+    for p in &steady {
+        let run = backbone::steady_power_run(p, &catalog).with_context(|| {
+            format!(
+                "{}: power run {} needs a catalogue GPU and architecture and two steady epochs with energy",
+                src.power_runs.display(),
+                p.id
+            )
+        })?;
+        power_only.push(run);
+    }
     let (backbone, runs) = backbone::fit_and_evaluate(&set, &points, &power_only, &catalog)
         .context("too few rows to fit the time × power model")?;
     let mut report = evaluate(&traced, &points, &power, &energy, &duration, &runs);
@@ -99,8 +121,8 @@ fn to_compact_json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
 }
 
 /// `wattcast fit`.
-pub fn run_fit(profiles: &Path, benchmarks: &Path, out: &Path, markdown: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let f = fit_all(profiles, benchmarks)?;
+pub fn run_fit(src: &Sources<'_>, out: &Path, markdown: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let f = fit_all(src)?;
     for (name, text) in outputs(&f)? {
         write_atomic(&out.join(&name), &text)?;
     }
@@ -127,8 +149,8 @@ pub fn run_fit(profiles: &Path, benchmarks: &Path, out: &Path, markdown: Option<
 }
 
 /// `wattcast eval`.
-pub fn run_eval(profiles: &Path, benchmarks: &Path, json: bool, markdown: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let f = fit_all(profiles, benchmarks)?;
+pub fn run_eval(src: &Sources<'_>, json: bool, markdown: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let f = fit_all(src)?;
     if let Some(path) = markdown {
         write_atomic(path, &accuracy_markdown(&f))?;
         eprintln!("wrote {}", path.display());

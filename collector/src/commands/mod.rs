@@ -32,12 +32,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Seaa { from, out }) => import::seaa(&from, &out),
         Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),
         Command::Schema { out } => schema::run(&out),
-        Command::Fit { profiles, benchmarks, out, markdown } => {
-            fit::run_fit(&profiles, &benchmarks, &out, markdown.as_deref())
+        Command::Fit { profiles, power_runs, benchmarks, out, markdown } => {
+            let src = fit::Sources { profiles: &profiles, power_runs: &power_runs, benchmarks: &benchmarks };
+            fit::run_fit(&src, &out, markdown.as_deref())
         }
         Command::References { markdown } => references::run(markdown.as_deref()),
-        Command::Eval { profiles, benchmarks, json, markdown } => {
-            fit::run_eval(&profiles, &benchmarks, json, markdown.as_deref())
+        Command::Eval { profiles, power_runs, benchmarks, json, markdown } => {
+            let src = fit::Sources { profiles: &profiles, power_runs: &power_runs, benchmarks: &benchmarks };
+            fit::run_eval(&src, json, markdown.as_deref())
         }
     }
 }

@@ -171,13 +171,26 @@ pub fn power_run(p: &crate::profile::Profile, catalog: &Catalog) -> Option<Power
     if super::run_point(p, catalog).is_some() {
         return None;
     }
+    power_run_at(p, catalog, p.summary.mean_power_w)
+}
+
+/// The power run of a recorded run whose steady power is a measurement but whose time is not a user's run
+/// (`data/power-runs/`: synthetic input already on the GPU, a few short epochs of which the first, model build
+/// and autotuning, is a third of the trace): its power over the epochs after the first
+/// ([`crate::profile::Profile::steady_power_w`]) enters the power model; its throughput and energy enter
+/// nothing.
+pub fn steady_power_run(p: &crate::profile::Profile, catalog: &Catalog) -> Option<PowerRun> {
+    power_run_at(p, catalog, p.steady_power_w()?)
+}
+
+fn power_run_at(p: &crate::profile::Profile, catalog: &Catalog, mean_power_w: f64) -> Option<PowerRun> {
     let m = &p.meta;
     let gpu = catalog.gpu(m.gpu.catalog_id.as_deref()?)?;
     let arch = catalog.arch(m.arch_id.as_deref()?)?;
     let n = f64::from(m.n_gpus.max(1));
     let limit_w = m.gpu.power_limit_w.or(gpu.tdp_w)?;
     let precision = super::points::precision_of(p);
-    let fraction = p.summary.mean_power_w / n / limit_w;
+    let fraction = mean_power_w / n / limit_w;
     let px = m.input_px.or(arch.input_px);
     (fraction.is_finite() && fraction > 0.0).then(|| PowerRun {
         id: p.id.clone(),
@@ -292,8 +305,9 @@ pub const FP8_WORKLOADS: [&str; 1] = ["mlperf-gpt3-175b"];
 /// TFLOPS for SXM).
 pub const FP8_OVER_BF16: f64 = 2.0;
 
-/// How much faster heavily tuned code (MLPerf's submissions) trains than the fitted typical model predicts
-/// for the same GPU and workload, per sample unit: each tuned row's achieved TFLOP/s per GPU ÷ the model's;
+/// How much faster heavily tuned code (MLPerf's submissions) trains than the fitted model predicts for the
+/// same GPU and the workload's features without its own effect, per sample unit: each tuned row's achieved
+/// TFLOP/s per GPU ÷ the model's;
 /// an FP8 row's ÷ [`FP8_OVER_BF16`] (the uplift at BF16 is then at least this: FP8 speeds up only the matrix
 /// products). A workload with any row above the GPU's peak is dropped (its sample count overstates the
 /// work), then the median and spread over the remaining rows.
@@ -305,7 +319,9 @@ pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedE
             let Some(w) = set.workloads.iter().find(|w| w.id == r.workload && w.sample_unit == unit) else { continue };
             let (Some(gpu), Some(input)) = (catalog.gpu(&r.gpu_id), bench_workload(set, i, catalog)) else { continue };
             let (Some(peak), None) = crate::methods::workload::peak_tflops(gpu, r.precision) else { continue };
-            let Some(model) = bb.model_tflops(gpu, r.precision, &input) else { continue };
+            // Against the spec model without a workload's own effect (what `efficiency=tuned` multiplies).
+            let generic = WorkloadInput { key: String::new(), ..input };
+            let Some(model) = bb.model_tflops(gpu, r.precision, &generic) else { continue };
             let achieved = r.samples_per_s / f64::from(r.n_gpus) * w.train_gflops() / 1e3;
             let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
             by_workload.entry(w.id.as_str()).or_default().push((achieved / peak, achieved / model / fp8));
