@@ -116,6 +116,12 @@ impl WorkloadInput {
         }
     }
 
+    /// The same workload with no identity: its features alone, so that no fit's workload effect and no
+    /// measured benchmark applies (what the `tuned` uplift was measured against and multiplies).
+    pub fn anonymous(&self) -> WorkloadInput {
+        WorkloadInput { key: String::new(), ..*self }
+    }
+
     /// The group key of an architecture at an input size.
     pub fn key_of(arch_id: &str, unit: SampleUnit, input_px: Option<u32>) -> String {
         match (unit, input_px) {

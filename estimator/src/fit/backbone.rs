@@ -319,9 +319,7 @@ pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedE
             let Some(w) = set.workloads.iter().find(|w| w.id == r.workload && w.sample_unit == unit) else { continue };
             let (Some(gpu), Some(input)) = (catalog.gpu(&r.gpu_id), bench_workload(set, i, catalog)) else { continue };
             let (Some(peak), None) = crate::methods::workload::peak_tflops(gpu, r.precision) else { continue };
-            // Against the spec model without a workload's own effect (what `efficiency=tuned` multiplies).
-            let generic = WorkloadInput { key: String::new(), ..input };
-            let Some(model) = bb.model_tflops(gpu, r.precision, &generic) else { continue };
+            let Some(model) = bb.model_tflops(gpu, r.precision, &input.anonymous()) else { continue };
             let achieved = r.samples_per_s / f64::from(r.n_gpus) * w.train_gflops() / 1e3;
             let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
             by_workload.entry(w.id.as_str()).or_default().push((achieved / peak, achieved / model / fp8));

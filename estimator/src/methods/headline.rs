@@ -77,8 +77,7 @@ pub fn duration(
             // The uplift multiplies what it was measured against (`fit::backbone::tuned`: MLPerf's workloads
             // are in no fit): the spec model without a workload's own effect or benchmark. Applied to Lambda's
             // ResNet-50 benchmark (7 % of an H100's peak) it put 8 × H100 at half MLPerf's rate.
-            let generic = WorkloadInput { key: String::new(), ..*w };
-            let base = bb.throughput(gpu, precision, &generic)?;
+            let base = bb.throughput(gpu, precision, &w.anonymous())?;
             thr.samples_per_s = base.samples_per_s * t.uplift;
             thr.mfu = base.mfu * t.uplift;
             thr.measured_source = None;
