@@ -185,7 +185,7 @@ fn the_headline_on_h200_runs_whose_time_it_never_saw() {
     // ResNet-50 bf16 (51 % faster than its benchmark) left the interval again.
     assert!(covered >= 3, "the interval holds {covered} of 6");
     // Power carried over from other GPUs by specs: within 13 % on each run when recorded, 8 % since; fitted on
-    // them (with the language-model runs, which sit at 98–99 % of the limit): −6 % to +13 %.
+    // them (with the language-model runs, which sit at 98–99 % of the limit): +3 % to +13 %.
     assert!(power_err.iter().all(|e| *e <= 0.15), "power errors {power_err:?}");
     // Throughput: median error 28 % when recorded, 22 % since a step is counted in tokens; GPT-2 2.27× too fast
     // (training-code efficiency the model cannot see: 13 % of peak with Hugging Face's defaults), 3.22× since:
