@@ -514,14 +514,15 @@ pub struct Backbone {
     pub tuned: Vec<TunedEfficiency>,
 }
 
-/// How much faster heavily tuned code trains than the spec model predicts (MLPerf Training's
-/// time-to-train runs against the fitted throughput model on the same GPU, without a workload's own effect), for one sample
-/// unit ([`crate::fit::backbone::tuned`]).
+/// How much faster heavily tuned code trains than the spec model predicts (MLPerf Training's time-to-train runs
+/// against the fitted throughput model on the same GPU for the anonymous workload, [`WorkloadInput::anonymous`]),
+/// for one sample unit ([`crate::fit::backbone::tuned`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TunedEfficiency {
     /// Images or tokens.
     pub unit: SampleUnit,
-    /// Median factor over the spec model's throughput without a workload's own effect.
+    /// Median factor over the spec model's throughput for the anonymous workload (no workload effect or
+    /// benchmark, the typical step).
     pub uplift: f64,
     /// 10th percentile of ln(row ÷ median) over the rows.
     pub q10: f64,
