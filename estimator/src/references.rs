@@ -87,14 +87,7 @@ impl Compared {
 
 /// Median and largest absolute error of the ratios, % (`None` without any ratio).
 pub fn errors_pct(rows: &[Compared]) -> Option<(f64, f64)> {
-    let mut e: Vec<f64> = rows.iter().filter_map(|c| c.ratio).map(|r| (r - 1.0).abs() * 100.0).collect();
-    if e.is_empty() {
-        return None;
-    }
-    crate::order::sort_by(&mut e, f64::total_cmp);
-    let n = e.len();
-    let median = if n % 2 == 1 { e[n / 2] } else { (e[n / 2 - 1] + e[n / 2]) / 2.0 };
-    Some((median, e[n - 1]))
+    ratio_errors_pct(rows.iter().filter_map(|c| c.ratio))
 }
 
 /// The largest factor between prediction and publication (≥ 1), over the rows with a ratio; with
@@ -105,4 +98,111 @@ pub fn worst_factor(rows: &[Compared], bounded_only: bool) -> Option<f64> {
         .filter_map(|c| c.ratio)
         .map(|r| r.max(1.0 / r))
         .max_by(f64::total_cmp)
+}
+
+/// One training run measured at the wall: a whole server (or several) running a benchmark whose work is known,
+/// with its energy and time as published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WallRun {
+    /// Slug.
+    pub id: String,
+    /// Catalogue GPU.
+    pub gpu: String,
+    /// GPUs the run used (8 per server).
+    pub n_gpus: u32,
+    /// The rest of the share link: architecture, samples, sequence, mode.
+    pub link: String,
+    /// Measured energy of the whole system over the timed run, kJ.
+    pub energy_kj: f64,
+    /// Measured time of the timed run, minutes.
+    pub minutes: f64,
+    /// Whether the measured code trained in FP8, which the estimate (BF16) does not model.
+    pub fp8: bool,
+    /// Where the figures are.
+    pub source: String,
+    /// What was assumed, and what the estimate cannot say.
+    pub note: String,
+}
+
+/// A measured run with the calculator's `scope=server&efficiency=tuned` prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WallCompared {
+    /// The measured run.
+    pub run: WallRun,
+    /// The share-link query the prediction comes from.
+    pub query: String,
+    /// Predicted energy of the servers (GPUs and hosts, before PUE), kWh.
+    pub energy_kwh: Option<f64>,
+    /// Predicted duration, hours.
+    pub duration_h: Option<f64>,
+    /// Servers the run spans.
+    pub nodes: Option<u32>,
+}
+
+impl WallRun {
+    /// The link of the prediction: the run's own terms, BF16, 8 GPUs per server, `tuned`, whole servers.
+    pub fn query(&self) -> String {
+        format!(
+            "{}&gpu={}&n_gpus={}&gpus_per_node=8&epochs=1&precision=bf16&efficiency=tuned&scope=server",
+            self.link, self.gpu, self.n_gpus
+        )
+    }
+
+    /// The prediction for this run.
+    pub fn compare(&self, catalog: &Catalog, cal: &Calibration) -> WallCompared {
+        let query = self.query();
+        let (_, report) = crate::estimate(catalog, cal, &query);
+        let head = report.rows.iter().find(|r| r.method == MethodId::Headline);
+        WallCompared {
+            run: self.clone(),
+            query,
+            energy_kwh: head.and_then(|h| h.scope_kwh),
+            duration_h: head.and_then(|h| h.duration_h),
+            nodes: report.plans.first().and_then(|p| p.scaling.as_ref()).map(|s| s.nodes),
+        }
+    }
+
+    /// Measured energy, kWh.
+    pub fn measured_kwh(&self) -> f64 {
+        self.energy_kj / 3600.0
+    }
+
+    /// Measured mean power per server, kW.
+    pub fn measured_node_kw(&self, nodes: u32) -> f64 {
+        self.measured_kwh() / (self.minutes / 60.0) / f64::from(nodes)
+    }
+}
+
+impl WallCompared {
+    /// Predicted ÷ measured energy.
+    pub fn energy_ratio(&self) -> Option<f64> {
+        self.energy_kwh.map(|e| e / self.run.measured_kwh())
+    }
+
+    /// Predicted ÷ measured duration.
+    pub fn time_ratio(&self) -> Option<f64> {
+        self.duration_h.map(|h| h * 60.0 / self.run.minutes)
+    }
+
+    /// Predicted ÷ measured mean power per server (energy ratio ÷ time ratio).
+    pub fn power_ratio(&self) -> Option<f64> {
+        self.energy_ratio().zip(self.time_ratio()).map(|(e, t)| e / t)
+    }
+
+    /// Predicted mean power per server, kW.
+    pub fn node_kw(&self) -> Option<f64> {
+        self.nodes.and_then(|n| self.power_ratio().map(|r| r * self.run.measured_node_kw(n)))
+    }
+}
+
+/// Median and largest absolute error of some ratios, % (`None` without any).
+pub fn ratio_errors_pct(ratios: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    let mut e: Vec<f64> = ratios.into_iter().map(|r| (r - 1.0).abs() * 100.0).collect();
+    if e.is_empty() {
+        return None;
+    }
+    crate::order::sort_by(&mut e, f64::total_cmp);
+    let n = e.len();
+    let median = if n % 2 == 1 { e[n / 2] } else { (e[n / 2 - 1] + e[n / 2]) / 2.0 };
+    Some((median, e[n - 1]))
 }
