@@ -278,14 +278,26 @@ pub struct MeasuredThroughput {
     pub source: String,
 }
 
-/// Multi-GPU efficiency within a server: throughput on n GPUs ÷ (n × one GPU's), measured.
+/// Multi-GPU efficiency within a server: throughput on n GPUs ÷ (n × one GPU's), measured; and across servers,
+/// what MLPerf Training's tuned runs lose as they spread over more servers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scaling {
     /// (n, median efficiency, pairs measured) for the counts measured.
     pub measured: Vec<(u32, f64, usize)>,
+    /// Throughput per GPU kept per doubling of the servers, fitted on MLPerf Training's tuned runs of one
+    /// workload and GPU at several sizes (`fit::backbone::scale_out`; `None`: not measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub across_per_doubling: Option<f64>,
 }
 
 impl Scaling {
+    /// What MLPerf's tuned runs keep across `servers` (fractional for a benchmark row: GPUs ÷ 8): 1 for one
+    /// server or fewer, then [`Self::across_per_doubling`] for each doubling; `None` when not measured.
+    pub fn across(&self, servers: f64) -> Option<f64> {
+        let k = self.across_per_doubling?;
+        Some(if servers <= 1.0 { 1.0 } else { crate::fmath::exp(ln(k) * ln(servers) / core::f64::consts::LN_2) })
+    }
+
     /// The efficiency at `n` GPUs: 1 for one GPU, interpolated in ln n between measured counts, and beyond
     /// the largest measured count the last measured efficiency times the loss per doubling between the
     /// last two counts (capped at 1, floored at 0.05).

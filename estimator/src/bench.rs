@@ -88,6 +88,9 @@ pub struct BenchRow {
     pub samples_per_s: f64,
     /// Measurements (hosts, runs) the median is over.
     pub n_measurements: u32,
+    /// Median wall-clock time to train of a time-to-train row (MLPerf), minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_minutes: Option<f64>,
     /// Where in the source the figures are (table and row labels).
     pub upstream: String,
     /// What to keep in mind (what the timing leaves out, what was assumed).

@@ -135,6 +135,8 @@ pub struct WallCompared {
     pub energy_kwh: Option<f64>,
     /// Predicted duration, hours.
     pub duration_h: Option<f64>,
+    /// The duration's 80 % interval, hours.
+    pub duration_interval_h: Option<(f64, f64)>,
     /// Servers the run spans.
     pub nodes: Option<u32>,
 }
@@ -158,6 +160,7 @@ impl WallRun {
             query,
             energy_kwh: head.and_then(|h| h.scope_kwh),
             duration_h: head.and_then(|h| h.duration_h),
+            duration_interval_h: head.and_then(|h| h.duration_low_h.zip(h.duration_high_h)),
             nodes: report.plans.first().and_then(|p| p.scaling.as_ref()).map(|s| s.nodes),
         }
     }
@@ -187,6 +190,11 @@ impl WallCompared {
     /// Predicted ÷ measured mean power per server (energy ratio ÷ time ratio).
     pub fn power_ratio(&self) -> Option<f64> {
         self.energy_ratio().zip(self.time_ratio()).map(|(e, t)| e / t)
+    }
+
+    /// Whether the measured time lies inside the predicted duration's 80 % interval.
+    pub fn time_inside(&self) -> bool {
+        self.duration_interval_h.is_some_and(|(l, h)| (l * 60.0..=h * 60.0).contains(&self.run.minutes))
     }
 
     /// Predicted mean power per server, kW.

@@ -100,6 +100,30 @@ fn an_estimated_duration_has_an_interval() {
     }
 }
 
+/// Over several servers, what MLPerf's time-to-train runs lose per doubling of theirs widens the slow end of the
+/// interval, and the estimate stays the exchange model's; one server has no such term.
+#[test]
+fn the_scale_out_widens_the_interval_not_the_estimate() {
+    let cal = Calibration::embedded().unwrap();
+    let per_doubling = cal.backbone.as_ref().and_then(|b| b.scaling.across_per_doubling).unwrap();
+    assert!((0.8..1.0).contains(&per_doubling), "{per_doubling}");
+    let run = |extra: &str| {
+        let r = report(&format!("{BASE}&mode=pretrain&efficiency=tuned&zero=1&{extra}"));
+        let h = headline(&r).clone();
+        let sc = r.plans.iter().find(|p| p.gpu == "nvidia-h100-sxm").unwrap().scaling.clone().unwrap();
+        (h.duration_h.unwrap() * f64::from(sc.n_gpus), h.duration_high_h.unwrap() / h.duration_h.unwrap(), sc)
+    };
+    let (one_gpu_hours, one_high, one) = run("n_gpus=8");
+    let (eight_gpu_hours, eight_high, eight) = run("nodes=8&gpus_per_node=8");
+    let scaling = &cal.backbone.as_ref().unwrap().scaling;
+    assert_eq!((one.nodes, eight.nodes, scaling.across(1.0)), (1, 8, Some(1.0)));
+    let kept = scaling.across(8.0).unwrap();
+    assert!((kept - per_doubling.powi(3)).abs() < 1e-9, "{kept} over 8 servers");
+    assert_eq!(eight.across_nodes, 1.0, "the exchange hides behind the backward pass here");
+    assert!((eight_gpu_hours / one_gpu_hours - 1.0).abs() < 1e-9, "{one_gpu_hours} vs {eight_gpu_hours}");
+    assert!(eight_high > one_high * 1.05, "slow end {one_high} → {eight_high}");
+}
+
 /// An 8B full fine-tune does not fit on one 80 GB GPU, says how many it needs with ZeRO-3, and on 8 GPUs names the
 /// lowest sharding that holds it; a LoRA of it fits on one.
 #[test]

@@ -40,6 +40,8 @@ pub struct Fitted {
     pub backbone: Backbone,
     /// Benchmark rows read.
     pub n_bench_rows: usize,
+    /// MLPerf's scale-out across servers: (throughput per GPU kept per doubling, pairs of runs it rests on).
+    pub scale_out: Option<(f64, usize)>,
 }
 
 /// What a fit reads.
@@ -84,6 +86,7 @@ pub fn fit_all(src: &Sources<'_>) -> anyhow::Result<Fitted> {
     Ok(Fitted {
         n_points: points.len(),
         n_bench_rows: set.rows.len(),
+        scale_out: backbone::scale_out(&set),
         profiles,
         power,
         energy,
@@ -283,6 +286,17 @@ a benchmark measured one training loop on one software stack.\n",
             writeln!(s, "| `{q}` | `{c}` | {family} | {} | {} | {:.2} | {:.2} |", b.n, fmt(Some(b.mape_pct)), lo, hi);
     }
     let _ = writeln!(s);
+    if let Some((kept, pairs)) = f.scale_out {
+        let _ = writeln!(
+            s,
+            "Across servers, the slow end of a duration's interval also allows for what MLPerf Training's tuned runs \
+lose as they spread: {:.1} % of the throughput per GPU kept per doubling of the servers, fitted on {pairs} pairs of \
+runs of one workload and GPU (each ÷ the smallest of its group, runs of at least {} minute; `docs/methods.md`, \
+\"Scaling\").\n",
+            kept * 100.0,
+            backbone::SCALE_OUT_MIN_MINUTES
+        );
+    }
     let pre: Vec<Split> = std::iter::once(Split::Kfold).chain(backbone::PROTOCOLS.map(Split::Holdout)).collect();
     let groups: [(&str, Vec<Protocol>); 4] = [
         (

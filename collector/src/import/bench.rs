@@ -259,6 +259,8 @@ fn sources() -> Vec<SourceRef> {
 struct Raw {
     key: (String, String, u32, String, Precision, Option<u32>),
     samples_per_s: f64,
+    /// Time to train, minutes (time-to-train rows only).
+    minutes: Option<f64>,
     tuning: Tuning,
     precision_recorded: bool,
     upstream: String,
@@ -485,6 +487,7 @@ fn lambda_rows(
                         batch,
                     ),
                     samples_per_s: v * per_sample,
+                    minutes: None,
                     tuning: Tuning::Typical,
                     precision_recorded: true,
                     upstream: format!(
@@ -548,6 +551,7 @@ fn neusight_rows(
         out.push(Raw {
             key: ("neusight".into(), gpu.into(), n_gpus, workload.into(), Precision::Fp32, Some(batch as u32)),
             samples_per_s: batch * seq / (ms / 1000.0),
+            minutes: None,
             tuning: Tuning::Typical,
             precision_recorded: true,
             upstream: format!("train-latency.csv {}", row.text("source_file")?),
@@ -595,6 +599,7 @@ fn mlperf_rows(
         out.push(Raw {
             key: ("mlperf-training-v3".into(), gpu.into(), n as u32, workload.into(), Precision::Bf16, None),
             samples_per_s: samples * per_sample / (minutes * 60.0),
+            minutes: Some(minutes),
             tuning: Tuning::Tuned,
             precision_recorded: false,
             upstream: format!(
@@ -633,6 +638,7 @@ pub fn benchmarks_from_sources(
         .into_iter()
         .map(|((source, gpu_id, n_gpus, workload, precision, batch), group)| {
             let values: Vec<f64> = group.iter().map(|r| r.samples_per_s).collect();
+            let minutes: Vec<f64> = group.iter().filter_map(|r| r.minutes).collect();
             let first = &group[0];
             let upstream = if group.len() == 1 {
                 first.upstream.clone()
@@ -650,6 +656,7 @@ pub fn benchmarks_from_sources(
                 batch,
                 samples_per_s: round_sig(median(values).unwrap_or(first.samples_per_s), 5),
                 n_measurements: group.len() as u32,
+                run_minutes: median(minutes).map(|m| round_sig(m, 4)),
                 upstream,
                 note: first.note.map(Into::into),
             }

@@ -276,6 +276,7 @@ pub fn measured(set: &BenchmarkSet, catalog: &Catalog) -> Vec<MeasuredThroughput
 /// Multi-GPU efficiency: for each benchmark row on 2, 4 or 8 GPUs, its per-GPU throughput ÷ the same
 /// source's single-GPU row of that GPU, workload and precision; the median per count.
 pub fn scaling(set: &BenchmarkSet) -> Scaling {
+    let across = scale_out(set);
     let mut single = BTreeMap::new();
     for r in set.rows.iter().filter(|r| r.tuning == Tuning::Typical && r.n_gpus == 1) {
         single.insert((r.source.as_str(), r.gpu_id.as_str(), r.workload.as_str(), r.precision), r.samples_per_s);
@@ -294,7 +295,47 @@ pub fn scaling(set: &BenchmarkSet) -> Scaling {
                 median(v).map(|m| (n, round6(m), k))
             })
             .collect(),
+        across_per_doubling: across.map(|a| a.0),
     }
+}
+
+/// The shortest time-to-train run the scale-out is fitted on, minutes: MLPerf's runs of seconds on thousands of
+/// GPUs (BERT on 512–3,472 H100s: 7–20 s) are dominated by what does not scale with the GPUs (evaluations,
+/// the start of the timed region), not by how training spreads over servers.
+pub const SCALE_OUT_MIN_MINUTES: f64 = 1.0;
+
+/// What tuned training keeps per doubling of its servers: for each workload, GPU and precision with tuned
+/// time-to-train rows on 8 or more GPUs, every larger row's throughput per GPU ÷ the smallest row's, against
+/// the doublings between them (log₂ of the GPU counts' ratio); one line through the origin in ln(efficiency)
+/// over all pairs (least squares), capped at 1. Rows shorter than [`SCALE_OUT_MIN_MINUTES`] are left out.
+/// Returns (efficiency per doubling, pairs).
+pub fn scale_out(set: &BenchmarkSet) -> Option<(f64, usize)> {
+    // (GPUs, samples/s per GPU, minutes) per (workload, GPU, precision).
+    type Runs = Vec<(u32, f64, Option<f64>)>;
+    let mut groups: BTreeMap<(&str, &str, crate::Precision), Runs> = BTreeMap::new();
+    for r in set.rows.iter().filter(|r| r.tuning == Tuning::Tuned && r.n_gpus >= 8) {
+        let per_gpu = r.samples_per_s / f64::from(r.n_gpus);
+        groups.entry((r.workload.as_str(), r.gpu_id.as_str(), r.precision)).or_default().push((
+            r.n_gpus,
+            per_gpu,
+            r.run_minutes,
+        ));
+    }
+    let (mut xy, mut xx, mut pairs) = (0.0, 0.0, 0);
+    for rows in groups.values_mut() {
+        rows.sort_by_key(|(n, _, _)| *n);
+        let (n0, base, _) = rows[0];
+        for &(n, per_gpu, minutes) in &rows[1..] {
+            if minutes.is_none_or(|m| m < SCALE_OUT_MIN_MINUTES) {
+                continue;
+            }
+            let x = ln(f64::from(n) / f64::from(n0)) / core::f64::consts::LN_2;
+            xy += x * ln(per_gpu / base);
+            xx += x * x;
+            pairs += 1;
+        }
+    }
+    (xx > 0.0).then(|| (round6(crate::fmath::exp(xy / xx).min(1.0)), pairs))
 }
 
 /// Workloads whose tuned rows ran in FP8 although the logs do not say so: NVIDIA's H100 GPT-3 submissions
@@ -309,8 +350,8 @@ pub const FP8_OVER_BF16: f64 = 2.0;
 /// same GPU and the workload's features without its own effect, per sample unit: each tuned row's achieved
 /// TFLOP/s per GPU ÷ the model's;
 /// an FP8 row's ÷ [`FP8_OVER_BF16`] (the uplift at BF16 is then at least this: FP8 speeds up only the matrix
-/// products). A workload with any row above the GPU's peak is dropped (its sample count overstates the
-/// work), then the median and spread over the remaining rows.
+/// products). A workload with any row above the GPU's peak (its FP8 peak for an FP8 row) is dropped (its sample
+/// count overstates the work), then the median and spread over the remaining rows.
 pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedEfficiency> {
     let mut out = Vec::new();
     for unit in [SampleUnit::Image, SampleUnit::Token] {
@@ -322,7 +363,7 @@ pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedE
             let Some(model) = bb.model_tflops(gpu, r.precision, &input.anonymous()) else { continue };
             let achieved = r.samples_per_s / f64::from(r.n_gpus) * w.train_gflops() / 1e3;
             let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
-            by_workload.entry(w.id.as_str()).or_default().push((achieved / peak, achieved / model / fp8));
+            by_workload.entry(w.id.as_str()).or_default().push((achieved / (peak * fp8), achieved / model / fp8));
         }
         let (kept, dropped): (Vec<_>, Vec<_>) =
             by_workload.into_iter().partition(|(_, v)| v.iter().all(|(mfu, _)| *mfu <= 1.0));
@@ -922,11 +963,48 @@ mod tests {
                     batch: None,
                     samples_per_s: x,
                     n_measurements: 1,
+                    run_minutes: None,
                     upstream: String::new(),
                     note: None,
                 })
                 .collect(),
         }
+    }
+
+    /// Tuned time-to-train rows of one workload and GPU: (GPUs, samples/s per GPU, minutes) → the fitted
+    /// per-doubling efficiency and the pairs it rests on.
+    #[test]
+    fn the_scale_out_is_fitted_on_runs_long_enough_to_show_it() {
+        let rows = |runs: &[(u32, f64, f64)], gpu: &str| -> Vec<crate::bench::BenchRow> {
+            let mut set = bench_set(&vec![("m", gpu, "w", Precision::Bf16, Tuning::Tuned, 0.0); runs.len()]);
+            for (r, &(n, per_gpu, minutes)) in set.rows.iter_mut().zip(runs) {
+                (r.n_gpus, r.samples_per_s, r.run_minutes) = (n, per_gpu * f64::from(n), Some(minutes));
+            }
+            set.rows
+        };
+        let fit = |groups: Vec<Vec<crate::bench::BenchRow>>| {
+            let mut set = bench_set(&[]);
+            set.rows = groups.into_iter().flatten().collect();
+            scale_out(&set)
+        };
+        // 90 % kept per doubling, exactly: 8 → 16 → 32 GPUs.
+        let (k, n) = fit(vec![rows(&[(8, 100.0, 30.0), (16, 90.0, 16.0), (32, 81.0, 9.0)], "g")]).unwrap();
+        assert!((k - 0.9).abs() < 1e-6 && n == 2, "{k} {n}");
+        // A run of seconds (fixed costs) is left out; a faster large run is capped at no loss.
+        let (k, n) = fit(vec![rows(&[(8, 100.0, 30.0), (64, 20.0, 0.2), (16, 90.0, 16.0)], "g")]).unwrap();
+        assert!((k - 0.9).abs() < 1e-6 && n == 1, "{k} {n}");
+        let (k, _) = fit(vec![rows(&[(8, 100.0, 30.0), (16, 110.0, 16.0)], "g")]).unwrap();
+        assert_eq!(k, 1.0);
+        // Each group against its own smallest run; a lone row, a typical row or one under 8 GPUs is no pair.
+        let (k, n) = fit(vec![
+            rows(&[(8, 100.0, 30.0), (16, 90.0, 16.0)], "g"),
+            rows(&[(512, 50.0, 60.0), (2048, 40.5, 20.0)], "h"),
+            rows(&[(64, 10.0, 10.0)], "i"),
+            rows(&[(4, 100.0, 30.0), (6, 50.0, 16.0)], "j"),
+        ])
+        .unwrap();
+        assert!((k - 0.9).abs() < 1e-6 && n == 2, "{k} {n}");
+        assert_eq!(fit(vec![rows(&[(8, 100.0, 30.0)], "g")]), None);
     }
 
     #[test]

@@ -98,9 +98,18 @@ pub fn duration(
     }
     let typical = matches!(scenario.job.efficiency, Efficiency::Typical);
     let within = if typical { bb.scaling.efficiency(scenario.gpus_per_node()) } else { 1.0 };
-    let plan = cluster::scaling(scenario, gpu, work.trainable_params, thr.samples_per_s, within, bb.step_samples(w));
+    let (params, step) = (work.trainable_params, bb.step_samples(w));
+    let plan = cluster::scaling(scenario, gpu, params, thr.samples_per_s, within, step);
     thr.samples_per_s *= f64::from(scenario.n_gpus) * plan.efficiency();
     thr.mfu *= plan.efficiency();
+    if let Some(kept) = bb.scaling.across(f64::from(plan.nodes)).filter(|k| *k < 1.0) {
+        // Up to what MLPerf's time-to-train runs lose over as many servers, slower: composed with the band.
+        let band = bb.throughput_band(&thr);
+        let n = band.map_or(0, |b| b.n);
+        let parts: Vec<(f64, f64)> =
+            [band.map(|b| (b.q10, b.q90)), Some((0.0, -crate::fmath::ln(kept)))].into_iter().flatten().collect();
+        thr.fixed_band = Some(ResidualBand::stated(thr.case, n, crate::backbone::compose(&parts)));
+    }
     thr.scaling = Some(plan);
     let total = scenario.samples as f64 * f64::from(scenario.epochs);
     (thr.samples_per_s > 0.0).then(|| (total / thr.samples_per_s / 3600.0, thr))
@@ -128,7 +137,7 @@ pub fn scaling_sentence(scenario: &Scenario, sc: &cluster::Scaling) -> String {
     let across = match &sc.exchange {
         None => String::new(),
         Some(x) => format!(
-            "; {:.0} % across {} servers ({} GB of gradients all-reduced in {} s over {} GB/s per server, {} s of it not hidden by the {} s backward pass)",
+            "; {:.0} % across {} servers ({} GB of gradients all-reduced in {} s over {} GB/s per server, {} s of it not hidden by the {} s backward pass; the interval allows for MLPerf's scale-out loss)",
             sc.across_nodes * 100.0,
             sc.nodes,
             crate::format::human(x.gradient_gb),
