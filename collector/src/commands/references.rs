@@ -156,8 +156,9 @@ fn wall_markdown(out: &mut String, wall: &[WallCompared]) {
         "\n## Whole servers measured at the wall\n\n\
 Each row is the calculator's `scope=server&efficiency=tuned` estimate (BF16, 8 GPUs per server) of a benchmark \
 run whose work is known, against the energy the system drew at the wall over the timed run, and its time. No fit \
-reads these figures: they test the whole chain (tuned throughput, scaling, GPU power, host power) on data it has \
-not seen. The predicted power per server is the predicted energy over the predicted time. `tests` in `collector` \
+reads these figures: they test the whole chain (tuned throughput, scaling, GPU power, host power). The power is \
+held out for every run; the time is for BERT and LoRA only, as the tuned uplift was calibrated on MLPerf \
+v3.0/v3.1's time to train of the same ResNet-50 and GPT-3 benchmarks. The predicted power per server is the predicted energy over the predicted time. `tests` in `collector` \
 hold the median absolute error of the power per server at or below 20 % with every run within 1.5 ×, and, over \
 the runs not trained in FP8, the median absolute error of the energy at or below 35 % with every run within 1.5 ×, \
 and the measured time inside the estimate's 80 % interval for all runs but one.\n\n\
