@@ -651,6 +651,14 @@ impl Backbone {
         self.family_band(BandQuantity::Throughput, case, t.conv)
     }
 
+    /// Fixes on `thr` its band composed with another, independent one (`(q10, q90)` of ln(predicted ÷ measured),
+    /// [`compose`]), as a band over `n` rows.
+    pub fn compose_band(&self, thr: &mut Throughput, other: (f64, f64), n: usize) {
+        let parts: Vec<(f64, f64)> =
+            [Some(other), self.throughput_band(thr).map(|b| (b.q10, b.q90))].into_iter().flatten().collect();
+        thr.fixed_band = Some(ResidualBand::stated(thr.case, n, compose(&parts)));
+    }
+
     /// Achieved training TFLOP/s per GPU predicted from specs; `None` when a spec is missing.
     pub fn model_tflops(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput) -> Option<f64> {
         let x = throughput_features(gpu, precision, w, Software::Current, &self.batch_default)?;

@@ -205,12 +205,7 @@ impl WallCompared {
 
 /// Median and largest absolute error of some ratios, % (`None` without any).
 pub fn ratio_errors_pct(ratios: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
-    let mut e: Vec<f64> = ratios.into_iter().map(|r| (r - 1.0).abs() * 100.0).collect();
-    if e.is_empty() {
-        return None;
-    }
-    crate::order::sort_by(&mut e, f64::total_cmp);
-    let n = e.len();
-    let median = if n % 2 == 1 { e[n / 2] } else { (e[n / 2 - 1] + e[n / 2]) / 2.0 };
-    Some((median, e[n - 1]))
+    let e: Vec<f64> = ratios.into_iter().map(|r| (r - 1.0).abs() * 100.0).collect();
+    let largest = e.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    crate::fit::median(e).map(|m| (m, largest))
 }

@@ -32,7 +32,7 @@ pub fn parse(text: &str) -> Result<Vec<Reference>, ImportError> {
                 as u64,
             seq: row.count("seq")?,
             n_gpus: row.count("n_gpus")?,
-            gpu_hours: row.positive("gpu_hours")?.ok_or_else(|| row.invalid("gpu_hours", "", "required"))?,
+            gpu_hours: row.required_positive("gpu_hours")?,
             source: row.text("source")?.to_string(),
             note: row.opt_text("note").unwrap_or_default().to_string(),
             outlier: row.opt_text("outlier").unwrap_or_default().to_string(),
@@ -54,8 +54,8 @@ pub fn parse_wall(text: &str) -> Result<Vec<WallRun>, ImportError> {
             gpu: row.text("gpu")?.to_string(),
             n_gpus: row.count("n_gpus")?,
             link: row.text("link")?.to_string(),
-            energy_kj: row.positive("energy_kj")?.ok_or_else(|| row.invalid("energy_kj", "", "required"))?,
-            minutes: row.positive("minutes")?.ok_or_else(|| row.invalid("minutes", "", "required"))?,
+            energy_kj: row.required_positive("energy_kj")?,
+            minutes: row.required_positive("minutes")?,
             fp8: match row.text("fp8")? {
                 "yes" => true,
                 "no" => false,
@@ -105,7 +105,7 @@ evaluations, checkpointing, and (for Llama 3.1) context-extension phases.\n\n\
             human(r.gpu_hours),
             c.predicted_gpu_hours.map_or("—".into(), human),
             c.interval_gpu_hours.map_or("—".into(), |(l, h)| human_range(l, h)),
-            c.ratio.map_or("—".into(), |x| format!("{x:.2}")),
+            ratio(c.ratio),
             c.mfu.map_or("—".into(), |m| format!("{:.0} %", m * 100.0)),
         );
     }
@@ -125,7 +125,7 @@ the outlier) over {} runs; the published figure lies inside the estimate's 80 % 
             out,
             "\n**Target not met for {}** (predicted ÷ published {}): {}.",
             c.reference.id,
-            c.ratio.map_or("—".into(), |x| format!("{x:.2}")),
+            ratio(c.ratio),
             c.reference.outlier
         );
     }

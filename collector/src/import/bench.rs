@@ -540,9 +540,9 @@ fn neusight_rows(
                 continue;
             }
         };
-        let seq = row.positive("seq_len")?.ok_or_else(|| row.invalid("seq_len", "", "required"))?;
-        let batch = row.positive("batch")?.ok_or_else(|| row.invalid("batch", "", "required"))?;
-        let ms = row.positive("e2e_latency_ms")?.ok_or_else(|| row.invalid("e2e_latency_ms", "", "required"))?;
+        let seq = row.required_positive("seq_len")?;
+        let batch = row.required_positive("batch")?;
+        let ms = row.required_positive("e2e_latency_ms")?;
         let n_gpus = row.opt_num::<u32>("n_gpus")?.unwrap_or(1);
         let spec = SPECS.iter().find(|s| s.id == workload).expect("workload listed in SPECS");
         if spec.seq_len != Some(seq as u32) {
@@ -595,7 +595,7 @@ fn mlperf_rows(
         let spec = SPECS.iter().find(|s| s.id == workload).expect("workload listed in SPECS");
         // BERT counts sequences of 512 tokens; GPT-3 counts tokens already.
         let per_sample = if benchmark == "bert" { spec.seq_len.map_or(1.0, f64::from) } else { 1.0 };
-        let n = row.positive("n_accelerators")?.ok_or_else(|| row.invalid("n_accelerators", "", "required"))?;
+        let n = row.required_positive("n_accelerators")?;
         out.push(Raw {
             key: ("mlperf-training-v3".into(), gpu.into(), n as u32, workload.into(), Precision::Bf16, None),
             samples_per_s: samples * per_sample / (minutes * 60.0),

@@ -157,6 +157,11 @@ impl<'t> Row<'t> {
             .ok_or_else(|| self.invalid(column, raw, "expected a positive whole number"))
     }
 
+    /// A required positive, finite number ([`Self::positive`] with empty refused).
+    pub fn required_positive(&self, column: &str) -> Result<f64, ImportError> {
+        self.positive(column)?.ok_or_else(|| self.invalid(column, "", "required"))
+    }
+
     /// An optional positive, finite number: empty is unknown, and 0 is refused (unknown is not zero).
     pub fn positive(&self, column: &str) -> Result<Option<f64>, ImportError> {
         match self.opt_num::<f64>(column)? {

@@ -345,9 +345,9 @@ pub fn zeus_profiles(gpu_suffix: &str, text: &str, catalog: &Catalog) -> Result<
         let network = r.text("network")?;
         let optimizer = r.text("optimizer")?;
         let batch = r.opt_num::<u32>("batch_size")?.ok_or_else(|| r.invalid("batch_size", "", "required"))?;
-        let limit = r.positive("power_limit")?.ok_or_else(|| r.invalid("power_limit", "", "required"))?;
-        let epoch_s = r.positive("time_per_epoch")?.ok_or_else(|| r.invalid("time_per_epoch", "", "required"))?;
-        let power = r.positive("average_power")?.ok_or_else(|| r.invalid("average_power", "", "required"))?;
+        let limit = r.required_positive("power_limit")?;
+        let epoch_s = r.required_positive("time_per_epoch")?;
+        let power = r.required_positive("average_power")?;
         let w = zeus_workload(dataset, network);
         let arch = w.as_ref().and_then(|w| catalog.arch(w.arch_id));
         let input_px = w.as_ref().and_then(|w| w.input_px);

@@ -83,10 +83,7 @@ pub fn duration(
             thr.measured_source = None;
             thr.runs_only = false;
             // The typical model's error for the case and the spread of the tuned rows compose.
-            let model = bb.throughput_band(&thr).map(|b| (b.q10, b.q90));
-            let parts: Vec<(f64, f64)> = [Some((t.q10, t.q90)), model].into_iter().flatten().collect();
-            let (q10, q90) = crate::backbone::compose(&parts);
-            thr.fixed_band = Some(ResidualBand::stated(thr.case, t.n, (q10, q90)));
+            bb.compose_band(&mut thr, (t.q10, t.q90), t.n);
         }
         Efficiency::Mfu(m) => {
             let (Some(p), None) = peak else { return None };
@@ -104,11 +101,8 @@ pub fn duration(
     thr.mfu *= plan.efficiency();
     if let Some(kept) = bb.scaling.across(f64::from(plan.nodes)).filter(|k| *k < 1.0) {
         // Up to what MLPerf's time-to-train runs lose over as many servers, slower: composed with the band.
-        let band = bb.throughput_band(&thr);
-        let n = band.map_or(0, |b| b.n);
-        let parts: Vec<(f64, f64)> =
-            [band.map(|b| (b.q10, b.q90)), Some((0.0, -crate::fmath::ln(kept)))].into_iter().flatten().collect();
-        thr.fixed_band = Some(ResidualBand::stated(thr.case, n, crate::backbone::compose(&parts)));
+        let n = bb.throughput_band(&thr).map_or(0, |b| b.n);
+        bb.compose_band(&mut thr, (0.0, -crate::fmath::ln(kept)), n);
     }
     thr.scaling = Some(plan);
     let total = scenario.samples as f64 * f64::from(scenario.epochs);
