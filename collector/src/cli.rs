@@ -202,7 +202,7 @@ pub struct MetaArgs {
     /// Tokens per sequence, every sequence padded or packed to it (language models).
     #[arg(long)]
     pub seq: Option<u32>,
-    /// Precision (fp32, tf32, fp16, bf16).
+    /// Precision (fp32, tf32, fp16, bf16, fp8).
     #[arg(long)]
     pub precision: Option<String>,
     /// Framework (`pytorch 2.5`).

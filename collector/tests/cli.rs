@@ -197,9 +197,9 @@ fn import_nvidia_smi_writes_a_profile_and_names_bad_flags() {
     // Trapezoid over the three readable samples: (70+650)/2 × 0.5 s + (650+670)/2 × 1 s = 180 + 660 J.
     assert_eq!(p["summary"]["energy_j"], 840.0);
     assert_eq!(p["devices"][0]["samples"]["sm_clock_mhz"], serde_json::json!([1980.0, 1980.0, 1965.0]));
-    let out = wattcast(&["import", "nvidia-smi", fixture, "-o", out_path.to_str().unwrap(), "--precision", "fp8"]);
+    let out = wattcast(&["import", "nvidia-smi", fixture, "-o", out_path.to_str().unwrap(), "--precision", "fp4"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("invalid value \"fp8\" for --precision"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("invalid value \"fp4\" for --precision"), "{}", text(&out.stderr));
     std::fs::remove_dir_all(&dir).ok();
 }
 

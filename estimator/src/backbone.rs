@@ -154,6 +154,7 @@ pub fn missing_spec(gpu: &Gpu, precision: Precision) -> Option<String> {
 pub fn effective_precision(gpu: &Gpu, precision: Precision) -> (Precision, Option<String>) {
     let has = |p: Precision| gpu_peak(gpu, p).is_some();
     let chain: &[Precision] = match precision {
+        Precision::Fp8 => &[Precision::Fp8, Precision::Bf16, Precision::Fp16, Precision::Fp32],
         Precision::Bf16 => &[Precision::Bf16, Precision::Fp16, Precision::Fp32],
         Precision::Fp16 => &[Precision::Fp16, Precision::Fp32],
         Precision::Tf32 => &[Precision::Tf32, Precision::Fp32],
@@ -166,11 +167,27 @@ pub fn effective_precision(gpu: &Gpu, precision: Precision) -> (Precision, Optio
     }
 }
 
+/// The precision the fitted models know a case by: FP8 is BF16's run with faster matrix products (no benchmark
+/// row measured FP8 on its own); [`crate::methods::headline::duration`] applies the speed-up.
+pub fn fitted_precision(precision: Precision) -> Precision {
+    if precision == Precision::Fp8 {
+        Precision::Bf16
+    } else {
+        precision
+    }
+}
+
+/// End-to-end FP8 ÷ BF16 training throughput of open framework code, lowest and highest published:
+/// torchtitan's Llama 3.1 8B on 8 × H100 (FSDP + torch.compile, 6,667 → 8,532 tokens/s per GPU) and 405B on
+/// 128 × H100 (109 → 177), github:pytorch/torchtitan docs/performance.md. The `typical` estimate takes their
+/// geometric mean, and the interval the range.
+pub const FP8_TYPICAL_SPEEDUP: (f64, f64) = (1.28, 1.62);
+
 /// The peak the backbone uses: the dense tensor peak of the precision, or FP32 on CUDA cores; no fallback
 /// (a GPU without the figure cannot be predicted from specs, and the estimate says so).
 fn gpu_peak(gpu: &Gpu, precision: Precision) -> Option<f64> {
     match peak_tflops(gpu, precision) {
-        (Some(p), None) => Some(p),
+        (Some(p), None) if precision != Precision::Fp8 || crate::methods::workload::has_fp8(gpu) => Some(p),
         _ => None,
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::calibration::Calibration;
 use crate::catalog::Catalog;
 use crate::methods::MethodId;
+use crate::scenario::Precision;
 
 /// One published run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -16,8 +17,8 @@ pub struct Reference {
     pub arch: String,
     /// Catalogue GPU.
     pub gpu: String,
-    /// Precision (`bf16`).
-    pub precision: String,
+    /// Precision the run trained in.
+    pub precision: Precision,
     /// Training tokens.
     pub tokens: u64,
     /// Sequence length.
@@ -116,8 +117,8 @@ pub struct WallRun {
     pub energy_kj: f64,
     /// Measured time of the timed run, minutes.
     pub minutes: f64,
-    /// Whether the measured code trained in FP8, which the estimate (BF16) does not model.
-    pub fp8: bool,
+    /// Precision the measured code trained in (FP8: its matrix products).
+    pub precision: Precision,
     /// Where the figures are.
     pub source: String,
     /// What was assumed, and what the estimate cannot say.
@@ -142,11 +143,11 @@ pub struct WallCompared {
 }
 
 impl WallRun {
-    /// The link of the prediction: the run's own terms, BF16, 8 GPUs per server, `tuned`, whole servers.
+    /// The link of the prediction: the run's own terms and precision, 8 GPUs per server, `tuned`, whole servers.
     pub fn query(&self) -> String {
         format!(
-            "{}&gpu={}&n_gpus={}&gpus_per_node=8&epochs=1&precision=bf16&efficiency=tuned&scope=server",
-            self.link, self.gpu, self.n_gpus
+            "{}&gpu={}&n_gpus={}&gpus_per_node=8&epochs=1&precision={}&efficiency=tuned&scope=server",
+            self.link, self.gpu, self.n_gpus, self.precision
         )
     }
 

@@ -30,11 +30,23 @@ pub enum Precision {
     Fp16,
     /// BF16 tensor cores (mixed precision).
     Bf16,
+    /// FP8 matrix products on FP8 tensor cores (Ada, Hopper, Blackwell, CDNA 3), BF16 elsewhere, as the
+    /// Transformer Engine and `torchao.float8` train; weights, gradients and optimizer state as BF16's.
+    Fp8,
 }
 
 impl Precision {
     /// All values, in the order the page lists them.
-    pub const ALL: [Precision; 4] = [Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16];
+    pub const ALL: [Precision; 5] =
+        [Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16, Precision::Fp8];
+
+    /// What an invalid value is told (the link values of [`Precision::ALL`]).
+    pub const EXPECTED: &'static str = "expected one of fp32, tf32, fp16, bf16, fp8";
+
+    /// The precision a link value names (in any case, spaces around it ignored).
+    pub fn named(name: &str) -> Option<Precision> {
+        Precision::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(name.trim()))
+    }
 
     /// The link value.
     pub fn as_str(self) -> &'static str {
@@ -43,7 +55,13 @@ impl Precision {
             Precision::Tf32 => "tf32",
             Precision::Fp16 => "fp16",
             Precision::Bf16 => "bf16",
+            Precision::Fp8 => "fp8",
         }
+    }
+
+    /// Mixed precision: 2-byte weights and gradients beside FP32 master weights and optimizer state.
+    pub fn mixed(self) -> bool {
+        matches!(self, Precision::Fp16 | Precision::Bf16 | Precision::Fp8)
     }
 }
 
@@ -585,9 +603,9 @@ impl Resolver<'_> {
 
     fn precision(&mut self) -> Option<Precision> {
         let raw = self.q.get("precision")?;
-        let found = Precision::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(raw.trim()));
+        let found = Precision::named(raw);
         if found.is_none() {
-            self.invalid("precision", raw, "expected one of fp32, tf32, fp16, bf16");
+            self.invalid("precision", raw, Precision::EXPECTED);
         }
         found
     }
@@ -735,14 +753,14 @@ mod tests {
     #[test]
     fn invalid_values_name_key_and_value_and_fall_back() {
         let s = check(
-            "epochs=ten&n_gpus=0&precision=fp8&usage=1.5&pue=0.9&gpu=nvidia-h100-sxm,nope&region=XX&arch=resnet9000",
+            "epochs=ten&n_gpus=0&precision=fp4&usage=1.5&pue=0.9&gpu=nvidia-h100-sxm,nope&region=XX&arch=resnet9000",
             &[
                 "unknown architecture \"resnet9000\" for \"arch\"",
                 "unknown GPU \"nope\" for \"gpu\"",
                 "unknown region \"XX\" for \"region\"",
                 "invalid value \"0\" for \"n_gpus\": expected a whole number from 1 to 100000",
                 "invalid value \"ten\" for \"epochs\": expected a whole number from 1 to 100000",
-                "invalid value \"fp8\" for \"precision\": expected one of fp32, tf32, fp16, bf16",
+                "invalid value \"fp4\" for \"precision\": expected one of fp32, tf32, fp16, bf16, fp8",
                 "invalid value \"1.5\" for \"usage\": expected a number above 0 up to 1",
                 "invalid value \"0.9\" for \"pue\": expected a number from 1 up to 5",
             ],

@@ -18,6 +18,7 @@
 //! - `wattcast fit` fits the three PRE models on the same configurations, so their support vectors are
 //!   usually identical: those of `pre-epoch` and `duration` are then kept once, with `pre-power`'s; their
 //!   dual coefficients, which `wattcast fit` keeps in single precision, are written as `f32`;
+//! - a STEP profile's `source` only where it differs from the previous profile's (read back, it is filled in);
 //! - postcard reads every member in order, so optional members are always written (see [`omit_none`]), and
 //!   the members the JSON flattens (file headers, a model's kind) are plain members here;
 //! - measured numbers (power-limit curves, STEP summaries) are written as their shortest decimal, a mantissa
@@ -315,7 +316,16 @@ impl Snapshot {
         let ArchCatalog { header: arch_header, flops_convention, architectures: arch_list } = archs;
         let RegionCatalog { header: region_header, pue_defaults, regions: region_list } = regions;
         let Calibration { power, energy, duration, summary, backbone, .. } = calibration.clone();
-        let summary = without_unshown_statistics(summary);
+        let mut summary = without_unshown_statistics(summary);
+        // A STEP profile's source is written only where it differs from the one before (all 304 share one today).
+        let mut previous = String::new();
+        for p in &mut summary.step_profiles {
+            if p.source == previous {
+                p.source.clear();
+            } else {
+                previous.clone_from(&p.source);
+            }
+        }
         let model = |m: FittedModel| {
             let target = m.target;
             Model::of(m).ok_or_else(|| DataError::Invalid {
@@ -376,7 +386,15 @@ impl Snapshot {
     }
 
     fn into_parts(self) -> Result<(Catalog, Calibration), DataError> {
-        let Snapshot { gpus, archs, regions, models, shares_support, summary, backbone } = self;
+        let Snapshot { gpus, archs, regions, models, shares_support, mut summary, backbone } = self;
+        let mut previous = String::new();
+        for p in &mut summary.step_profiles {
+            if p.source.is_empty() {
+                p.source.clone_from(&previous);
+            } else {
+                previous.clone_from(&p.source);
+            }
+        }
         let catalog = Catalog {
             gpus: GpuCatalog { header: gpus.0, gpus: gpus.1 },
             archs: ArchCatalog { header: archs.0, flops_convention: archs.1, architectures: archs.2 },

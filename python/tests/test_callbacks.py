@@ -181,3 +181,24 @@ def test_on_several_gpus_a_callback_records_the_steps_batch_over_all_of_them(tmp
     cb.on_epoch_end(args, None, None)
     cb.on_train_end(args, None, None)
     assert load(tmp_path / "hf.json")["meta"]["batch"] == 32
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("bf16-mixed", "bf16"),
+        ("mixed_bfloat16", "bf16"),
+        ("16-mixed", "fp16"),
+        ("32-true", "fp32"),
+        ("float32", "fp32"),
+        ("transformer-engine", "fp8"),
+        ("transformer-engine-float16", "fp8"),
+        ("fp8", "fp8"),
+        ("64-true", None),
+        (None, None),
+    ],
+)
+def test_framework_precision_names_map_to_the_profile_precision(name, expected):
+    from wattcast._meta import precision
+
+    assert precision(name) == expected

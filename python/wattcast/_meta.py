@@ -7,10 +7,13 @@ from typing import Any, Dict, Optional
 
 
 def precision(name: Optional[str]) -> Optional[str]:
-    """``bf16-mixed``, ``mixed_bfloat16``, ``16-mixed``, ``float32``, … → ``bf16`` / ``fp16`` / ``fp32``."""
+    """``bf16-mixed``, ``mixed_bfloat16``, ``16-mixed``, ``float32``, ``transformer-engine``, … → ``bf16`` /
+    ``fp16`` / ``fp32`` / ``fp8`` (Lightning's Transformer Engine plugins run the matrix products in FP8)."""
     if not name:
         return None
     n = str(name).lower()
+    if "fp8" in n or "float8" in n or "transformer-engine" in n:
+        return "fp8"
     if "bf16" in n or "bfloat16" in n:
         return "bf16"
     if "16" in n:

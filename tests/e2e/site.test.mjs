@@ -588,9 +588,9 @@ test("the README screenshot is current", async () => {
   assert.ok(diff.fraction < 0.02, `${(diff.fraction * 100).toFixed(1)} % of docs/screenshot.png differs from the page now (artifacts/readme-screenshot-now.png): refresh it with UPDATE_SCREENSHOT=1 node --test`);
 });
 
-test("language models and clusters: five kinds of run equal `wattcast estimate --json`, with memory, servers and cost", async () => {
+test("language models and clusters: five kinds of run (and one in FP8) equal `wattcast estimate --json`, with memory, servers and cost", async () => {
   const base = "arch=llama-3.1-8b&gpu=nvidia-h100-sxm,nvidia-rtx-4090&samples=100M&epochs=1&scope=server&gpu_hour_price=2.5&price=0.12&currency=EUR";
-  const runs = ["mode=pretrain&n_gpus=1", "mode=finetune&n_gpus=8&zero=3", "mode=lora&n_gpus=1&lora_rank=8", "mode=finetune&nodes=8&gpus_per_node=8&zero=3", "mode=pretrain&nodes=8&gpus_per_node=8&efficiency=tuned"];
+  const runs = ["mode=pretrain&n_gpus=1", "mode=finetune&n_gpus=8&zero=3", "mode=lora&n_gpus=1&lora_rank=8", "mode=finetune&nodes=8&gpus_per_node=8&zero=3", "mode=pretrain&nodes=8&gpus_per_node=8&efficiency=tuned", "mode=finetune&n_gpus=8&zero=3&precision=fp8"];
   for (const run of runs) {
     const { page, context, problems } = await open(`${root.url}?${base}&${run}`);
     const report = await assertMatchesCli(page);

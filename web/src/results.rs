@@ -233,7 +233,7 @@ pub fn Results(p: &PartProps) -> Html {
                 if !notes.is_empty() {
                     <ol class="notes">{ for notes.iter().map(|n| html! { <li>{ n }</li> }) }</ol>
                 }
-                <p class="hint">{ "~ marks an estimated duration: the duration model fitted on measured runs for PRE, the profiles' own throughput for STEP, and the FLOPs model (33 % of peak FLOP/s, Amodei & Hernandez 2018) for the baselines. Give the hours you expect to override it. Green Algorithms already includes PUE in its energy; the other methods apply it for CO2e and cost." }</p>
+                <p class="hint">{ "~ marks an estimated duration: the time × power model's, STEP's profiles' own throughput, the FLOPs model's (33 % of peak, Amodei & Hernandez 2018) for the baselines; give hours to override it. Green Algorithms includes PUE; the others apply it to CO2e and cost." }</p>
                 <Methods />
             </details>
         </section>

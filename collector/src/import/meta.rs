@@ -117,11 +117,10 @@ pub fn resolve(
         }
     }
     if let Some(p) = &args.precision {
-        let ok = estimator::Precision::ALL.iter().any(|x| x.as_str() == p);
-        if !ok {
-            return Err(FlagError::new("precision", p, "expected fp32, tf32, fp16 or bf16").into());
-        }
-        meta.precision = Some(p.clone());
+        let Some(known) = estimator::Precision::named(p) else {
+            return Err(FlagError::new("precision", p, estimator::Precision::EXPECTED).into());
+        };
+        meta.precision = Some(known.as_str().to_string());
     }
     if let Some(f) = &args.framework {
         meta.framework = Some(f.clone());

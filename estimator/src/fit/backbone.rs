@@ -12,13 +12,14 @@ use super::mixed::{self, Extrapolation, FittedMixed, Holdout, MixedRow};
 use super::runs::{self, RunRow};
 use super::{median, RunPoint};
 use crate::backbone::{
-    compose, power_features, throughput_features, Backbone, BandQuantity, Case, MeasuredThroughput, ResidualBand,
-    RunsStage, Scaling, Software, TunedEfficiency, WorkloadInput, BACKBONE_SCHEMA_VERSION, POWER_FEATURES,
-    STEP_FEATURE, THROUGHPUT_FEATURES,
+    compose, fitted_precision, power_features, throughput_features, Backbone, BandQuantity, Case, MeasuredThroughput,
+    ResidualBand, RunsStage, Scaling, Software, TunedEfficiency, WorkloadInput, BACKBONE_SCHEMA_VERSION,
+    POWER_FEATURES, STEP_FEATURE, THROUGHPUT_FEATURES,
 };
 use crate::bench::{BenchmarkSet, Tuning};
 use crate::catalog::{Catalog, SampleUnit};
-use crate::methods::workload::TRAINING_FLOPS_FACTOR;
+use crate::methods::workload::{FP8_OVER_BF16, TRAINING_FLOPS_FACTOR};
+use crate::scenario::Precision;
 
 /// A profile run counts as at the default power limit when its limit is at least its TDP less this
 /// fraction (board-partner cards ship with limits above the reference TDP: an RTX 3070 at 240 W).
@@ -129,7 +130,8 @@ pub fn throughput_rows(set: &BenchmarkSet, points: &[RunPoint], catalog: &Catalo
         out.origin.push(Origin::Bench(i));
     }
     for p in points {
-        if !at_default_limit(p) || p.duration_s <= 0.0 {
+        // The model learns BF16's throughput; an FP8 run's speed-up is applied after it (`headline::duration`).
+        if !at_default_limit(p) || p.duration_s <= 0.0 || p.precision == Precision::Fp8 {
             continue;
         }
         let (Some(gpu), Some(w)) = (catalog.gpu(&p.gpu_id), run_workload(p)) else { continue };
@@ -158,7 +160,7 @@ pub struct PowerRun {
     /// The workload (catalogue FLOPs per sample in the architecture's unit, batch per GPU).
     pub workload: WorkloadInput,
     /// Precision (FP32 when the profile does not say).
-    pub precision: crate::Precision,
+    pub precision: Precision,
     /// Power limit, W (the TDP when not recorded).
     pub limit_w: f64,
     /// Mean power per GPU ÷ limit.
@@ -220,7 +222,7 @@ pub fn power_rows(points: &[RunPoint], power_only: &[PowerRun], catalog: &Catalo
         let (Some(gpu), Some(w), Some(limit)) = (catalog.gpu(&p.gpu_id), run_workload(p), p.limit_w()) else {
             continue;
         };
-        let Some(x) = power_features(gpu, p.precision, &w, limit, batch_default) else { continue };
+        let Some(x) = power_features(gpu, fitted_precision(p.precision), &w, limit, batch_default) else { continue };
         let y = p.mean_power_w / f64::from(p.n_gpus) / limit;
         if !y.is_finite() {
             continue;
@@ -250,7 +252,7 @@ pub fn measured(set: &BenchmarkSet, catalog: &Catalog) -> Vec<MeasuredThroughput
         Software::NeuSight => 1,
         Software::Profile => 0,
     };
-    let mut best: BTreeMap<(String, String, crate::Precision), (i32, u32, MeasuredThroughput)> = BTreeMap::new();
+    let mut best: BTreeMap<(String, String, Precision), (i32, u32, MeasuredThroughput)> = BTreeMap::new();
     for (i, r) in set.rows.iter().enumerate() {
         if r.tuning != Tuning::Typical || r.n_gpus != 1 {
             continue;
@@ -312,7 +314,7 @@ pub const SCALE_OUT_MIN_MINUTES: f64 = 1.0;
 pub fn scale_out(set: &BenchmarkSet) -> Option<(f64, usize)> {
     // (GPUs, samples/s per GPU, minutes) per (workload, GPU, precision).
     type Runs = Vec<(u32, f64, Option<f64>)>;
-    let mut groups: BTreeMap<(&str, &str, crate::Precision), Runs> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str, Precision), Runs> = BTreeMap::new();
     for r in set.rows.iter().filter(|r| r.tuning == Tuning::Tuned && r.n_gpus >= 8) {
         let per_gpu = r.samples_per_s / f64::from(r.n_gpus);
         groups.entry((r.workload.as_str(), r.gpu_id.as_str(), r.precision)).or_default().push((
@@ -341,10 +343,6 @@ pub fn scale_out(set: &BenchmarkSet) -> Option<(f64, usize)> {
 /// Workloads whose tuned rows ran in FP8 although the logs do not say so: NVIDIA's H100 GPT-3 submissions
 /// to MLPerf Training v3.0/v3.1 used the Transformer Engine's FP8 (NVIDIA's round announcements).
 pub const FP8_WORKLOADS: [&str; 1] = ["mlperf-gpt3-175b"];
-
-/// FP8 dense peak ÷ BF16 dense peak on the GPUs those rows ran on (NVIDIA H100 datasheet: 1,979 and 989
-/// TFLOPS for SXM).
-pub const FP8_OVER_BF16: f64 = 2.0;
 
 /// How much faster heavily tuned code (MLPerf's submissions) trains than the fitted model predicts for the
 /// same GPU and the workload's features without its own effect, per sample unit: each tuned row's achieved

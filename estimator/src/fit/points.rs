@@ -49,9 +49,7 @@ impl RunPoint {
 
 /// The precision a profile trained at (FP32 when it does not say, as the paper's Keras runs did).
 pub fn precision_of(p: &crate::profile::Profile) -> Precision {
-    (p.meta.precision.as_deref())
-        .and_then(|s| Precision::ALL.into_iter().find(|x| x.as_str() == s))
-        .unwrap_or(Precision::Fp32)
+    (p.meta.precision.as_deref()).and_then(Precision::named).unwrap_or(Precision::Fp32)
 }
 
 /// Builds a run point from a profile and the catalogue; `None` when the GPU is not in the catalogue or

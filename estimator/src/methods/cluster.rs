@@ -20,7 +20,7 @@
 use serde::Serialize;
 
 use crate::catalog::Gpu;
-use crate::scenario::{Precision, Scenario, Zero};
+use crate::scenario::{Scenario, Zero};
 
 /// A kind of server, by the GPU's form factor: what its host draws and its network.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -144,7 +144,7 @@ pub fn scaling(
         exchange: None,
     };
     let Some(params) = trainable_params.filter(|_| nodes > 1 && per_gpu_samples_per_s > 0.0) else { return out };
-    let bytes_per_grad = if matches!(scenario.precision, Precision::Fp16 | Precision::Bf16) { 2.0 } else { 4.0 };
+    let bytes_per_grad = if scenario.precision.mixed() { 2.0 } else { 4.0 };
     let volume = if scenario.job.zero == Zero::Parameters { 1.5 } else { 1.0 };
     let gradient_gb = params * bytes_per_grad * volume / 1e9;
     let bandwidth_gb_s = ServerClass::of(gpu).net_gbit_per_gpu * f64::from(gpn) / 8.0;

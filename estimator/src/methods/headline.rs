@@ -67,7 +67,8 @@ pub fn duration(
     work: &Workload,
 ) -> Option<(f64, Throughput)> {
     let (precision, _) = crate::backbone::effective_precision(gpu, scenario.precision);
-    let mut thr = bb.throughput(gpu, precision, w)?;
+    let fitted = crate::backbone::fitted_precision(precision);
+    let mut thr = bb.throughput(gpu, fitted, w)?;
     let train_gflops = super::workload::TRAINING_FLOPS_FACTOR * w.forward_gflops;
     let peak = super::workload::peak_tflops(gpu, precision);
     match scenario.job.efficiency {
@@ -77,7 +78,7 @@ pub fn duration(
             // The uplift multiplies what it was measured against (`fit::backbone::tuned`: MLPerf's workloads
             // are in no fit): the spec model without a workload's own effect or benchmark. Applied to Lambda's
             // ResNet-50 benchmark (7 % of an H100's peak) it put 8 × H100 at half MLPerf's rate.
-            let base = bb.throughput(gpu, precision, &w.anonymous())?;
+            let base = bb.throughput(gpu, fitted, &w.anonymous())?;
             thr.samples_per_s = base.samples_per_s * t.uplift;
             thr.mfu = base.mfu * t.uplift;
             thr.measured_source = None;
@@ -91,6 +92,14 @@ pub fn duration(
             thr.mfu = m;
             thr.measured_source = None;
             thr.fixed_band = Some(ResidualBand::stated(thr.case, 0, (0.0, 0.0)));
+        }
+    }
+    if let Some((speedup, half_width, _)) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
+        thr.samples_per_s *= speedup;
+        thr.mfu *= speedup / super::workload::FP8_OVER_BF16;
+        if half_width > 0.0 {
+            let n = bb.throughput_band(&thr).map_or(0, |b| b.n);
+            bb.compose_band(&mut thr, (-half_width, half_width), n);
         }
     }
     let typical = matches!(scenario.job.efficiency, Efficiency::Typical);
@@ -116,6 +125,25 @@ pub fn duration_factors(bb: &Backbone, thr: &Throughput) -> (f64, f64) {
     let (lo, hi) = bb.throughput_band(thr).map_or((1.0, 1.0), |b| b.factors());
     let floor = if thr.mfu.is_finite() && thr.mfu > 0.0 { thr.mfu.min(1.0) } else { 0.0 };
     ((1.0 / hi).max(floor).min(1.0), (1.0 / lo).max(1.0))
+}
+
+/// How an FP8 run's throughput follows from BF16's fitted one: the speed-up, the half-width of its range in ln
+/// (composed with the interval), and the sentence that says so; none for a stated utilisation (the FP8 peak's).
+/// `tuned` at the peak ratio, by which the tuned uplift counted MLPerf's FP8 rows at BF16 (`fit::backbone::tuned`);
+/// `typical` at the geometric mean of [`crate::backbone::FP8_TYPICAL_SPEEDUP`]. Power per GPU stays BF16's.
+fn fp8(efficiency: Efficiency) -> Option<(f64, f64, &'static str)> {
+    let (lo, hi) = crate::backbone::FP8_TYPICAL_SPEEDUP;
+    match efficiency {
+        Efficiency::Typical => Some((
+            (lo * hi).sqrt(),
+            crate::fmath::ln(hi / lo) / 2.0,
+            "FP8: 1.44 × BF16's speed (torchtitan: 1.28–1.62 ×), same power",
+        )),
+        Efficiency::Tuned => {
+            Some((super::workload::FP8_OVER_BF16, 0.0, "FP8: 2 × BF16's speed (the tuned fit's ratio), same power"))
+        }
+        Efficiency::Mfu(_) => None,
+    }
 }
 
 /// How the run's GPUs scale, in one sentence.
@@ -165,13 +193,17 @@ pub fn headline(
     };
     let (precision, fallback) = crate::backbone::effective_precision(gpu, scenario.precision);
     warnings.extend(fallback);
-    if let Some(why) = crate::backbone::missing_spec(gpu, precision) {
+    let fitted = crate::backbone::fitted_precision(precision);
+    if let Some(why) = crate::backbone::missing_spec(gpu, fitted) {
         return none(vec![format!("{why}: this GPU cannot be estimated from its specs")]);
     }
     let Some(tdp) = gpu.tdp_w else {
         return none(vec![format!("no TDP is known for {}", gpu.name)]);
     };
-    let Some(frac) = bb.power_fraction(gpu, precision, w, tdp) else {
+    if let Some((_, _, why)) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
+        warnings.push(why.to_string());
+    }
+    let Some(frac) = bb.power_fraction(gpu, fitted, w, tdp) else {
         return none(vec![format!("the power model lacks a spec of {}", gpu.name)]);
     };
     let power_case = bb.power_case(&gpu.id, &w.key);

@@ -101,7 +101,7 @@ impl MemoryFit {
 
 /// The state bytes (weights, gradients, optimizer) of the whole model, unsharded.
 fn state_bytes(scenario: &Scenario, params: f64, trainable: f64) -> (f64, f64, f64) {
-    let half = matches!(scenario.precision, Precision::Fp16 | Precision::Bf16);
+    let half = scenario.precision.mixed();
     let (w, g, o) = if half { (2.0, 2.0, 12.0) } else { (4.0, 4.0, 8.0) };
     match scenario.job.mode {
         Mode::Lora if trainable < params => (params * w + trainable * w, trainable * g, trainable * o),
@@ -120,7 +120,7 @@ fn activations_bytes(t: &Transformer, seq: u32, micro_batch: f64, precision: Pre
     let (s, d) = (f64::from(seq), f64::from(t.d_model));
     let per_layer_inputs = 2.0 * s * micro_batch * d * f64::from(t.layers);
     let one_layer = 34.0 * s * micro_batch * d;
-    let logit_bytes = if matches!(precision, Precision::Fp16 | Precision::Bf16) { 10.0 } else { 8.0 };
+    let logit_bytes = if precision.mixed() { 10.0 } else { 8.0 };
     let logits = logit_bytes * s * micro_batch * f64::from(t.vocab);
     per_layer_inputs + one_layer + logits
 }

@@ -122,10 +122,24 @@ impl Workload {
     }
 }
 
+/// FP8 dense peak ÷ BF16 dense peak, on every GPU with FP8 tensor cores (datasheets, dense TFLOPS: H100 SXM
+/// 1,979 ÷ 989, L40S 733 ÷ 362, B200 4,500 ÷ 2,250, MI300X 2,615 ÷ 1,307; GeForce Ada with FP32 accumulate).
+pub const FP8_OVER_BF16: f64 = 2.0;
+
+/// The architectures with FP8 tensor cores (NVIDIA's Ada and Hopper whitepapers, 2022; Blackwell, 2024; AMD
+/// CDNA 3 whitepaper, 2023).
+pub const FP8_ARCHITECTURES: [&str; 4] = ["Ada Lovelace", "Hopper", "Blackwell", "CDNA 3"];
+
+/// Whether a GPU has FP8 tensor cores.
+pub fn has_fp8(gpu: &Gpu) -> bool {
+    FP8_ARCHITECTURES.contains(&gpu.architecture.as_str())
+}
+
 /// The peak TFLOP/s the FLOPs model uses for a GPU at a precision, with a warning when it falls back.
 ///
 /// fp32 → `fp32_tflops` (CUDA cores); tf32 → `tf32_tensor_tflops`; fp16 → `fp16_tensor_tflops`;
-/// bf16 → `bf16_tensor_tflops`. Tensor figures are dense (no 2:4 sparsity). A missing tensor figure
+/// bf16 → `bf16_tensor_tflops`; fp8 → [`FP8_OVER_BF16`] × the BF16 figure on [`FP8_ARCHITECTURES`], else
+/// BF16's peak (the headline's sentence says the GPU has none). Tensor figures are dense (no 2:4 sparsity). A missing tensor figure
 /// falls back to `fp32_tflops`, with a warning.
 pub fn peak_tflops(gpu: &Gpu, precision: Precision) -> (Option<f64>, Option<String>) {
     let tensor = match precision {
@@ -133,6 +147,8 @@ pub fn peak_tflops(gpu: &Gpu, precision: Precision) -> (Option<f64>, Option<Stri
         Precision::Tf32 => gpu.tf32_tensor_tflops,
         Precision::Fp16 => gpu.fp16_tensor_tflops,
         Precision::Bf16 => gpu.bf16_tensor_tflops,
+        Precision::Fp8 if has_fp8(gpu) => gpu.bf16_tensor_tflops.map(|b| b * FP8_OVER_BF16),
+        Precision::Fp8 => return peak_tflops(gpu, Precision::Bf16),
     };
     match (tensor, gpu.fp32_tflops) {
         (Some(t), _) => (Some(t), None),
