@@ -148,13 +148,17 @@ pub fn missing_spec(gpu: &Gpu, precision: Precision) -> Option<String> {
     None
 }
 
-/// The precision a GPU actually trains at when asked for `precision`: BF16 falls back to FP16 where the
-/// GPU has no BF16 tensor cores (Volta, Turing), and FP16/TF32 to FP32 where it has no tensor figure
-/// (Pascal and older), with the sentence that says so.
+/// The precision a GPU actually trains at when asked for `precision`: FP8 falls back to BF16 where the GPU has
+/// no FP8 tensor cores (the one place that decides it), BF16 to FP16 where the GPU has no BF16 tensor cores
+/// (Volta, Turing), and FP16/TF32 to FP32 where it has no tensor figure (Pascal and older), with the sentence
+/// that says so.
 pub fn effective_precision(gpu: &Gpu, precision: Precision) -> (Precision, Option<String>) {
     let has = |p: Precision| gpu_peak(gpu, p).is_some();
     let chain: &[Precision] = match precision {
-        Precision::Fp8 => &[Precision::Fp8, Precision::Bf16, Precision::Fp16, Precision::Fp32],
+        Precision::Fp8 if crate::methods::workload::has_fp8(gpu) => {
+            &[Precision::Fp8, Precision::Bf16, Precision::Fp16, Precision::Fp32]
+        }
+        Precision::Fp8 => &[Precision::Bf16, Precision::Fp16, Precision::Fp32],
         Precision::Bf16 => &[Precision::Bf16, Precision::Fp16, Precision::Fp32],
         Precision::Fp16 => &[Precision::Fp16, Precision::Fp32],
         Precision::Tf32 => &[Precision::Tf32, Precision::Fp32],
@@ -187,7 +191,7 @@ pub const FP8_TYPICAL_SPEEDUP: (f64, f64) = (1.28, 1.62);
 /// (a GPU without the figure cannot be predicted from specs, and the estimate says so).
 fn gpu_peak(gpu: &Gpu, precision: Precision) -> Option<f64> {
     match peak_tflops(gpu, precision) {
-        (Some(p), None) if precision != Precision::Fp8 || crate::methods::workload::has_fp8(gpu) => Some(p),
+        (Some(p), None) => Some(p),
         _ => None,
     }
 }

@@ -235,7 +235,8 @@ pub fn power_rows(points: &[RunPoint], power_only: &[PowerRun], catalog: &Catalo
         if !r.workload.forward_gflops.is_finite() {
             continue;
         }
-        let Some(x) = power_features(gpu, r.precision, &r.workload, r.limit_w, batch_default) else { continue };
+        let precision = fitted_precision(r.precision);
+        let Some(x) = power_features(gpu, precision, &r.workload, r.limit_w, batch_default) else { continue };
         out.rows.push(MixedRow { x, groups: [r.workload.key.clone(), gpu.id.clone()], y: r.fraction });
         out.origin.push(Origin::Profile(r.id.clone()));
     }
