@@ -131,16 +131,17 @@ pub fn duration_factors(bb: &Backbone, thr: &Throughput) -> (f64, f64) {
 /// (composed with the interval), and the sentence that says so; none for a stated utilisation (the FP8 peak's).
 /// `tuned` at the peak ratio, by which the tuned uplift counted MLPerf's FP8 rows at BF16 (`fit::backbone::tuned`);
 /// `typical` at the geometric mean of [`crate::backbone::FP8_TYPICAL_SPEEDUP`]. Power per GPU stays BF16's.
-fn fp8(efficiency: Efficiency) -> Option<(f64, f64, &'static str)> {
+fn fp8(efficiency: Efficiency) -> Option<(f64, f64, String)> {
     let (lo, hi) = crate::backbone::FP8_TYPICAL_SPEEDUP;
+    let sentence = |speedup: f64, why: &str| format!("FP8: {speedup:.2} × BF16's speed ({why}), same power");
     match efficiency {
-        Efficiency::Typical => Some((
-            (lo * hi).sqrt(),
-            crate::fmath::ln(hi / lo) / 2.0,
-            "FP8: 1.44 × BF16's speed (torchtitan: 1.28–1.62 ×), same power",
-        )),
+        Efficiency::Typical => {
+            let speedup = (lo * hi).sqrt();
+            Some((speedup, crate::fmath::ln(hi / lo) / 2.0, sentence(speedup, &format!("torchtitan: {lo}–{hi} ×"))))
+        }
         Efficiency::Tuned => {
-            Some((super::workload::FP8_OVER_BF16, 0.0, "FP8: 2 × BF16's speed (the tuned fit's ratio), same power"))
+            let speedup = super::workload::FP8_OVER_BF16;
+            Some((speedup, 0.0, sentence(speedup, "the tuned fit's ratio")))
         }
         Efficiency::Mfu(_) => None,
     }
@@ -201,7 +202,7 @@ pub fn headline(
         return none(vec![format!("no TDP is known for {}", gpu.name)]);
     };
     if let Some((_, _, why)) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
-        warnings.push(why.to_string());
+        warnings.push(why);
     }
     let Some(frac) = bb.power_fraction(gpu, fitted, w, tdp) else {
         return none(vec![format!("the power model lacks a spec of {}", gpu.name)]);
