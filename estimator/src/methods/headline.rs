@@ -94,9 +94,10 @@ pub fn duration(
             thr.fixed_band = Some(ResidualBand::stated(thr.case, 0, (0.0, 0.0)));
         }
     }
-    if let Some((speedup, half_width, _)) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
-        thr.samples_per_s *= speedup;
-        thr.mfu *= speedup / super::workload::FP8_OVER_BF16;
+    if let Some(f) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
+        thr.samples_per_s *= f.speedup;
+        thr.mfu *= f.speedup / super::workload::FP8_OVER_BF16;
+        let half_width = f.ln_half_width();
         if half_width > 0.0 {
             let n = bb.throughput_band(&thr).map_or(0, |b| b.n);
             bb.compose_band(&mut thr, (-half_width, half_width), n);
@@ -127,23 +128,41 @@ pub fn duration_factors(bb: &Backbone, thr: &Throughput) -> (f64, f64) {
     ((1.0 / hi).max(floor).min(1.0), (1.0 / lo).max(1.0))
 }
 
-/// How an FP8 run's throughput follows from BF16's fitted one: the speed-up, the half-width of its range in ln
-/// (composed with the interval), and the sentence that says so; none for a stated utilisation (the FP8 peak's).
+/// How an FP8 run's throughput follows from BF16's fitted one; none for a stated utilisation (the FP8 peak's).
 /// `tuned` at the peak ratio, by which the tuned uplift counted MLPerf's FP8 rows at BF16 (`fit::backbone::tuned`);
 /// `typical` at the geometric mean of [`crate::backbone::FP8_TYPICAL_SPEEDUP`]. Power per GPU stays BF16's.
-fn fp8(efficiency: Efficiency) -> Option<(f64, f64, String)> {
-    let (lo, hi) = crate::backbone::FP8_TYPICAL_SPEEDUP;
-    let sentence = |speedup: f64, why: &str| format!("FP8: {speedup:.2} × BF16's speed ({why}), same power");
+fn fp8(efficiency: Efficiency) -> Option<Fp8> {
     match efficiency {
         Efficiency::Typical => {
-            let speedup = (lo * hi).sqrt();
-            Some((speedup, crate::fmath::ln(hi / lo) / 2.0, sentence(speedup, &format!("torchtitan: {lo}–{hi} ×"))))
+            let (lo, hi) = crate::backbone::FP8_TYPICAL_SPEEDUP;
+            Some(Fp8 { speedup: (lo * hi).sqrt(), range: Some((lo, hi)) })
         }
-        Efficiency::Tuned => {
-            let speedup = super::workload::FP8_OVER_BF16;
-            Some((speedup, 0.0, sentence(speedup, "the tuned fit's ratio")))
-        }
+        Efficiency::Tuned => Some(Fp8 { speedup: super::workload::FP8_OVER_BF16, range: None }),
         Efficiency::Mfu(_) => None,
+    }
+}
+
+/// The factor [`fp8`] puts on BF16's throughput.
+struct Fp8 {
+    /// Factor on BF16's samples per second.
+    speedup: f64,
+    /// The published speed-ups it is the middle of (`typical`: torchtitan's); none for the tuned fit's ratio.
+    range: Option<(f64, f64)>,
+}
+
+impl Fp8 {
+    /// Half the range's width in ln, composed with the interval (0 without a range).
+    fn ln_half_width(&self) -> f64 {
+        self.range.map_or(0.0, |(lo, hi)| crate::fmath::ln(hi / lo) / 2.0)
+    }
+
+    /// The sentence that says which factor the estimate used.
+    fn sentence(&self) -> String {
+        let why = match self.range {
+            Some((lo, hi)) => format!("torchtitan: {lo}–{hi} ×"),
+            None => "the tuned fit's ratio".to_string(),
+        };
+        format!("FP8: {:.2} × BF16's speed ({why}), same power", self.speedup)
     }
 }
 
@@ -201,8 +220,8 @@ pub fn headline(
     let Some(tdp) = gpu.tdp_w else {
         return none(vec![format!("no TDP is known for {}", gpu.name)]);
     };
-    if let Some((_, _, why)) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
-        warnings.push(why);
+    if let Some(f) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
+        warnings.push(f.sentence());
     }
     let Some(frac) = bb.power_fraction(gpu, fitted, w, tdp) else {
         return none(vec![format!("the power model lacks a spec of {}", gpu.name)]);
