@@ -161,7 +161,7 @@ pub enum ImportCommand {
         #[arg(long, default_value = "../shared")]
         from: PathBuf,
         /// The project's own table of GPU specs that `gpus.csv` leaves empty (each row with its source).
-        #[arg(long, default_value = "collector/facts/gpu-tensor-peaks.csv")]
+        #[arg(long, default_value = "collector/facts/gpu-specs.csv")]
         supplement: PathBuf,
         /// The project's own table of transformer dimensions (layers, widths, heads, vocabulary, context, experts).
         #[arg(long, default_value = "collector/facts/transformers.csv")]

@@ -299,6 +299,18 @@ pub struct MeasuredThroughput {
     pub source: String,
 }
 
+impl MeasuredThroughput {
+    /// The software the benchmark ran (its source id is the text before ` (`).
+    pub fn software(&self) -> Software {
+        Software::of_source(self.source.split(" (").next().unwrap_or(""))
+    }
+
+    /// Training TFLOP/s of the measured cell.
+    pub fn tflops(&self) -> f64 {
+        self.samples_per_s * TRAINING_FLOPS_FACTOR * self.forward_gflops / 1e3
+    }
+}
+
 /// Multi-GPU efficiency within a server: throughput on n GPUs ÷ (n × one GPU's), measured; and across servers,
 /// what MLPerf Training's tuned runs lose as they spread over more servers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -545,6 +557,35 @@ pub struct Backbone {
     /// What heavily tuned submissions reach (`efficiency=tuned`), per sample unit.
     #[serde(default)]
     pub tuned: Vec<TunedEfficiency>,
+    /// The best utilisation any measured benchmark run reached, per precision and family: no estimate from
+    /// specs implies more ([`Backbone::ceiling`]).
+    #[serde(default)]
+    pub ceilings: Vec<MfuCeiling>,
+}
+
+/// The highest share of its peak FLOP/s that a measured benchmark run reached at one precision (FP16 and
+/// BF16 as [`Precision::Bf16`]: the same tensor rate), for convolutional networks or the rest
+/// ([`crate::fit::backbone::ceilings`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MfuCeiling {
+    /// The precision (half precision as BF16).
+    pub precision: Precision,
+    /// Convolutional networks, or the rest.
+    pub conv: bool,
+    /// Training TFLOP/s ÷ peak of the best run.
+    pub mfu: f64,
+    /// That run: GPU, workload and source.
+    pub run: String,
+    /// Runs it is the maximum of.
+    pub n: usize,
+}
+
+/// The precision a ceiling is kept under: FP16 and FP8 as BF16 (FP8's speed-up applies after the ceiling).
+pub fn ceiling_precision(p: Precision) -> Precision {
+    match p {
+        Precision::Fp16 | Precision::Fp8 => Precision::Bf16,
+        p => p,
+    }
 }
 
 /// How much faster heavily tuned code trains than the spec model predicts (MLPerf Training's time-to-train runs
@@ -591,6 +632,10 @@ pub struct Throughput {
     pub fixed_band: Option<ResidualBand>,
     /// How the run's GPUs work together (one GPU until [`crate::methods::headline::duration`] scales it).
     pub scaling: Option<crate::methods::cluster::Scaling>,
+    /// What measured siblings changed in a prediction from specs ([`crate::siblings`]), in words.
+    pub basis: Option<String>,
+    /// The ceiling ([`MfuCeiling`]) that held the estimate down, when one did.
+    pub capped_at: Option<f64>,
 }
 
 impl Backbone {
@@ -680,15 +725,81 @@ impl Backbone {
         thr.fixed_band = Some(ResidualBand::stated(thr.case, n, compose(&parts)));
     }
 
-    /// Achieved training TFLOP/s per GPU predicted from specs; `None` when a spec is missing.
-    pub fn model_tflops(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput) -> Option<f64> {
-        let x = throughput_features(gpu, precision, w, Software::Current, &self.batch_default)?;
-        let g = [w.key.as_str(), gpu.id.as_str()];
-        let bench = self.throughput.predict(&x, g);
+    /// ln(training TFLOP/s per GPU) of the benchmark model for software `sw`, before what siblings carry.
+    fn ln_bench(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput, sw: Software) -> Option<(f64, f64)> {
+        let x = throughput_features(gpu, precision, w, sw, &self.batch_default)?;
+        Some((self.throughput.predict(&x, [w.key.as_str(), gpu.id.as_str()]), x[STEP_FEATURE]))
+    }
+
+    /// What `gpu`'s siblings carry to its prediction for `w` ([`crate::siblings`]), in ln, with the siblings
+    /// it came from: the mean residual (ln measured ÷ predicted for the benchmark's software) of the siblings
+    /// measured on this workload at this precision.
+    pub fn sibling_carry(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput, all: &[Gpu]) -> (f64, Vec<String>) {
+        let mut from = Vec::new();
+        let pair: Vec<f64> = crate::siblings::siblings(gpu, all)
+            .filter_map(|s| {
+                let m = self.measured_cell(s, precision, &w.key)?;
+                let at = WorkloadInput { forward_gflops: m.forward_gflops, ..w.clone() };
+                let (pred, _) = self.ln_bench(s, m.precision, &at, m.software())?;
+                from.push(s.name.clone());
+                Some(ln(m.tflops()) - pred)
+            })
+            .collect();
+        (crate::siblings::carry(&pair), from)
+    }
+
+    /// Achieved training TFLOP/s per GPU predicted from specs, on one basis with the measured siblings among
+    /// `all` (the catalogue's GPUs; [`Self::sibling_carry`]); `None` when a spec is missing.
+    pub fn model_tflops(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput, all: &[Gpu]) -> Option<f64> {
+        self.model_tflops_with_basis(gpu, precision, w, all).map(|(t, _)| t)
+    }
+
+    fn model_tflops_with_basis(
+        &self,
+        gpu: &Gpu,
+        precision: Precision,
+        w: &WorkloadInput,
+        all: &[Gpu],
+    ) -> Option<(f64, (f64, Vec<String>))> {
+        let (bench, step) = self.ln_bench(gpu, precision, w, Software::Current)?;
+        let carried = self.sibling_carry(gpu, precision, w, all);
+        let bench = bench + carried.0;
         // The whole-run stage applies to the workloads only the profiles measured (see `throughput_runs`).
-        let only_runs = self.throughput_runs.knows_workload(g[0]) && !self.throughput.knows(0, g[0]);
-        let runs = |b: f64| self.throughput_runs.predict(b, x[STEP_FEATURE], g[0], g[1]);
-        Some(crate::fmath::exp(if only_runs { runs(bench) } else { bench }))
+        let only_runs = self.throughput_runs.knows_workload(&w.key) && !self.throughput.knows(0, &w.key);
+        let ln_rate = if only_runs { self.throughput_runs.predict(bench, step, &w.key, &gpu.id) } else { bench };
+        Some((crate::fmath::exp(ln_rate), carried))
+    }
+
+    /// The measured benchmark of `gpu` on workload `key` at `precision`, or at the other half precision where
+    /// the GPU runs both at the same rate.
+    fn measured_cell(&self, gpu: &Gpu, precision: Precision, key: &str) -> Option<&MeasuredThroughput> {
+        let peak = gpu_peak(gpu, precision);
+        // FP16 and BF16 mixed precision run on the same tensor cores at the same rate where both exist.
+        let half = |p: Precision| matches!(p, Precision::Fp16 | Precision::Bf16);
+        let same_rate = |p: Precision| {
+            p == precision || (half(p) && half(precision) && gpu_peak(gpu, p).is_some() && gpu_peak(gpu, p) == peak)
+        };
+        self.measured
+            .iter()
+            .filter(|m| m.gpu_id == gpu.id && m.workload == key && same_rate(m.precision))
+            .min_by_key(|m| m.precision != precision)
+    }
+
+    /// The best utilisation a measured run reached at a precision for a family ([`MfuCeiling`]).
+    pub fn ceiling(&self, precision: Precision, conv: bool) -> Option<&MfuCeiling> {
+        let p = ceiling_precision(precision);
+        self.ceilings.iter().find(|c| c.precision == p && c.conv == conv)
+    }
+
+    /// Holds a throughput from specs (or a tuned one) to the ceiling of its precision and family: no estimate
+    /// implies more utilisation than the best measured run reached. A measured benchmark keeps its measurement.
+    pub fn cap(&self, thr: &mut Throughput, precision: Precision) {
+        let Some(c) = self.ceiling(precision, thr.conv) else { return };
+        if thr.measured_source.is_none() && thr.mfu.is_finite() && thr.mfu > c.mfu {
+            thr.samples_per_s *= c.mfu / thr.mfu;
+            thr.mfu = c.mfu;
+            thr.capped_at = Some(c.mfu);
+        }
     }
 
     /// Samples per GPU per step of a workload: its own, else the typical step of its unit.
@@ -703,28 +814,48 @@ impl Backbone {
         self.tuned.iter().find(|t| t.unit == unit)
     }
 
-    /// Throughput of one `gpu`: the measured benchmark when one matches, else the model. The run's GPUs and
+    /// Throughput of one `gpu`: the measured benchmark when one matches, else the model on one basis with the
+    /// measured siblings among `all` (the catalogue's GPUs), never faster than a sibling measured on this
+    /// workload that it does not out-spec ([`crate::siblings::out_specs`]). The run's GPUs and
     /// servers scale it in [`crate::methods::headline::duration`].
-    pub fn throughput(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput) -> Option<Throughput> {
+    pub fn throughput(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput, all: &[Gpu]) -> Option<Throughput> {
         let peak = gpu_peak(gpu, precision);
-        // FP16 and BF16 mixed precision run on the same tensor cores at the same rate where both exist.
-        let half = |p: Precision| matches!(p, Precision::Fp16 | Precision::Bf16);
-        let same_rate = |p: Precision| {
-            p == precision || (half(p) && half(precision) && gpu_peak(gpu, p).is_some() && gpu_peak(gpu, p) == peak)
-        };
-        let measured = self
-            .measured
-            .iter()
-            .filter(|m| m.gpu_id == gpu.id && m.workload == w.key && same_rate(m.precision))
-            .min_by_key(|m| m.precision != precision);
-        let (per_gpu, source) = match measured {
+        let (mut per_gpu, source, mut basis) = match self.measured_cell(gpu, precision, &w.key) {
             // Rescaled by FLOPs per sample where the user's workload differs from the measured one (input size).
-            Some(m) => (m.samples_per_s * m.forward_gflops / w.forward_gflops, Some(m.source.clone())),
+            Some(m) => (m.samples_per_s * m.forward_gflops / w.forward_gflops, Some(m.source.clone()), None),
             None => {
-                let tflops = self.model_tflops(gpu, precision, w)?;
-                (tflops * 1e3 / (TRAINING_FLOPS_FACTOR * w.forward_gflops), None)
+                let (tflops, (carry, from)) = self.model_tflops_with_basis(gpu, precision, w, all)?;
+                let basis = (!from.is_empty()).then(|| {
+                    format!("× {:.2} on one basis with measured {}", crate::fmath::exp(carry), from.join(", "))
+                });
+                (tflops * 1e3 / (TRAINING_FLOPS_FACTOR * w.forward_gflops), None, basis)
             }
         };
+        if source.is_none() {
+            let specs = |g: &Gpu| gpu_peak(g, precision).zip(g.memory_bandwidth_gbs);
+            for s in crate::siblings::same_architecture(gpu, all) {
+                let (Some(m), Some(mine), Some(theirs)) =
+                    (self.measured_cell(s, precision, &w.key), specs(gpu), specs(s))
+                else {
+                    continue;
+                };
+                // Within the line (same segment): not faster than a sibling it does not out-spec.
+                let theirs_per_gpu = m.samples_per_s * m.forward_gflops / w.forward_gflops;
+                let line = s.segment == gpu.segment;
+                if line && !crate::siblings::out_specs(mine, theirs) && per_gpu > theirs_per_gpu {
+                    per_gpu = theirs_per_gpu;
+                    basis = Some(format!("no faster than the measured {}, which it does not out-spec", s.name));
+                }
+                // The same kernels on the same architecture: no higher share of its peak than a measured one reached.
+                let their_mfu = m.tflops() / theirs.0;
+                let mine_at_theirs = their_mfu * mine.0 * 1e3 / (TRAINING_FLOPS_FACTOR * w.forward_gflops);
+                if per_gpu > mine_at_theirs {
+                    per_gpu = mine_at_theirs;
+                    basis =
+                        Some(format!("at most the {:.0} % of peak the measured {} reached", their_mfu * 100.0, s.name));
+                }
+            }
+        }
         let achieved = per_gpu * TRAINING_FLOPS_FACTOR * w.forward_gflops / 1e3;
         let mut thr = Throughput {
             samples_per_s: per_gpu,
@@ -735,6 +866,8 @@ impl Backbone {
             conv: w.conv,
             fixed_band: None,
             scaling: None,
+            basis,
+            capped_at: None,
         };
         // A measured benchmark: the model's error for a measured pair, and how far another code or software
         // version of the same benchmark moved it.

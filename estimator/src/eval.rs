@@ -189,6 +189,25 @@ fn backbone_row(
     r
 }
 
+/// The headline's energy with the predicted duration, one GPU held out at a time, per GPU: where the pooled
+/// figure comes from (a GPU unlike any other, such as the 60 W GTX 750 Ti, weighs on it).
+pub fn headline_by_gpu(runs: &[(Holdout, ProtocolRun)]) -> Vec<HeldOutGpu> {
+    let Some((_, run)) = runs.iter().find(|(h, _)| *h == Holdout::Gpu) else { return Vec::new() };
+    let mut by_gpu: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for x in &run.energy_predicted_duration {
+        by_gpu.entry(x.gpu.as_str()).or_default().push(100.0 * (x.predicted / x.measured - 1.0).abs());
+    }
+    by_gpu
+        .into_iter()
+        .map(|(gpu, e)| HeldOutGpu {
+            method: HEADLINE,
+            gpu: gpu.into(),
+            n_runs: e.len(),
+            mape_pct: finite(e.iter().sum::<f64>() / e.len() as f64).map(|m| (m * 100.0).round() / 100.0),
+        })
+        .collect()
+}
+
 /// The backbone's rows: `throughput` on the benchmark rows (time ranking for picking), `power-fraction` on
 /// the profiles, `headline` energy on the profiles at the default limit with the measured and with the
 /// predicted duration.
@@ -266,7 +285,8 @@ pub fn evaluate(
     }
     let mut results = step_results(traced, &mlco2);
     let pre = PreRows::of(points);
-    let (pre_results, leave_gpu_out) = pre_results(&pre, power, energy, backbone, &mlco2);
+    let (pre_results, mut leave_gpu_out) = pre_results(&pre, power, energy, backbone, &mlco2);
+    leave_gpu_out.extend(headline_by_gpu(backbone));
     results.extend(pre_results);
     results.extend(baseline_results(points, &mlco2));
     let kinds = kind_scores(&pre, power, energy, duration);

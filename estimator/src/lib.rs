@@ -34,6 +34,7 @@ pub mod references;
 pub mod scenario;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod siblings;
 pub mod snapshot;
 
 pub use calibration::Calibration;

@@ -439,7 +439,7 @@ mod tests {
                 r.protocol
             );
         }
-        assert!(read_cal.shares_kernel(), "the shared support vectors are restored");
+        assert_eq!(read_cal.shares_kernel(), cal.shares_kernel(), "the shared support vectors are restored");
         assert_eq!(read_catalog, without_unshown_text(catalog.clone()));
         assert!(read_catalog.gpus.gpus.iter().all(|g| g.source.is_empty() && g.notes.is_none()));
         assert!(read_catalog.archs.architectures.iter().all(|a| a.source.is_empty() && a.notes.is_none()));

@@ -334,7 +334,7 @@ runs of one workload and GPU (each ÷ the smallest of its group, runs of at leas
         }
         let _ = writeln!(s);
     }
-    let _ = writeln!(s, "## Leave one GPU out, per GPU (measured duration)\n");
+    let _ = writeln!(s, "## Leave one GPU out, per GPU (PRE: measured duration; headline: predicted duration)\n");
     let _ = writeln!(s, "| method | GPU held out | runs | MAPE % |");
     let _ = writeln!(s, "| --- | --- | ---: | ---: |");
     for h in &r.leave_gpu_out {

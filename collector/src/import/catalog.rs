@@ -5,7 +5,7 @@ use estimator::catalog::{
     ArchCatalog, Architecture, DataHeader, Gpu, GpuCatalog, SampleUnit, Segment, SourceRef, SCHEMA_VERSION,
 };
 
-use super::{ImportError, Table};
+use super::{ImportError, Row, Table};
 
 /// Data version stamped on generated files unless `--data-version` says otherwise.
 pub const DATA_VERSION: &str = "2026.12.04";
@@ -78,11 +78,12 @@ pub fn gpus_from_csv(text: &str, data_version: &str) -> Result<GpuCatalog, Impor
 }
 
 /// Fills specs that `gpus.csv` leaves empty from the project's own fact table
-/// (`collector/facts/gpu-tensor-peaks.csv`: dense tensor peaks and bandwidths read from vendor
-/// whitepapers and datasheets, one source per row). A cell that both tables give must agree, so the
-/// supplement can never silently override a sourced figure; the row's source is appended to the entry's.
+/// (`collector/facts/gpu-specs.csv`: power, FP32 and dense tensor peaks, memory, bandwidth, core count and
+/// release year read from vendor whitepapers, datasheets and documentation, one source per row). A cell that
+/// both tables give must agree, so the supplement can never silently override a sourced figure; the row's
+/// source is appended to the entry's.
 pub fn supplement_gpus(catalog: &mut GpuCatalog, text: &str) -> Result<(), ImportError> {
-    let table = Table::parse("gpu-tensor-peaks.csv", text)?;
+    let table = Table::parse("gpu-specs.csv", text)?;
     for row in table.rows() {
         let id = row.text("id")?;
         let gpu = catalog
@@ -90,24 +91,45 @@ pub fn supplement_gpus(catalog: &mut GpuCatalog, text: &str) -> Result<(), Impor
             .iter_mut()
             .find(|g| g.id == id)
             .ok_or_else(|| row.invalid("id", id, "no GPU with this id in gpus.csv"))?;
-        let fields: [(&str, &mut Option<f64>); 4] = [
+        let figures: [(&str, &mut Option<f64>); 7] = [
+            ("tdp_w", &mut gpu.tdp_w),
+            ("fp32_tflops", &mut gpu.fp32_tflops),
             ("fp16_tensor_tflops_dense", &mut gpu.fp16_tensor_tflops),
             ("bf16_tensor_tflops_dense", &mut gpu.bf16_tensor_tflops),
             ("tf32_tensor_tflops_dense", &mut gpu.tf32_tensor_tflops),
+            ("memory_gb", &mut gpu.memory_gb),
             ("memory_bandwidth_gbs", &mut gpu.memory_bandwidth_gbs),
         ];
-        for (column, slot) in fields {
-            let Some(v) = row.positive(column)? else { continue };
-            match *slot {
-                Some(old) if (old - v).abs() > 1e-9 * old.abs() => {
-                    return Err(row.invalid(column, &v.to_string(), &format!("gpus.csv already gives {old}")))
-                }
-                _ => *slot = Some(v),
-            }
+        for (column, slot) in figures {
+            fill(&row, column, row.positive(column)?, slot, |old, v| (old - v).abs() <= 1e-9 * old.abs())?;
         }
+        fill(&row, "release_year", row.opt_num::<u16>("release_year")?, &mut gpu.release_year, |a, b| a == b)?;
+        let cores = "cuda_cores_or_stream_processors";
+        fill(&row, cores, row.opt_num::<u32>(cores)?, &mut gpu.cores, |a, b| a == b)?;
         gpu.source = format!("{}; {}", gpu.source, row.text("source")?);
     }
     Ok(())
+}
+
+/// Puts a supplement cell's value into an empty slot; a slot `gpus.csv` already filled must `agree`, else the
+/// cell is refused by name, with the value it conflicts with.
+fn fill<T: Copy + std::fmt::Display>(
+    row: &Row<'_>,
+    column: &str,
+    value: Option<T>,
+    slot: &mut Option<T>,
+    agree: fn(T, T) -> bool,
+) -> Result<(), ImportError> {
+    match (value, *slot) {
+        (Some(v), Some(old)) if !agree(old, v) => {
+            Err(row.invalid(column, &v.to_string(), &format!("gpus.csv already gives {old}")))
+        }
+        (Some(v), _) => {
+            *slot = Some(v);
+            Ok(())
+        }
+        (None, _) => Ok(()),
+    }
 }
 
 /// Adds transformer dimensions from the project's own fact table (`collector/facts/transformers.csv`: one
@@ -260,22 +282,34 @@ gpu-b,Google,TPU B,TPU,tpu-chip (cloud),,,,197,,,16,819,,,src-b,\"no power, \"\"
     #[test]
     fn supplement_fills_empty_specs_and_refuses_conflicts() {
         let mut c = gpus_from_csv(GPUS, "9").unwrap();
-        let sup = "id,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,tf32_tensor_tflops_dense,memory_bandwidth_gbs,source\n\
-                   gpu-a,71.2,71.2,35.6,,whitepaper\n";
-        supplement_gpus(&mut c, sup).unwrap();
+        const HEAD: &str = "id,release_year,tdp_w,fp32_tflops,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,\
+                            tf32_tensor_tflops_dense,memory_gb,memory_bandwidth_gbs,cuda_cores_or_stream_processors,source\n";
+        // gpu-a repeats its bandwidth, year and core count (agreeing); gpu-b gains a year, a power and a core count.
+        let sup = format!("{HEAD}gpu-a,2020,,,71.2,71.2,35.6,,936,10496,whitepaper\ngpu-b,2023,170,,,,,,,4,docs\n");
+        supplement_gpus(&mut c, &sup).unwrap();
         let a = &c.gpus[0];
         assert_eq!(
             (a.fp16_tensor_tflops, a.tf32_tensor_tflops, a.memory_bandwidth_gbs),
             (Some(71.2), Some(35.6), Some(936.0))
         );
         assert_eq!(a.source, "src-a; whitepaper");
-        let conflict = "id,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,tf32_tensor_tflops_dense,memory_bandwidth_gbs,source\n\
-                        gpu-a,,,,900,x\n";
-        let e = supplement_gpus(&mut c, conflict).unwrap_err().to_string();
-        assert!(e.contains("memory_bandwidth_gbs") && e.contains("\"900\"") && e.contains("936"), "{e}");
-        let unknown = "id,fp16_tensor_tflops_dense,bf16_tensor_tflops_dense,tf32_tensor_tflops_dense,memory_bandwidth_gbs,source\n\
-                       gpu-z,1,,,,x\n";
-        assert!(supplement_gpus(&mut c, unknown).unwrap_err().to_string().contains("\"gpu-z\""));
+        let b = &c.gpus[1];
+        assert_eq!((b.release_year, b.tdp_w, b.fp32_tflops, b.cores), (Some(2023), Some(170.0), None, Some(4)));
+        assert_eq!((b.fp16_tensor_tflops, b.memory_gb), (Some(197.0), Some(16.0)), "an empty cell leaves the figure");
+        assert_eq!(b.source, "src-b; docs");
+        for (row, column, value, old) in [
+            ("gpu-a,,,,,,,,900,,x", "memory_bandwidth_gbs", "\"900\"", "936"),
+            ("gpu-a,2021,,,,,,,,,x", "release_year", "\"2021\"", "2020"),
+            ("gpu-a,,,,,,,,,10240,x", "cuda_cores_or_stream_processors", "\"10240\"", "10496"),
+            ("gpu-b,,250,,,,,,,,x", "tdp_w", "\"250\"", "170"),
+        ] {
+            let e = supplement_gpus(&mut c, &format!("{HEAD}{row}\n")).unwrap_err().to_string();
+            assert!(e.contains(column) && e.contains(value) && e.contains(old), "{e}");
+        }
+        let e = supplement_gpus(&mut c, &format!("{HEAD}gpu-b,twenty,,,,,,,,,x\n")).unwrap_err().to_string();
+        assert!(e.contains("release_year") && e.contains("\"twenty\""), "{e}");
+        let e = supplement_gpus(&mut c, &format!("{HEAD}gpu-z,,,,1,,,,,,x\n")).unwrap_err().to_string();
+        assert!(e.contains("\"gpu-z\""), "{e}");
     }
 
     #[test]

@@ -65,10 +65,11 @@ pub fn duration(
     gpu: &Gpu,
     w: &WorkloadInput,
     work: &Workload,
+    all: &[Gpu],
 ) -> Option<(f64, Throughput)> {
     let (precision, _) = crate::backbone::effective_precision(gpu, scenario.precision);
     let fitted = crate::backbone::fitted_precision(precision);
-    let mut thr = bb.throughput(gpu, fitted, w)?;
+    let mut thr = bb.throughput(gpu, fitted, w, all)?;
     let train_gflops = super::workload::TRAINING_FLOPS_FACTOR * w.forward_gflops;
     let peak = super::workload::peak_tflops(gpu, precision);
     match scenario.job.efficiency {
@@ -78,7 +79,7 @@ pub fn duration(
             // The uplift multiplies what it was measured against (`fit::backbone::tuned`: MLPerf's workloads
             // are in no fit): the spec model without a workload's own effect or benchmark. Applied to Lambda's
             // ResNet-50 benchmark (7 % of an H100's peak) it put 8 × H100 at half MLPerf's rate.
-            let base = bb.throughput(gpu, fitted, &w.anonymous())?;
+            let base = bb.throughput(gpu, fitted, &w.anonymous(), all)?;
             thr.samples_per_s = base.samples_per_s * t.uplift;
             thr.mfu = base.mfu * t.uplift;
             thr.measured_source = None;
@@ -93,6 +94,9 @@ pub fn duration(
             thr.measured_source = None;
             thr.fixed_band = Some(ResidualBand::stated(thr.case, 0, (0.0, 0.0)));
         }
+    }
+    if !matches!(scenario.job.efficiency, Efficiency::Mfu(_)) {
+        bb.cap(&mut thr, fitted);
     }
     if let Some(f) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
         thr.samples_per_s *= f.speedup;
@@ -266,7 +270,17 @@ pub fn headline(
             let mfu =
                 if thr.mfu.is_finite() { format!(", {:.0} % of peak FLOP/s", thr.mfu * 100.0) } else { String::new() };
             let unit = if w.unit == SampleUnit::Token { "tokens" } else { "images" };
-            let note = format!("throughput {} {unit}/s per GPU{mfu}, {how}", crate::format::human(per_gpu));
+            let mut note = format!("throughput {} {unit}/s per GPU{mfu}, {how}", crate::format::human(per_gpu));
+            if let Some(b) = &thr.basis {
+                note.push_str(&format!(" ({b})"));
+            }
+            if let Some(c) = thr.capped_at {
+                note.push_str(&format!(
+                    "; held to {:.0} % of peak, the best any measured run reached at {}",
+                    c * 100.0,
+                    crate::backbone::ceiling_precision(fitted)
+                ));
+            }
             used_thr = Some(thr);
             (*h, note)
         }

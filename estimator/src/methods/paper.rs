@@ -151,8 +151,11 @@ impl PreInputs {
     ) -> PreInputs {
         let x = features(scenario, work, gpu, catalog);
         let row = if cal.shares_kernel() { cal.power.kernel_row(&x) } else { None };
-        let backbone =
-            cal.backbone.as_ref().zip(w).and_then(|(bb, w)| super::headline::duration(bb, scenario, gpu, w, work));
+        let backbone = cal
+            .backbone
+            .as_ref()
+            .zip(w)
+            .and_then(|(bb, w)| super::headline::duration(bb, scenario, gpu, w, work, &catalog.gpus.gpus));
         let from_backbone = cal.backbone.as_ref().zip(backbone.as_ref()).map(|(bb, (h, thr))| {
             let how = match &thr.measured_source {
                 Some(s) => format!("measured benchmark {s}"),
