@@ -155,6 +155,30 @@ pub enum ImportCommand {
         #[arg(long, default_value = crate::import::catalog::DATA_VERSION)]
         data_version: String,
     },
+    /// Maintainers: build data/benchmarks/timm.json from timm's RTX 3090 training tables (NCHW and NHWC).
+    Timm {
+        /// The folder holding `timm/`.
+        #[arg(long, default_value = "../shared/bench-data")]
+        from: PathBuf,
+        /// Output file.
+        #[arg(long, default_value = "data/benchmarks/timm.json")]
+        out: PathBuf,
+        /// Data version to stamp on the file.
+        #[arg(long, default_value = crate::import::catalog::DATA_VERSION)]
+        data_version: String,
+    },
+    /// Maintainers: build data/benchmarks/llm-tables.json from llm-foundry's MPT and torchtitan's Llama 3.1 tables.
+    LlmTables {
+        /// The folder holding `llm-foundry/` and `torchtitan/`.
+        #[arg(long, default_value = "../shared/bench-data")]
+        from: PathBuf,
+        /// Output file.
+        #[arg(long, default_value = "data/benchmarks/llm-tables.json")]
+        out: PathBuf,
+        /// Data version to stamp on the file.
+        #[arg(long, default_value = crate::import::catalog::DATA_VERSION)]
+        data_version: String,
+    },
     /// Build data/gpus.json, data/architectures.json and data/regions.json.
     Catalog {
         /// The folder holding `catalog-facts/` and `anchor-data/`.

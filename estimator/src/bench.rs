@@ -53,6 +53,10 @@ pub struct BenchWorkload {
     pub forward_gflops: f64,
     /// How `forward_gflops` was obtained.
     pub flops_note: String,
+    /// Architecture family of a vision model, as text (`cnn`, `vit`, `hybrid`, `mlp`, `rnn`): whether the
+    /// network is convolutional, attention-based, both, or neither. Absent where the importer does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 impl BenchWorkload {

@@ -41,6 +41,37 @@ fn data_files_validate_against_their_schemas_and_round_trip() {
     }
 }
 
+/// The benchmark sets besides `throughput.json` (`wattcast import timm`, `import llm-tables`): the same
+/// format and schema, the same data version, and provenance that names upstream, never a local path.
+#[test]
+fn extra_benchmark_sets_validate_and_name_their_sources() {
+    let data = root().join("data");
+    let schema = read_json(&data.join("schema/v1/benchmarks.schema.json"));
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let main = BenchmarkSet::from_json(&std::fs::read_to_string(data.join("benchmarks/throughput.json")).unwrap())
+        .expect("throughput.json loads");
+    for file in ["benchmarks/timm.json", "benchmarks/llm-tables.json"] {
+        let text = std::fs::read_to_string(data.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let problems: Vec<String> =
+            validator.iter_errors(&instance).map(|e| format!("{}: {e}", e.instance_path())).collect();
+        assert!(problems.is_empty(), "{file} does not match benchmarks.schema.json:\n{}", problems.join("\n"));
+        assert_eq!(round_trip::<BenchmarkSet>(&instance), instance, "{file} changes when read and written back");
+        let set = BenchmarkSet::from_json(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(set.header.data_version, main.header.data_version, "{file}");
+        assert!(!set.rows.is_empty() && !set.workloads.is_empty(), "{file}");
+        for s in &set.header.sources {
+            assert!(
+                !s.licence.is_empty() && !s.attribution.is_empty(),
+                "{file}: {} lacks licence or attribution",
+                s.id
+            );
+            assert!(s.url.starts_with("github:") && !s.url.contains("../"), "{file}: {} url {}", s.id, s.url);
+        }
+        assert!(!text.contains("../shared"), "{file} names a local path");
+    }
+}
+
 #[test]
 fn committed_schemas_equal_generated_ones() {
     for (name, schema) in estimator::schema::all() {

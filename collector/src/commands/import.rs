@@ -113,6 +113,79 @@ pub fn benchmarks(from: &Path, out: &Path, data_version: &str) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
+/// `wattcast import timm`: timm's RTX 3090 training tables → `data/benchmarks/timm.json`.
+pub fn timm(from: &Path, out: &Path, data_version: &str) -> anyhow::Result<ExitCode> {
+    use crate::import::timm as t;
+    let catalog = Catalog::embedded()?;
+    let read = |name: &str| read_text(&from.join("timm").join(name));
+    let (nchw, nhwc, infer) = (read(t::TRAIN_NCHW)?, read(t::TRAIN_NHWC)?, read(t::INFER_RTX3090)?);
+    let src = t::TimmSources { train_nchw: &nchw, train_nhwc: &nhwc, infer_rtx3090: &infer };
+    let import = t::timm_from_sources(&src, &catalog, data_version)?;
+    let text = to_pretty_json(&import.set)?;
+    estimator::bench::BenchmarkSet::from_json(&text).context("the generated benchmark set is invalid")?;
+    write_atomic(out, &text)?;
+    for (model, why) in &import.skipped {
+        eprintln!("note: skipped {model}: {why}");
+    }
+    if !import.unknown_family.is_empty() {
+        eprintln!("note: no family for {}", import.unknown_family.join(", "));
+    }
+    eprintln!(
+        "wrote {}: {} rows ({} read), {} workloads ({} with GMACs under a renamed model, {} scaled from another \
+         image size), {} models skipped, {} without a family",
+        out.display(),
+        import.set.rows.len(),
+        import.n_raw,
+        import.set.workloads.len(),
+        import.renamed.len(),
+        import.n_scaled,
+        import.skipped.len(),
+        import.unknown_family.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wattcast import llm-tables`: llm-foundry's MPT and torchtitan's Llama 3.1 tables →
+/// `data/benchmarks/llm-tables.json`.
+pub fn llm_tables(from: &Path, out: &Path, data_version: &str) -> anyhow::Result<ExitCode> {
+    use crate::import::llm_tables as l;
+    let catalog = Catalog::embedded()?;
+    let mpt = read_text(&from.join("llm-foundry").join(l::MPT_FILE))?;
+    let titan = read_text(&from.join("torchtitan").join(l::TITAN_FILE))?;
+    let import = l::llm_tables_from_sources(&l::LlmSources { mpt: &mpt, torchtitan: &titan }, &catalog, data_version)?;
+    let text = to_pretty_json(&import.set)?;
+    estimator::bench::BenchmarkSet::from_json(&text).context("the generated benchmark set is invalid")?;
+    write_atomic(out, &text)?;
+    // Utilisation against the catalogue's peaks: upstream's formula should give the reported MFU back; this
+    // file's FLOPs (causal attention) give less, the more so the longer the sequence.
+    let ratios = |f: &dyn Fn(&l::MfuCheck) -> Option<f64>| {
+        let mut r: Vec<f64> = import.mfu.iter().filter_map(f).collect();
+        r.sort_by(f64::total_cmp);
+        r
+    };
+    let upstream = ratios(&|c| Some(c.upstream_formula_pct? / c.reported_pct?));
+    let file = ratios(&|c| Some(c.file_pct / c.reported_pct?));
+    let range = |r: &[f64]| match (r.first(), r.last()) {
+        (Some(a), Some(b)) => format!("{a:.3}–{b:.3}"),
+        _ => "none".into(),
+    };
+    eprintln!(
+        "MFU ÷ reported, {} MPT rows: upstream's formula {}, this file's FLOPs {} ({} within 15 %)",
+        file.len(),
+        range(&upstream),
+        range(&file),
+        file.iter().filter(|r| (**r - 1.0).abs() <= 0.15).count()
+    );
+    eprintln!(
+        "wrote {}: {} rows ({} read), {} workloads",
+        out.display(),
+        import.set.rows.len(),
+        import.n_raw,
+        import.set.workloads.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `wattcast import nvidia-smi`: one profile from one or more logs (one per GPU, or one log with an index column).
 pub fn nvidia_smi(
     csv: &[std::path::PathBuf],

@@ -28,6 +28,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Benchmarks { from, out, data_version }) => {
             import::benchmarks(&from, &out, &data_version)
         }
+        Command::Import(ImportCommand::Timm { from, out, data_version }) => import::timm(&from, &out, &data_version),
+        Command::Import(ImportCommand::LlmTables { from, out, data_version }) => {
+            import::llm_tables(&from, &out, &data_version)
+        }
         Command::Import(ImportCommand::NvidiaSmi { csv, output, meta }) => import::nvidia_smi(&csv, &output, &meta),
         Command::Import(ImportCommand::Seaa { from, out }) => import::seaa(&from, &out),
         Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),

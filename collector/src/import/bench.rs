@@ -223,6 +223,7 @@ fn workload_of(spec: &Spec, catalog: &Catalog) -> Result<BenchWorkload, String> 
         params_m,
         forward_gflops,
         flops_note,
+        family: None,
     })
 }
 
@@ -684,7 +685,7 @@ pub fn benchmarks_from_sources(
 }
 
 /// `x` to `digits` significant digits (the sources give 3–6; the file should not invent more).
-fn round_sig(x: f64, digits: i32) -> f64 {
+pub(crate) fn round_sig(x: f64, digits: i32) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }

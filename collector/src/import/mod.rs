@@ -5,10 +5,12 @@
 
 pub mod bench;
 pub mod catalog;
+pub mod llm_tables;
 pub mod meta;
 pub mod nvidia_smi;
 pub mod paper;
 pub mod regions;
+pub mod timm;
 
 use std::str::FromStr;
 
@@ -77,18 +79,37 @@ impl Table {
             offset += text[offset..].find('\n').map_or(text.len() - offset, |i| i + 1);
         }
         let err = |e: csv::Error| ImportError::Csv { file: file.to_string(), message: e.to_string() };
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(&text.as_bytes()[offset..]);
+        let body = &text.as_bytes()[offset..];
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
         let headers = reader.headers().map_err(err)?.iter().map(|h| h.trim().to_string()).collect();
         let mut records = Vec::new();
+        // Line numbers from the bytes: with CRLF endings the reader puts a record's start on the `\n` of the
+        // line before, so its own line count is one short.
+        let (mut scanned, mut newlines) = (0usize, 0u64);
         for rec in reader.records() {
             let rec = rec.map_err(err)?;
-            let line = rec.position().map_or(0, |p| p.line()) + skip as u64;
+            let start = rec.position().map_or(scanned, |p| usize::try_from(p.byte()).unwrap_or(scanned));
+            let mut start = start.clamp(scanned, body.len());
+            while start < body.len() && matches!(body[start], b'\r' | b'\n') {
+                start += 1;
+            }
+            newlines += body[scanned..start].iter().filter(|&&b| b == b'\n').count() as u64;
+            scanned = start;
+            let line = newlines + 1 + skip as u64;
             if rec.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
             records.push((line, rec));
         }
         Ok(Table { file: file.to_string(), headers, records })
+    }
+
+    /// Fails, naming the file and the first missing column, unless every one of `columns` is in the header.
+    pub fn require_columns(&self, columns: &[&str]) -> Result<(), ImportError> {
+        match columns.iter().find(|c| !self.headers.iter().any(|h| h == *c)) {
+            Some(c) => Err(ImportError::MissingColumn { file: self.file.clone(), column: (*c).to_string() }),
+            None => Ok(()),
+        }
     }
 
     /// The data rows.
