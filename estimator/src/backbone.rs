@@ -561,6 +561,66 @@ pub struct Backbone {
     /// specs implies more ([`Backbone::ceiling`]).
     #[serde(default)]
     pub ceilings: Vec<MfuCeiling>,
+    /// The share of a long run's wall time that trains, calibrated on published runs (`None`: not fitted).
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    pub goodput: Option<GoodputModel>,
+}
+
+/// Goodput: the share of a run's wall time that trains. A benchmark window (and an MLPerf time-to-train run of
+/// minutes) never sees what a months-long production run loses to restarts after failures, evaluations,
+/// checkpoints and stragglers. Runs of up to [`GOODPUT_SHORT_DAYS`] lose nothing here; from
+/// [`GOODPUT_LONG_DAYS`] on they keep [`GoodputModel::long`]; between the two the loss grows with ln(wall time).
+/// `long` is fitted on the published runs of a month or more (`wattcast fit`, `crate::references`): the median of
+/// what each implies, and the references report scores each run with the median of the others (leave one out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoodputModel {
+    /// Goodput of a run of [`GOODPUT_LONG_DAYS`] or more.
+    pub long: f64,
+    /// The published runs it is the median of: (id, the long-run goodput the run implies).
+    pub runs: Vec<(String, f64)>,
+}
+
+/// Wall time (days) up to which a run is taken to lose nothing: a day's run rarely meets a failure, and its
+/// evaluations are in the benchmarks' and MLPerf's times already.
+pub const GOODPUT_SHORT_DAYS: f64 = 1.0;
+/// Wall time (days) from which a run loses the fitted long-run share: a month of pre-training meets failures
+/// and restarts (Llama 3 405B: 419 unexpected interruptions in 54 days; Dubey et al. 2024, arXiv 2407.21783 §3.3.4).
+pub const GOODPUT_LONG_DAYS: f64 = 30.0;
+
+impl GoodputModel {
+    /// How far a run of `wall_h` hours is from short (0) to long (1), in ln(wall time).
+    pub fn length_share(wall_h: f64) -> f64 {
+        let days = wall_h / 24.0;
+        if days <= GOODPUT_SHORT_DAYS {
+            return 0.0;
+        }
+        (ln(days / GOODPUT_SHORT_DAYS) / ln(GOODPUT_LONG_DAYS / GOODPUT_SHORT_DAYS)).min(1.0)
+    }
+
+    /// The goodput of a run whose training alone takes `wall_h` hours.
+    pub fn at(&self, wall_h: f64) -> f64 {
+        1.0 - (1.0 - self.long) * Self::length_share(wall_h)
+    }
+
+    /// The long-run goodput a run implies: its predicted ÷ published time `ratio` (before goodput), capped at 1
+    /// (a run predicted slower than published says the model is slow, not that it trained more than its wall
+    /// time), for a run whose predicted training takes at least [`GOODPUT_LONG_DAYS`] (`wall_h` hours); `None` for a
+    /// shorter one, whose ratio says as much about its assumed GPU count as about lost time.
+    pub fn implied_long(ratio: f64, wall_h: f64) -> Option<f64> {
+        (Self::length_share(wall_h) >= 1.0 && ratio.is_finite() && ratio > 0.0).then(|| ratio.min(1.0))
+    }
+
+    /// The model over runs' implied long-run goodputs: their median (capped at 1: no run trains faster than its
+    /// training).
+    pub fn of(runs: Vec<(String, f64)>) -> Option<GoodputModel> {
+        let mid = crate::fit::median(runs.iter().map(|r| r.1).collect())?;
+        Some(GoodputModel { long: (mid.min(1.0) * 1e4).round() / 1e4, runs })
+    }
+
+    /// The same model without one run (leave one out).
+    pub fn without(&self, id: &str) -> Option<GoodputModel> {
+        Self::of(self.runs.iter().filter(|r| r.0 != id).cloned().collect())
+    }
 }
 
 /// The highest share of its peak FLOP/s that a measured benchmark run reached at one precision (FP16 and
@@ -636,6 +696,8 @@ pub struct Throughput {
     pub basis: Option<String>,
     /// The ceiling ([`MfuCeiling`]) that held the estimate down, when one did.
     pub capped_at: Option<f64>,
+    /// The goodput applied to the wall time, and whether the link gave it (else the default for the run's length).
+    pub goodput: Option<(f64, bool)>,
 }
 
 impl Backbone {
@@ -868,6 +930,7 @@ impl Backbone {
             scaling: None,
             basis,
             capped_at: None,
+            goodput: None,
         };
         // A measured benchmark: the model's error for a measured pair, and how far another code or software
         // version of the same benchmark moved it.

@@ -4,7 +4,7 @@
 //! about what the values mean. `crate::scenario` turns it into a validated `Scenario`.
 
 /// The keys of link format v=1, in the order links are written.
-pub const KEYS: [&str; 30] = [
+pub const KEYS: [&str; 31] = [
     "v",
     "data",
     "arch",
@@ -35,6 +35,7 @@ pub const KEYS: [&str; 30] = [
     "gpu_hour_price",
     "currency",
     "memory",
+    "goodput",
 ];
 
 /// Names people type for a key, from other tools and habits: (what was typed, the key).

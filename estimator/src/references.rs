@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::backbone::GoodputModel;
 use crate::calibration::Calibration;
 use crate::catalog::Catalog;
 use crate::methods::MethodId;
@@ -61,9 +62,23 @@ impl Reference {
         )
     }
 
-    /// The prediction for this run.
+    /// The prediction for this run, at the goodput the calibration's model gives a run of its length when fitted
+    /// without this run (leave one out: [`crate::backbone::GoodputModel::without`]), written into the link.
     pub fn compare(&self, catalog: &Catalog, cal: &Calibration) -> Compared {
-        let query = self.query();
+        let loo = cal.backbone.as_ref().and_then(|b| b.goodput.as_ref()).and_then(|m| m.without(&self.id));
+        let Some(model) = loo else { return self.compare_at(catalog, cal, None) };
+        let training = self.compare_at(catalog, cal, Some(1.0));
+        let wall_h = training.predicted_gpu_hours.map(|h| h / f64::from(self.n_gpus));
+        let g = wall_h.map_or(1.0, |h| (model.at(h) * 1e4).round() / 1e4);
+        self.compare_at(catalog, cal, Some(g))
+    }
+
+    /// The prediction at a goodput the link gives (`None`: the calibration's default).
+    pub fn compare_at(&self, catalog: &Catalog, cal: &Calibration, goodput: Option<f64>) -> Compared {
+        let query = match goodput {
+            Some(g) => format!("{}&goodput={g}", self.query()),
+            None => self.query(),
+        };
         let (_, report) = crate::estimate(catalog, cal, &query);
         let head = report.rows.iter().find(|r| r.method == MethodId::Headline);
         let n = f64::from(self.n_gpus);
@@ -77,6 +92,22 @@ impl Reference {
             mfu: report.plans.first().and_then(|p| p.mfu),
         }
     }
+}
+
+/// The goodput model calibrated on published runs (`wattcast fit`): the long-run goodput each implies, from its
+/// `tuned` estimate without goodput and its predicted wall time ([`GoodputModel::implied_long`]); `None` when no
+/// run is long enough to say.
+pub fn fit_goodput(refs: &[Reference], catalog: &Catalog, cal: &Calibration) -> Option<GoodputModel> {
+    let runs = refs
+        .iter()
+        .filter_map(|r| {
+            let c = r.compare_at(catalog, cal, Some(1.0));
+            let wall_h = c.predicted_gpu_hours? / f64::from(r.n_gpus);
+            let g = GoodputModel::implied_long(c.ratio?, wall_h)?;
+            Some((r.id.clone(), (g * 1e4).round() / 1e4))
+        })
+        .collect();
+    GoodputModel::of(runs)
 }
 
 impl Compared {

@@ -201,6 +201,9 @@ pub struct Job {
     pub currency: String,
     /// Whether GPUs that cannot hold the run are marked and never ranked first.
     pub memory_check: bool,
+    /// Share of the wall time that trains (restarts, evaluation, checkpoints and stragglers take the rest);
+    /// `None` = the default for the run's length ([`crate::backbone::GoodputModel`]).
+    pub goodput: Option<f64>,
 }
 
 /// Default LoRA rank.
@@ -223,6 +226,7 @@ impl Default for Job {
             gpu_hour_price: None,
             currency: DEFAULT_CURRENCY.into(),
             memory_check: true,
+            goodput: None,
         }
     }
 }
@@ -401,6 +405,7 @@ impl Scenario {
         q.set("gpu_hour_price", j.gpu_hour_price.map(|p| p.to_string()));
         q.set("currency", Some(j.currency.clone()));
         q.set("memory", Some(if j.memory_check { "on" } else { "off" }.into()));
+        q.set("goodput", j.goodput.map(|g| g.to_string()));
         q
     }
 }
@@ -598,7 +603,20 @@ impl Resolver<'_> {
             }
         };
         let memory_check = self.word("memory", &[("on", true), ("off", false)]).unwrap_or(d.memory_check);
-        Job { mode, lora_rank, seq, efficiency, gpus_per_node, zero, scope, gpu_hour_price, currency, memory_check }
+        let goodput = self.real("goodput", 0.0, false, 1.0).or(d.goodput);
+        Job {
+            mode,
+            lora_rank,
+            seq,
+            efficiency,
+            gpus_per_node,
+            zero,
+            scope,
+            gpu_hour_price,
+            currency,
+            memory_check,
+            goodput,
+        }
     }
 
     fn precision(&mut self) -> Option<Precision> {
@@ -825,6 +843,7 @@ mod tests {
             proptest::option::of(0.0..1e5f64),
             proptest::sample::select(vec!["USD".to_string(), "EUR".to_string()]),
             proptest::bool::ANY,
+            proptest::option::of(1e-6..=1.0f64),
         )
             .prop_map(
                 |(
@@ -838,6 +857,7 @@ mod tests {
                     gpu_hour_price,
                     currency,
                     memory_check,
+                    goodput,
                 )| {
                     Job {
                         mode,
@@ -851,6 +871,7 @@ mod tests {
                         gpu_hour_price,
                         currency,
                         memory_check,
+                        goodput,
                     }
                 },
             )

@@ -287,6 +287,7 @@ pub fn Inputs(p: &PartProps) -> Html {
                     </select>
                 </div>
                 { field(state, resolved, &canonical, dispatch, "hours", "Duration (hours)", "estimate it") }
+                { field(state, resolved, &canonical, dispatch, "goodput", "Goodput (share of wall time training)", "by run length") }
             </div>
             <div class="field">
                 <label for="in-region">{ "Region (grid carbon intensity)" }</label>

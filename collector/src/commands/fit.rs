@@ -18,7 +18,7 @@ use estimator::eval::{evaluate, EvalReport};
 use estimator::fit::mixed::Holdout;
 use estimator::fit::{backbone, fit, run_point, FitResult, Target};
 use estimator::profile::Profile;
-use estimator::Catalog;
+use estimator::{Calibration, Catalog};
 
 use super::{to_pretty_json, write_atomic};
 
@@ -79,8 +79,13 @@ pub fn fit_all(src: &Sources<'_>) -> anyhow::Result<Fitted> {
         })?;
         power_only.push(run);
     }
-    let (backbone, runs) = backbone::fit_and_evaluate(&set, &points, &power_only, &catalog)
+    let (mut backbone, runs) = backbone::fit_and_evaluate(&set, &points, &power_only, &catalog)
         .context("too few rows to fit the time × power model")?;
+    // Goodput from the published runs, against this fit's `tuned` estimate (the PRE models play no part in it).
+    let mut with_backbone = Calibration::embedded()?;
+    with_backbone.backbone = Some(backbone.clone());
+    let references = super::references::parse(super::references::REFERENCES_CSV)?;
+    backbone.goodput = estimator::references::fit_goodput(&references, &catalog, &with_backbone);
     let mut report = evaluate(&traced, &points, &power, &energy, &duration, &runs);
     report.results.extend(estimator::eval::backbone_results(&runs));
     Ok(Fitted {

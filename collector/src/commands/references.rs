@@ -92,7 +92,11 @@ Each row is the calculator's `efficiency=tuned` pre-training estimate of GPU-hou
 duration at the utilisation MLPerf Training's tuned GPT-3 submissions reach, scaled to the run's servers) for the \
 published model, tokens, sequence length, GPU and GPU count, against the GPU-hours the model card or paper \
 reports. Published GPU-hours include what a time-to-train benchmark does not: restarts after failures, \
-evaluations, checkpointing, and (for Llama 3.1) context-extension phases.\n\n\
+evaluations, checkpointing, and (for Llama 3.1) context-extension phases. The estimate divides its training \
+time by the goodput a run of its length gets (1 up to a day, the long-run share from 30 days on, in between by \
+ln(wall time)); the long-run share is the median of predicted ÷ published time over the runs of 30 days or more \
+(capped at 1), and each row here uses the median of the others (leave one out), written into its link as \
+`goodput`.\n\n\
 | run | GPU | tokens | seq | GPUs | published GPU-h | predicted GPU-h | 80 % interval | predicted ÷ published | implied utilisation |\n\
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );

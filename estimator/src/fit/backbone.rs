@@ -993,6 +993,7 @@ pub fn fit_and_evaluate(
         bands,
         tuned: Vec::new(),
         ceilings: ceilings(set, &tp, catalog),
+        goodput: None,
     };
     let backbone = Backbone { tuned: tuned(set, catalog, &backbone), ..backbone };
     Some((backbone, runs))

@@ -120,6 +120,16 @@ pub fn duration(
     }
     thr.scaling = Some(plan);
     let total = scenario.samples as f64 * f64::from(scenario.epochs);
+    // Wall time = training time ÷ goodput: the link's, else the default for a run of this length.
+    let training_h = total / thr.samples_per_s / 3600.0;
+    let goodput = match scenario.job.goodput {
+        Some(g) => Some((g, true)),
+        None => bb.goodput.as_ref().map(|m| (m.at(training_h), false)).filter(|(g, _)| *g < 1.0),
+    };
+    if let Some((g, _)) = goodput {
+        thr.samples_per_s *= g;
+        thr.goodput = goodput;
+    }
     (thr.samples_per_s > 0.0).then(|| (total / thr.samples_per_s / 3600.0, thr))
 }
 
@@ -168,6 +178,17 @@ impl Fp8 {
         };
         format!("FP8: {:.2} × BF16's speed ({why}), same power", self.speedup)
     }
+}
+
+/// What the goodput did to the wall time, as a clause of the throughput sentence.
+fn goodput_sentence(g: f64, given: bool, bb: &Backbone) -> String {
+    if given {
+        return format!("; goodput {g:.2} as the link gives: wall time = training time ÷ {g:.2}");
+    }
+    let n = bb.goodput.as_ref().map_or(0, |m| m.runs.len());
+    format!(
+        "; goodput {g:.2}: a run this long loses time to restarts, evaluation, checkpoints and stragglers (calibrated on {n} published runs; goodput=1 leaves it out)"
+    )
 }
 
 /// How the run's GPUs scale, in one sentence.
@@ -273,6 +294,9 @@ pub fn headline(
             let mut note = format!("throughput {} {unit}/s per GPU{mfu}, {how}", crate::format::human(per_gpu));
             if let Some(b) = &thr.basis {
                 note.push_str(&format!(" ({b})"));
+            }
+            if let Some((g, given)) = thr.goodput {
+                note.push_str(&goodput_sentence(g, given, bb));
             }
             if let Some(c) = thr.capped_at {
                 note.push_str(&format!(
