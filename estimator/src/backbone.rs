@@ -640,6 +640,13 @@ pub struct MfuCeiling {
     pub n: usize,
 }
 
+/// How much slower than NVIDIA's specs-to-speed relation says another vendor's software stack may train, where no
+/// benchmark measured that vendor at the precision: MLPerf Training v5.0 (Llama 2 70B LoRA) put 8 × MI300X slightly
+/// behind 8 × H100, whose dense BF16 peak is 1.32 × lower (1,307 against 989 TFLOP/s), so the relation carried over
+/// was about 1.4 × too fast there. The interval's slow end reaches 1.5 × (the estimate itself is not moved: one
+/// result on one workload is no calibration).
+pub const OTHER_STACK_SLOWER: f64 = 1.5;
+
 /// The precision a ceiling is kept under: FP16 and FP8 as BF16 (FP8's speed-up applies after the ceiling).
 pub fn ceiling_precision(p: Precision) -> Precision {
     match p {
@@ -698,6 +705,8 @@ pub struct Throughput {
     pub capped_at: Option<f64>,
     /// The goodput applied to the wall time, and whether the link gave it (else the default for the run's length).
     pub goodput: Option<(f64, bool)>,
+    /// Predicted for a vendor no benchmark measured at this precision ([`OTHER_STACK_SLOWER`] widened its band).
+    pub other_stack: bool,
 }
 
 impl Backbone {
@@ -931,6 +940,7 @@ impl Backbone {
             basis,
             capped_at: None,
             goodput: None,
+            other_stack: false,
         };
         // A measured benchmark: the model's error for a measured pair, and how far another code or software
         // version of the same benchmark moved it.
@@ -942,7 +952,22 @@ impl Backbone {
             let q = compose(&[(q10, q90), (spread.q10, spread.q90)]);
             thr.fixed_band = Some(ResidualBand::stated(Case::BothSeen, n + spread.n, q));
         }
+        // Another vendor's software stack, never measured at this precision: NVIDIA's specs-to-speed relation
+        // carried over may be too fast, and the interval reaches that much slower.
+        if thr.measured_source.is_none() && !self.vendor_measured(gpu, precision, all) {
+            thr.other_stack = true;
+            let n = self.throughput_band(&thr).map_or(0, |b| b.n);
+            self.compose_band(&mut thr, (0.0, crate::fmath::ln(OTHER_STACK_SLOWER)), n);
+        }
         Some(thr)
+    }
+
+    /// Whether a benchmark measured any GPU of `gpu`'s vendor at `precision` (FP16 and BF16 as one).
+    pub fn vendor_measured(&self, gpu: &Gpu, precision: Precision, all: &[Gpu]) -> bool {
+        let p = ceiling_precision(precision);
+        self.measured.iter().any(|m| {
+            ceiling_precision(m.precision) == p && all.iter().any(|g| g.id == m.gpu_id && g.vendor == gpu.vendor)
+        })
     }
 
     /// Mean power ÷ power limit for a case (clamped to 0.05–1.0), `None` when a spec is missing.

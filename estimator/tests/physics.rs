@@ -115,3 +115,23 @@ fn within_a_line_the_specs_order_the_predictions_and_measurements_are_not_overta
     }
     assert!(pairs >= 20, "{pairs} ordered pairs checked");
 }
+
+/// Another vendor's software stack never measured at the precision (AMD at BF16, Google's TPUs): the estimate
+/// says so and its duration interval reaches 1.5 × slower than the same case on NVIDIA's relation would; at FP32,
+/// where NeuSight measured AMD GPUs, nothing is added.
+#[test]
+fn an_unmeasured_software_stack_widens_the_slow_end_and_says_so() {
+    let (catalog, cal) = data();
+    let row = |q: &str| {
+        let (_, report) = estimate(&catalog, &cal, q);
+        report.rows.into_iter().find(|r| r.method == estimator::MethodId::Headline).unwrap()
+    };
+    let slow_end = |r: &estimator::methods::Estimate| r.duration_high_h.unwrap() / r.duration_h.unwrap();
+    let says = |r: &estimator::methods::Estimate| r.warnings.iter().any(|w| w.contains("× slower"));
+    let amd = row("arch=gpt2-small&gpu=amd-mi300x&precision=bf16&samples=1B");
+    let nvidia = row("arch=gpt2-small&gpu=nvidia-h200-nvl&precision=bf16&samples=1B");
+    assert!(says(&amd) && !says(&nvidia), "{:?} / {:?}", amd.warnings, nvidia.warnings);
+    assert!(slow_end(&amd) > slow_end(&nvidia) * 1.1, "{} against {}", slow_end(&amd), slow_end(&nvidia));
+    let fp32 = row("arch=gpt2-small&gpu=amd-mi300x&precision=fp32&samples=1B");
+    assert!(!says(&fp32), "{:?}", fp32.warnings);
+}

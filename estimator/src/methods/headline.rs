@@ -313,17 +313,17 @@ pub fn headline(
     };
     let estimated = used_thr.is_some();
     // The benchmarks measured AMD GPUs at FP32 only (NeuSight's MI100 and MI210) and no other vendor's.
-    let from_specs =
-        used_thr.is_some_and(|t| t.measured_source.is_none()) && !matches!(scenario.job.efficiency, Efficiency::Mfu(_));
-    if from_specs && gpu.vendor != "NVIDIA" && !(gpu.vendor == "AMD" && precision == Precision::Fp32) {
+    let from_specs = used_thr.is_some_and(|t| t.other_stack) && !matches!(scenario.job.efficiency, Efficiency::Mfu(_));
+    if from_specs {
         let amd = if gpu.vendor == "AMD" {
             ", likely too fast (MLPerf Training v5.0: 8 × MI300X slightly slower than 8 × H100)"
         } else {
             ""
         };
         warnings.push(format!(
-            "no {} accelerator measured at this precision: NVIDIA GPUs' specs-to-speed relation carried over{amd}",
-            gpu.vendor
+            "no {} accelerator measured at this precision: NVIDIA GPUs' specs-to-speed relation carried over{amd}; the interval reaches {} × slower",
+            gpu.vendor,
+            crate::backbone::OTHER_STACK_SLOWER
         ));
     }
     let e = f64::from(scenario.n_gpus) * frac * tdp * hours / 1000.0;
