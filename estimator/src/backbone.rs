@@ -297,6 +297,9 @@ pub struct MeasuredThroughput {
     pub forward_gflops: f64,
     /// Source id.
     pub source: String,
+    /// Whether the workload is a convolutional network (its family's ceiling, [`Backbone::architecture_ceiling`]).
+    #[serde(default)]
+    pub conv: bool,
 }
 
 impl MeasuredThroughput {
@@ -863,14 +866,50 @@ impl Backbone {
     }
 
     /// Holds a throughput from specs (or a tuned one) to the ceiling of its precision and family: no estimate
-    /// implies more utilisation than the best measured run reached. A measured benchmark keeps its measurement.
-    pub fn cap(&self, thr: &mut Throughput, precision: Precision) {
-        let Some(c) = self.ceiling(precision, thr.conv) else { return };
-        if thr.measured_source.is_none() && thr.mfu.is_finite() && thr.mfu > c.mfu {
-            thr.samples_per_s *= c.mfu / thr.mfu;
-            thr.mfu = c.mfu;
-            thr.capped_at = Some(c.mfu);
+    /// implies more utilisation than the best measured run reached. A framework-default estimate for an architecture
+    /// older than any measured is held, too, to the oldest measured one's best ([`Self::architecture_ceiling`]). A
+    /// measured benchmark keeps its measurement.
+    pub fn cap(&self, thr: &mut Throughput, precision: Precision, typical: Option<(&Gpu, &[Gpu])>) {
+        let Some(global) = self.ceiling(precision, thr.conv).map(|c| c.mfu) else { return };
+        let own = typical.and_then(|(gpu, all)| self.architecture_ceiling(gpu, precision, thr.conv, all));
+        let c = own.map_or(global, |o| o.min(global));
+        if thr.measured_source.is_none() && thr.mfu.is_finite() && thr.mfu > c {
+            thr.samples_per_s *= c / thr.mfu;
+            thr.mfu = c;
+            thr.capped_at = Some(c);
         }
+    }
+
+    /// For an architecture no benchmark measured at the precision and family and older than every measured one of
+    /// its vendor (Kepler, Maxwell), the best share of peak the oldest measured architecture reached (framework-
+    /// default, one GPU): a generation uses its peak no better than the next one did. `None` otherwise.
+    pub fn architecture_ceiling(&self, gpu: &Gpu, precision: Precision, conv: bool, all: &[Gpu]) -> Option<f64> {
+        let p = ceiling_precision(precision);
+        let cells: Vec<(&Gpu, f64)> = self
+            .measured
+            .iter()
+            .filter(|m| ceiling_precision(m.precision) == p && m.conv == conv)
+            .filter_map(|m| {
+                let g = all.iter().find(|g| g.id == m.gpu_id && g.vendor == gpu.vendor)?;
+                Some((g, m.tflops() / gpu_peak(g, m.precision)?))
+            })
+            .collect();
+        let best_of = |arch: &str| {
+            cells
+                .iter()
+                .filter(|(g, _)| g.architecture == arch)
+                .map(|(_, mfu)| *mfu)
+                .fold(None, |a: Option<f64>, m| Some(a.map_or(m, |a| a.max(m))))
+        };
+        // A measured architecture keeps the global ceiling: one benchmark's share of peak is no limit on another
+        // workload (Lambda's BERT reached 22 % of an H100's BF16 peak; language-model runs on an H200 reach 30–44 %).
+        if best_of(&gpu.architecture).is_some() {
+            return None;
+        }
+        let year = gpu.release_year?;
+        let oldest =
+            cells.iter().filter_map(|(g, _)| g.release_year.map(|y| (y, g))).min_by_key(|(y, g)| (*y, &g.id))?;
+        (year < oldest.0).then(|| best_of(&oldest.1.architecture)).flatten()
     }
 
     /// Samples per GPU per step of a workload: its own, else the typical step of its unit.

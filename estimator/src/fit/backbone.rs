@@ -278,6 +278,7 @@ pub fn measured(set: &BenchmarkSet, catalog: &Catalog) -> Vec<MeasuredThroughput
             samples_per_s: r.samples_per_s,
             forward_gflops: w.forward_gflops,
             source: format!("{} ({})", r.source, r.workload),
+            conv: w.conv,
         };
         let key = (r.gpu_id.clone(), w.key, r.precision);
         if best.get(&key).is_none_or(|(s, b, _)| score > (*s, *b)) {

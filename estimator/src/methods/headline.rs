@@ -95,8 +95,10 @@ pub fn duration(
             thr.fixed_band = Some(ResidualBand::stated(thr.case, 0, (0.0, 0.0)));
         }
     }
-    if !matches!(scenario.job.efficiency, Efficiency::Mfu(_)) {
-        bb.cap(&mut thr, fitted);
+    match scenario.job.efficiency {
+        Efficiency::Typical => bb.cap(&mut thr, fitted, Some((gpu, all))),
+        Efficiency::Tuned => bb.cap(&mut thr, fitted, None),
+        Efficiency::Mfu(_) => {}
     }
     if let Some(f) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
         thr.samples_per_s *= f.speedup;
@@ -244,7 +246,22 @@ pub fn headline(
         return none(vec![format!("{why}: this GPU cannot be estimated from its specs")]);
     }
     let Some(tdp) = gpu.tdp_w else {
-        return none(vec![format!("no TDP is known for {}", gpu.name)]);
+        // No power limit: the time, without an energy.
+        let mut w = vec![format!("no TDP is known for {}: the time only, no energy", gpu.name)];
+        w.extend(warnings);
+        return match (scenario.hours, pre.backbone_duration()) {
+            (None, Some((h, _))) => (
+                RawEstimate {
+                    duration_h: Some(*h),
+                    duration_estimated: true,
+                    duration_range_h: pre.duration_range(),
+                    warnings: w,
+                    ..RawEstimate::default()
+                },
+                None,
+            ),
+            _ => none(w),
+        };
     };
     if let Some(f) = fp8(scenario.job.efficiency).filter(|_| precision == Precision::Fp8) {
         warnings.push(f.sentence());
@@ -301,7 +318,7 @@ pub fn headline(
             }
             if let Some(c) = thr.capped_at {
                 note.push_str(&format!(
-                    "; held to {:.0} % of peak, the best any measured run reached at {}",
+                    "; held to {:.0} % of peak: no measured run at {} reached more (of its architecture, where one was measured)",
                     c * 100.0,
                     crate::backbone::ceiling_precision(fitted)
                 ));
