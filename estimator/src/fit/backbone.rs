@@ -364,23 +364,27 @@ pub const FP8_WORKLOADS: [&str; 1] = ["mlperf-gpt3-175b"];
 /// products). A workload with any row above the GPU's peak (its FP8 peak for an FP8 row) is dropped (its sample
 /// count overstates the work), then the median and spread over the remaining rows.
 pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedEfficiency> {
+    let runs = tuned_runs(set, catalog);
     let mut out = Vec::new();
     for unit in [SampleUnit::Image, SampleUnit::Token] {
-        let mut by_workload: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
-        for (i, r) in set.rows.iter().enumerate().filter(|(_, r)| r.tuning == Tuning::Tuned) {
-            let Some(w) = set.workloads.iter().find(|w| w.id == r.workload && w.sample_unit == unit) else { continue };
-            let (Some(gpu), Some(input)) = (catalog.gpu(&r.gpu_id), bench_workload(set, i, catalog)) else { continue };
-            let (Some(peak), None) = crate::methods::workload::peak_tflops(gpu, r.precision) else { continue };
-            let Some(model) = bb.model_tflops(gpu, r.precision, &input.anonymous(), &catalog.gpus.gpus) else {
+        let (mut kept, mut dropped) = (BTreeMap::new(), Vec::new());
+        for (id, v) in runs.iter().filter(|(_, v)| v.first().is_some_and(|r| r.input.unit == unit)) {
+            if !v.iter().all(|r| r.mfu <= 1.0) {
+                dropped.push(id.to_string());
                 continue;
-            };
-            let achieved = r.samples_per_s / f64::from(r.n_gpus) * w.train_gflops() / 1e3;
-            let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
-            by_workload.entry(w.id.as_str()).or_default().push((achieved / (peak * fp8), achieved / model / fp8));
+            }
+            let uplifts: Vec<f64> = v
+                .iter()
+                .filter_map(|r| {
+                    let model = bb.model_tflops(r.gpu, r.precision, &r.input.anonymous(), &catalog.gpus.gpus)?;
+                    Some(r.achieved / model / r.fp8)
+                })
+                .collect();
+            if !uplifts.is_empty() {
+                kept.insert(*id, uplifts);
+            }
         }
-        let (kept, dropped): (Vec<_>, Vec<_>) =
-            by_workload.into_iter().partition(|(_, v)| v.iter().all(|(mfu, _)| *mfu <= 1.0));
-        let uplifts: Vec<f64> = kept.iter().flat_map(|(_, v)| v.iter().map(|(_, u)| *u)).collect();
+        let uplifts: Vec<f64> = kept.values().flatten().copied().collect();
         let Some(mid) = median(uplifts.clone()) else { continue };
         let mut logs: Vec<f64> = uplifts.iter().map(|u| ln(u / mid)).collect();
         crate::order::sort_by(&mut logs, f64::total_cmp);
@@ -390,18 +394,51 @@ pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedE
             q10: round6(quantile(&logs, 0.1)),
             q90: round6(quantile(&logs, 0.9)),
             n: uplifts.len(),
-            workloads: kept.iter().map(|(w, _)| w.to_string()).collect(),
-            dropped: dropped.iter().map(|(w, _)| w.to_string()).collect(),
+            workloads: kept.keys().map(|w| w.to_string()).collect(),
+            dropped,
         });
     }
     out
 }
 
+/// One MLPerf Training (tuned) row as the tuned uplift and the ceilings read it.
+struct TunedRun<'a> {
+    gpu: &'a crate::catalog::Gpu,
+    input: WorkloadInput,
+    precision: Precision,
+    /// Training TFLOP/s per GPU.
+    achieved: f64,
+    /// FP8 rows count at BF16 × this ([`FP8_OVER_BF16`]); 1 otherwise.
+    fp8: f64,
+    /// Achieved ÷ the peak (the FP8 peak for an FP8 row).
+    mfu: f64,
+    /// GPU count, GPU, workload and source, for the ceiling's sentence.
+    label: String,
+}
+
+/// The tuned rows with a catalogue GPU and a dense peak, by benchmark workload: one reading for the tuned uplift
+/// ([`tuned`]) and the ceilings ([`ceilings`]), which both drop a workload with any row above the peak (its sample
+/// count overstates the work: MLPerf BERT's packed sequences).
+fn tuned_runs<'a>(set: &'a BenchmarkSet, catalog: &'a Catalog) -> BTreeMap<&'a str, Vec<TunedRun<'a>>> {
+    let mut by_workload: BTreeMap<&str, Vec<TunedRun<'_>>> = BTreeMap::new();
+    for (i, r) in set.rows.iter().enumerate().filter(|(_, r)| r.tuning == Tuning::Tuned) {
+        let Some(w) = set.workload(&r.workload) else { continue };
+        let (Some(gpu), Some(input)) = (catalog.gpu(&r.gpu_id), bench_workload(set, i, catalog)) else { continue };
+        let (Some(peak), None) = crate::methods::workload::peak_tflops(gpu, r.precision) else { continue };
+        let achieved = r.samples_per_s / f64::from(r.n_gpus) * w.train_gflops() / 1e3;
+        let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
+        let label = format!("{} × {} {} ({})", r.n_gpus, r.gpu_id, r.workload, r.source);
+        let run = TunedRun { gpu, input, precision: r.precision, achieved, fp8, mfu: achieved / (peak * fp8), label };
+        by_workload.entry(w.id.as_str()).or_default().push(run);
+    }
+    by_workload
+}
+
 /// The best utilisation measured at each precision, for convolutional networks and for the rest
 /// ([`crate::backbone::MfuCeiling`]): over the framework-default benchmark rows (training TFLOP/s ÷ peak) and
 /// MLPerf Training's tuned runs (per GPU; FP8 rows against the FP8 peak), leaving out AMD's FP32 rows (their
-/// matrix cores run FP32 at twice the listed peak) and rows that imply more than the peak (MLPerf BERT's
-/// packed sequences: fewer tokens than the count says).
+/// matrix cores run FP32 at twice the listed peak) and, as the tuned uplift does, workloads with a row that
+/// implies more than the peak.
 pub fn ceilings(set: &BenchmarkSet, tp: &Rows, catalog: &Catalog) -> Vec<crate::backbone::MfuCeiling> {
     use crate::backbone::{ceiling_precision, MfuCeiling};
     let mut runs: Vec<(Precision, bool, f64, String)> = Vec::new();
@@ -414,19 +451,9 @@ pub fn ceilings(set: &BenchmarkSet, tp: &Rows, catalog: &Catalog) -> Vec<crate::
         let mfu = crate::fmath::exp(row.y - row.x[0]);
         runs.push((r.precision, row.x[CONV_FEATURE] > 0.5, mfu, format!("{} {} ({})", r.gpu_id, r.workload, r.source)));
     }
-    let mut tuned: BTreeMap<&str, Vec<(Precision, bool, f64, String)>> = BTreeMap::new();
-    for (i, r) in set.rows.iter().enumerate().filter(|(_, r)| r.tuning == Tuning::Tuned) {
-        let (Some(gpu), Some(w)) = (catalog.gpu(&r.gpu_id), bench_workload(set, i, catalog)) else { continue };
-        let Some(wl) = set.workloads.iter().find(|x| x.id == r.workload) else { continue };
-        let fp8 = FP8_WORKLOADS.contains(&wl.id.as_str());
-        let p = if fp8 { Precision::Fp8 } else { r.precision };
-        let (Some(peak), None) = crate::methods::workload::peak_tflops(gpu, p) else { continue };
-        let mfu = r.samples_per_s / f64::from(r.n_gpus) * wl.train_gflops() / 1e3 / peak;
-        let run = format!("{} × {} {} ({})", r.n_gpus, r.gpu_id, r.workload, r.source);
-        tuned.entry(wl.id.as_str()).or_default().push((r.precision, w.conv, mfu, run));
+    for v in tuned_runs(set, catalog).into_values().filter(|v| v.iter().all(|r| r.mfu <= 1.0)) {
+        runs.extend(v.into_iter().map(|r| (r.precision, r.input.conv, r.mfu, r.label)));
     }
-    // As the tuned uplift does: a workload with any row above the peak counts samples that are not the work.
-    runs.extend(tuned.into_values().filter(|v| v.iter().all(|r| r.2 <= 1.0)).flatten());
     let mut best: BTreeMap<(Precision, bool), (MfuCeiling, usize)> = BTreeMap::new();
     for (p, conv, mfu, run) in runs.into_iter().filter(|r| r.2.is_finite() && r.2 > 0.0 && r.2 <= 1.0) {
         let p = ceiling_precision(p);
