@@ -68,6 +68,15 @@ pub enum Command {
         /// The measured throughput benchmarks (`wattcast import benchmarks`).
         #[arg(long, default_value = "data/benchmarks/throughput.json")]
         benchmarks: PathBuf,
+        /// Also train the throughput model on a vision benchmark (`data/benchmarks/timm.json`, each model's faster
+        /// layout). Off by default: it lowers the error on unseen vision networks and breaks the language models
+        /// (docs/methods.md, "timm's vision table").
+        #[arg(long)]
+        vision_benchmarks: Option<PathBuf>,
+        /// The language models' tuned training tables (`wattcast import llm-tables`): their BF16 rows enter the
+        /// tuned uplift and the ceilings.
+        #[arg(long, default_value = "data/benchmarks/llm-tables.json")]
+        language_benchmarks: PathBuf,
         /// Data folder to write into.
         #[arg(long, default_value = "data")]
         out: PathBuf,
@@ -86,6 +95,15 @@ pub enum Command {
         /// The measured throughput benchmarks (`wattcast import benchmarks`).
         #[arg(long, default_value = "data/benchmarks/throughput.json")]
         benchmarks: PathBuf,
+        /// Also train the throughput model on a vision benchmark (`data/benchmarks/timm.json`, each model's faster
+        /// layout). Off by default: it lowers the error on unseen vision networks and breaks the language models
+        /// (docs/methods.md, "timm's vision table").
+        #[arg(long)]
+        vision_benchmarks: Option<PathBuf>,
+        /// The language models' tuned training tables (`wattcast import llm-tables`): their BF16 rows enter the
+        /// tuned uplift and the ceilings.
+        #[arg(long, default_value = "data/benchmarks/llm-tables.json")]
+        language_benchmarks: PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -190,6 +208,9 @@ pub enum ImportCommand {
         /// The project's own table of transformer dimensions (layers, widths, heads, vocabulary, context, experts).
         #[arg(long, default_value = "collector/facts/transformers.csv")]
         transformers: PathBuf,
+        /// The project's own table of the timm network each catalogue vision model is, with its activations per image (each row with its source).
+        #[arg(long, default_value = "collector/facts/timm-networks.csv")]
+        activations: PathBuf,
         /// The project's own table of Google's yearly grid intensity per Google Cloud region (each row with its year and file).
         #[arg(long, default_value = "collector/facts/gcp-region-carbon.csv")]
         gcp_yearly: PathBuf,

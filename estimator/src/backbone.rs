@@ -38,6 +38,8 @@ pub enum Software {
     NeuSight,
     /// A calibration profile (a whole measured run: input pipeline, evaluation, logging included).
     Profile,
+    /// timm's training benchmark (PyTorch 1.12, AMP, synthetic data, the largest batch that fits).
+    Timm,
 }
 
 impl Software {
@@ -47,13 +49,14 @@ impl Software {
             "lambda-v0" => Software::LambdaV0,
             "lambda-v1" => Software::LambdaV1,
             "neusight" => Software::NeuSight,
+            "timm-nchw" | "timm-nhwc" => Software::Timm,
             _ => Software::Current,
         }
     }
 }
 
 /// Names of the throughput features, in order.
-pub const THROUGHPUT_FEATURES: [&str; 17] = [
+pub const THROUGHPUT_FEATURES: [&str; 19] = [
     "ln_peak_tflops",
     "ln_bandwidth_gbs",
     "ln_memory_gb",
@@ -71,6 +74,8 @@ pub const THROUGHPUT_FEATURES: [&str; 17] = [
     "sw_neusight",
     "sw_profile",
     "ln_step_below_typical",
+    "ln_activations_per_gflop",
+    "sw_timm",
 ];
 
 /// Names of the power-fraction features, in order.
@@ -102,6 +107,11 @@ pub struct WorkloadInput {
     /// sequence length), when known. Tokens, not sequences: 8 sequences of 2,048 tokens are as much work per
     /// step as 32 of 512, and the power and speed a GPU reaches follow the work per step.
     pub step_samples_per_gpu: Option<f64>,
+    /// Millions of activations per forward GFLOP of a vision model, when known
+    /// ([`crate::catalog::Architecture::activations_per_gflop`]): the memory traffic per unit of work that sets
+    /// how near its peak a GPU runs it (timm's 830 models on one RTX 3090 span 2 % to 60 % of its peak, and
+    /// this ratio explains most of it).
+    pub activations_per_gflop: Option<f64>,
 }
 
 impl WorkloadInput {
@@ -235,6 +245,9 @@ pub fn throughput_features(
         flag(sw == Software::NeuSight),
         flag(sw == Software::Profile),
         step.min(0.0),
+        // Unknown (language models, a custom or unlisted network): missing, so the fit's mean stands in.
+        w.activations_per_gflop.filter(|a| *a > 0.0).map_or(f64::NAN, ln),
+        flag(sw == Software::Timm),
     ])
 }
 
@@ -300,6 +313,11 @@ pub struct MeasuredThroughput {
     /// Whether the workload is a convolutional network (its family's ceiling, [`Backbone::architecture_ceiling`]).
     #[serde(default)]
     pub conv: bool,
+    /// For a convolutional network, ln(measured ÷ the fitted model's prediction for the benchmark's software): what
+    /// this GPU does with convolutions beyond its specs and the workload's effect ([`Backbone::family_carry`]); 0
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "crate::snapshot::is_zero")]
+    pub ln_residual: f64,
 }
 
 impl MeasuredThroughput {
@@ -679,6 +697,53 @@ pub struct TunedEfficiency {
     /// Workloads left out because a row implied more than the peak (so its samples are not what the
     /// count says: MLPerf BERT's packed sequences are shorter than 512 tokens).
     pub dropped: Vec<String>,
+    /// How the uplift moves with the work and the GPU, about the rows' means (none where the rows do not vary).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<UpliftTerm>,
+}
+
+/// What a term of the tuned uplift reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpliftInput {
+    /// ln forward GFLOPs per sample: the spec model's utilisation rises with the work per sample (timm's networks,
+    /// the H200 runs' language models) where tuned code's stays near 40 % from 125 M to 70 B parameters (MPT).
+    LnForwardGflops,
+    /// ln dense peak TFLOP/s at the precision: the spec model gains less than the peak on a faster GPU (framework
+    /// defaults), where tuned code keeps its share of it (MPT on A100 and H100 alike).
+    LnPeakTflops,
+}
+
+/// One term of the tuned uplift: ln(uplift) += slope × (x − mid), x held to the rows' range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpliftTerm {
+    /// What x is.
+    pub input: UpliftInput,
+    /// ln(uplift) per unit of x.
+    pub slope: f64,
+    /// Mean x of the rows.
+    pub mid: f64,
+    /// Range of x over the rows.
+    pub range: (f64, f64),
+}
+
+impl TunedEfficiency {
+    /// The uplift for a workload of `forward_gflops` per sample on a GPU of `peak_tflops` (each held to the
+    /// rows' range; an unknown input leaves its term out).
+    pub fn uplift_at(&self, forward_gflops: f64, peak_tflops: Option<f64>) -> f64 {
+        let ln_uplift: f64 = self
+            .terms
+            .iter()
+            .filter_map(|t| {
+                let v = match t.input {
+                    UpliftInput::LnForwardGflops => forward_gflops,
+                    UpliftInput::LnPeakTflops => peak_tflops?,
+                };
+                (v > 0.0 && t.range.0 <= t.range.1).then(|| t.slope * (ln(v).clamp(t.range.0, t.range.1) - t.mid))
+            })
+            .sum();
+        self.uplift * crate::fmath::exp(ln_uplift)
+    }
 }
 
 /// A throughput estimate for one GPU.
@@ -822,6 +887,29 @@ impl Backbone {
         (crate::siblings::carry(&pair), from)
     }
 
+    /// For a convolutional network no sibling measured: the mean residual of the other convolutional networks
+    /// measured on this GPU at this precision, with their names. How a GPU runs convolutions (cuDNN's kernels,
+    /// its memory-bound layers) carries across networks: Lambda's ResNet-50 runs at 7 % of an H100's BF16 peak,
+    /// below what the specs say, and a ResNet-18 predicted without it came out at 2.3 × ResNet-50's FLOP rate,
+    /// where timm measured 1.3 × on an RTX 3090.
+    pub fn family_carry(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput) -> Option<(f64, Vec<String>)> {
+        if !w.conv {
+            return None;
+        }
+        let cells: Vec<&MeasuredThroughput> = self
+            .measured
+            .iter()
+            .filter(|m| {
+                m.gpu_id == gpu.id && m.conv && m.workload != w.key && self.same_rate(gpu, m.precision, precision)
+            })
+            .collect();
+        let r: Vec<f64> = cells.iter().map(|m| m.ln_residual).collect();
+        (!r.is_empty()).then(|| {
+            let from = cells.iter().map(|m| format!("{} on this GPU", m.workload)).collect();
+            (crate::siblings::carry(&r), from)
+        })
+    }
+
     /// Achieved training TFLOP/s per GPU predicted from specs, on one basis with the measured siblings among
     /// `all` (the catalogue's GPUs; [`Self::sibling_carry`]); `None` when a spec is missing.
     pub fn model_tflops(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput, all: &[Gpu]) -> Option<f64> {
@@ -836,7 +924,10 @@ impl Backbone {
         all: &[Gpu],
     ) -> Option<(f64, (f64, Vec<String>))> {
         let (bench, step) = self.ln_bench(gpu, precision, w, Software::Current)?;
-        let carried = self.sibling_carry(gpu, precision, w, all);
+        let mut carried = self.sibling_carry(gpu, precision, w, all);
+        if carried.1.is_empty() {
+            carried = self.family_carry(gpu, precision, w).unwrap_or(carried);
+        }
         let bench = bench + carried.0;
         // The whole-run stage applies to the workloads only the profiles measured (see `throughput_runs`).
         let only_runs = self.throughput_runs.knows_workload(&w.key) && !self.throughput.knows(0, &w.key);
@@ -847,16 +938,21 @@ impl Backbone {
     /// The measured benchmark of `gpu` on workload `key` at `precision`, or at the other half precision where
     /// the GPU runs both at the same rate.
     fn measured_cell(&self, gpu: &Gpu, precision: Precision, key: &str) -> Option<&MeasuredThroughput> {
-        let peak = gpu_peak(gpu, precision);
-        // FP16 and BF16 mixed precision run on the same tensor cores at the same rate where both exist.
-        let half = |p: Precision| matches!(p, Precision::Fp16 | Precision::Bf16);
-        let same_rate = |p: Precision| {
-            p == precision || (half(p) && half(precision) && gpu_peak(gpu, p).is_some() && gpu_peak(gpu, p) == peak)
-        };
         self.measured
             .iter()
-            .filter(|m| m.gpu_id == gpu.id && m.workload == key && same_rate(m.precision))
+            .filter(|m| m.gpu_id == gpu.id && m.workload == key && self.same_rate(gpu, m.precision, precision))
             .min_by_key(|m| m.precision != precision)
+    }
+
+    /// Whether a cell measured at `measured` stands for `precision` on `gpu`: the same, or FP16 and BF16 mixed
+    /// precision, which run on the same tensor cores at the same rate where both exist.
+    fn same_rate(&self, gpu: &Gpu, measured: Precision, precision: Precision) -> bool {
+        let half = |p: Precision| matches!(p, Precision::Fp16 | Precision::Bf16);
+        measured == precision
+            || (half(measured)
+                && half(precision)
+                && gpu_peak(gpu, measured).is_some()
+                && gpu_peak(gpu, measured) == gpu_peak(gpu, precision))
     }
 
     /// The best utilisation a measured run reached at a precision for a family ([`MfuCeiling`]).

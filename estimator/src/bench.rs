@@ -57,6 +57,10 @@ pub struct BenchWorkload {
     /// network is convolutional, attention-based, both, or neither. Absent where the importer does not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// Activations of one forward pass per sample, millions (every layer's output, written and read back):
+    /// with `forward_gflops`, the memory traffic per FLOP that sets how near its peak a vision model runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activations_m: Option<f64>,
 }
 
 impl BenchWorkload {
@@ -155,5 +159,34 @@ impl BenchmarkSet {
     /// A workload by id.
     pub fn workload(&self, id: &str) -> Option<&BenchWorkload> {
         self.workloads.iter().find(|w| w.id == id)
+    }
+
+    /// Adds another set's sources, workloads and rows, keeping of `other`'s rows only the fastest per
+    /// (workload, GPU, precision, GPU count, tuning): where a table measured one network several ways (timm's
+    /// two memory layouts), a user takes the faster. A workload or source id both sets use is refused.
+    pub fn merge_fastest(&mut self, other: BenchmarkSet) -> Result<(), DataError> {
+        const FILE: &str = "benchmarks (merged)";
+        let clash = |id: &str, what: &str| DataError::Invalid {
+            file: FILE,
+            id: id.to_string(),
+            reason: format!("{what} id appears in two benchmark files"),
+        };
+        if let Some(w) = other.workloads.iter().find(|w| self.workload(&w.id).is_some()) {
+            return Err(clash(&w.id, "workload"));
+        }
+        if let Some(s) = other.header.sources.iter().find(|s| self.header.sources.iter().any(|o| o.id == s.id)) {
+            return Err(clash(&s.id, "source"));
+        }
+        let mut best: std::collections::BTreeMap<_, BenchRow> = std::collections::BTreeMap::new();
+        for r in other.rows {
+            let key = (r.workload.clone(), r.gpu_id.clone(), r.precision, r.n_gpus, r.tuning);
+            if best.get(&key).is_none_or(|b| r.samples_per_s > b.samples_per_s) {
+                best.insert(key, r);
+            }
+        }
+        self.header.sources.extend(other.header.sources);
+        self.workloads.extend(other.workloads);
+        self.rows.extend(best.into_values());
+        Ok(())
     }
 }

@@ -174,6 +174,11 @@ pub struct Architecture {
     /// sequence length, memory and LoRA adapters follow from ([`crate::methods::transformer`]).
     #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub transformer: Option<Transformer>,
+    /// Activations of one forward pass per sample at `input_px`, millions (vision models): every layer's
+    /// output, written and read back ([`Architecture::activations_per_gflop`]).
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none", with = "crate::snapshot::decimal_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<f64>"))]
+    pub activations_m: Option<f64>,
 }
 
 /// The feed-forward block of a transformer layer.
@@ -352,6 +357,13 @@ impl Architecture {
             }
             _ => g,
         })
+    }
+
+    /// Millions of activations per forward GFLOP: memory traffic per unit of work, which sets how near its
+    /// peak a GPU runs a vision model (MobileNets and EfficientNets move many activations per FLOP and reach a
+    /// few % of peak; VGG moves few). Both scale with the input's area, so the ratio holds at any input size.
+    pub fn activations_per_gflop(&self) -> Option<f64> {
+        Some(self.activations_m? / self.forward_gflops.filter(|g| *g > 0.0)?)
     }
 }
 

@@ -154,6 +154,8 @@ pub struct WallRun {
     pub source: String,
     /// What was assumed, and what the estimate cannot say.
     pub note: String,
+    /// Why the run misses the targets, when it is known to (empty otherwise).
+    pub outlier: String,
 }
 
 /// A measured run with the calculator's `scope=server&efficiency=tuned` prediction.

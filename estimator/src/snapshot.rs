@@ -40,6 +40,12 @@ thread_local! {
     static WRITING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// `skip_serializing_if` for a number that is 0 for most entries: left out of JSON when 0 (`#[serde(default)]` reads
+/// it back), always written in a snapshot, as [`omit_none`].
+pub(crate) fn is_zero(value: &f64) -> bool {
+    *value == 0.0 && !WRITING.with(Cell::get)
+}
+
 /// `skip_serializing_if` for the optional members of the embedded data: left out of JSON when `None`, always
 /// written in a snapshot (a postcard reader takes members by position, not by name).
 pub(crate) fn omit_none<T>(value: &Option<T>) -> bool {

@@ -198,6 +198,7 @@ fn amd_fp32_effect_stays_at_fp32_and_unmeasured_vendors_say_so() {
         unit: SampleUnit::Token,
         conv: false,
         step_samples_per_gpu: Some(8.0 * 512.0),
+        activations_per_gflop: None,
     };
     for (gpu, precision, on) in [
         ("amd-mi210", Precision::Fp32, 1.0),

@@ -42,6 +42,58 @@ pub struct Fitted {
     pub n_bench_rows: usize,
     /// MLPerf's scale-out across servers: (throughput per GPU kept per doubling, pairs of runs it rests on).
     pub scale_out: Option<(f64, usize)>,
+    /// Held-out throughput error by protocol, kind of work and table.
+    pub by_family: Vec<FamilyScore>,
+}
+
+/// Held-out throughput error of the benchmark rows of one kind of work from one kind of table.
+pub struct FamilyScore {
+    /// Protocol.
+    pub holdout: Holdout,
+    /// Kind of work.
+    pub family: backbone::WorkFamily,
+    /// timm's single-GPU vision table, or the multi-GPU tables (Lambda, NeuSight).
+    pub timm: bool,
+    /// Rows scored.
+    pub n_rows: usize,
+    /// Workloads among them.
+    pub n_workloads: usize,
+    /// Mean and median absolute error, %.
+    pub mape_pct: f64,
+    /// Median absolute error, %.
+    pub median_pct: f64,
+}
+
+/// [`FamilyScore`]s of every protocol run.
+fn family_scores(runs: &[(Holdout, backbone::ProtocolRun)], set: &BenchmarkSet, catalog: &Catalog) -> Vec<FamilyScore> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut out = Vec::new();
+    for (h, run) in runs {
+        // (kind of work, timm's table) → (absolute errors %, workloads).
+        type Group<'a> = (Vec<f64>, BTreeSet<&'a str>);
+        let mut groups: BTreeMap<(backbone::WorkFamily, bool), Group<'_>> = BTreeMap::new();
+        for x in &run.throughput {
+            let backbone::Origin::Bench(i) = x.origin else { continue };
+            let Some(family) = backbone::WorkFamily::of(set, i, catalog) else { continue };
+            let timm = set.rows[i].source.starts_with("timm");
+            let g = groups.entry((family, timm)).or_default();
+            g.0.push((x.predicted / x.measured - 1.0).abs() * 100.0);
+            g.1.insert(&x.workload);
+        }
+        for ((family, timm), (errors, workloads)) in groups {
+            let n = errors.len();
+            out.push(FamilyScore {
+                holdout: *h,
+                family,
+                timm,
+                n_rows: n,
+                n_workloads: workloads.len(),
+                mape_pct: errors.iter().sum::<f64>() / n as f64,
+                median_pct: estimator::fit::median(errors).unwrap_or(f64::NAN),
+            });
+        }
+    }
+    out
 }
 
 /// What a fit reads.
@@ -52,6 +104,10 @@ pub struct Sources<'a> {
     pub power_runs: &'a Path,
     /// The measured throughput benchmarks (`data/benchmarks/throughput.json`).
     pub benchmarks: &'a Path,
+    /// A vision benchmark (`data/benchmarks/timm.json`) to train on too, merged at each model's faster layout.
+    pub vision_benchmarks: Option<&'a Path>,
+    /// The language models' tuned tables (`data/benchmarks/llm-tables.json`), merged at BF16.
+    pub language_benchmarks: &'a Path,
 }
 
 /// Loads the profiles and fits and evaluates everything.
@@ -65,7 +121,15 @@ pub fn fit_all(src: &Sources<'_>) -> anyhow::Result<Fitted> {
     let energy = need(fit(&points, Target::LnEnergyPerSample), "pre-epoch")?;
     let duration = need(fit(&points, Target::LnThroughput), "duration")?;
     let traced: Vec<Profile> = profiles.iter().filter(|p| !p.devices.is_empty()).cloned().collect();
-    let set = BenchmarkSet::from_json(&crate::profiles::read_text(src.benchmarks)?)?;
+    let mut set = BenchmarkSet::from_json(&crate::profiles::read_text(src.benchmarks)?)?;
+    if let Some(vision) = src.vision_benchmarks {
+        set.merge_fastest(BenchmarkSet::from_json(&crate::profiles::read_text(vision)?)?)?;
+    }
+    let mut language = BenchmarkSet::from_json(&crate::profiles::read_text(src.language_benchmarks)?)?;
+    // FP8 rows stay out: the throughput model learns BF16 and the uplift reads FP8 through FP8_OVER_BF16 only
+    // where a workload is known to have run in it.
+    language.rows.retain(|r| r.precision != estimator::Precision::Fp8);
+    set.merge_fastest(language)?;
     let mut power_only: Vec<_> = profiles.iter().filter_map(|p| backbone::power_run(p, &catalog)).collect();
     let mut steady = crate::profiles::load_all(src.power_runs)?;
     steady.sort_by(|a, b| a.id.cmp(&b.id));
@@ -81,6 +145,7 @@ pub fn fit_all(src: &Sources<'_>) -> anyhow::Result<Fitted> {
     }
     let (mut backbone, runs) = backbone::fit_and_evaluate(&set, &points, &power_only, &catalog)
         .context("too few rows to fit the time × power model")?;
+    let by_family = family_scores(&runs, &set, &catalog);
     // Goodput from the published runs, against this fit's `tuned` estimate (the PRE models play no part in it).
     let mut with_backbone = Calibration::embedded()?;
     with_backbone.backbone = Some(backbone.clone());
@@ -92,6 +157,7 @@ pub fn fit_all(src: &Sources<'_>) -> anyhow::Result<Fitted> {
         n_points: points.len(),
         n_bench_rows: set.rows.len(),
         scale_out: backbone::scale_out(&set),
+        by_family,
         profiles,
         power,
         energy,
@@ -258,6 +324,29 @@ top-1 regret.\n",
             fmt(x.coverage_80_pct),
             fmt(x.spearman_median),
             fmt(x.top1_regret_median_pct),
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "### Throughput held out, by kind of work\n\nThe `throughput` rows above by the kind of work and the table: the \
+tables that measured several GPUs (Lambda, NeuSight) and, when the fit is given `--vision-benchmarks` (off by \
+default, `docs/methods.md`), timm's 831 vision networks on one RTX 3090. A table that measured one GPU has no row \
+left when that GPU is held out, so the GPU and both protocols do not score it.\n"
+    );
+    let _ = writeln!(s, "| protocol | work | table | rows | workloads | MAPE % | median abs % |");
+    let _ = writeln!(s, "| --- | --- | --- | ---: | ---: | ---: | ---: |");
+    for x in &f.by_family {
+        let table = if x.timm { "timm (RTX 3090)" } else { "multi-GPU tables" };
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {table} | {} | {} | {:.2} | {:.2} |",
+            kebab(x.holdout),
+            x.family.label(),
+            x.n_rows,
+            x.n_workloads,
+            x.mape_pct,
+            x.median_pct
         );
     }
     let _ = writeln!(s);

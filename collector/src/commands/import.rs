@@ -17,6 +17,7 @@ pub fn catalog(
     from: &Path,
     supplement: &Path,
     transformers: &Path,
+    activations: &Path,
     gcp_yearly: &Path,
     out: &Path,
     data_version: &str,
@@ -27,6 +28,7 @@ pub fn catalog(
     catalog::supplement_gpus(&mut gpus, &read_text(supplement)?)?;
     let mut archs = catalog::architectures_from_csv(&read_text(&facts.join("architectures.csv"))?, data_version)?;
     catalog::supplement_transformers(&mut archs, &read_text(transformers)?)?;
+    catalog::supplement_activations(&mut archs, &read_text(activations)?)?;
     let gcp_yearly = read_text(gcp_yearly)?;
     let (countries, ga_ci, ga_pue, cc, mlco2) = (
         read_text(&anchor.join("carbontracker/carbon-intensities.csv"))?,

@@ -22,9 +22,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Devices { json } => devices::run(json),
         Command::Validate { profiles, json } => validate::run(&profiles, json),
         Command::Merge { profiles, output } => validate::merge(&profiles, &output),
-        Command::Import(ImportCommand::Catalog { from, supplement, transformers, gcp_yearly, out, data_version }) => {
-            import::catalog(&from, &supplement, &transformers, &gcp_yearly, &out, &data_version)
-        }
+        Command::Import(ImportCommand::Catalog {
+            from,
+            supplement,
+            transformers,
+            activations,
+            gcp_yearly,
+            out,
+            data_version,
+        }) => import::catalog(&from, &supplement, &transformers, &activations, &gcp_yearly, &out, &data_version),
         Command::Import(ImportCommand::Benchmarks { from, out, data_version }) => {
             import::benchmarks(&from, &out, &data_version)
         }
@@ -36,13 +42,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Seaa { from, out }) => import::seaa(&from, &out),
         Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),
         Command::Schema { out } => schema::run(&out),
-        Command::Fit { profiles, power_runs, benchmarks, out, markdown } => {
-            let src = fit::Sources { profiles: &profiles, power_runs: &power_runs, benchmarks: &benchmarks };
+        Command::Fit { profiles, power_runs, benchmarks, vision_benchmarks, language_benchmarks, out, markdown } => {
+            let src = fit::Sources {
+                profiles: &profiles,
+                power_runs: &power_runs,
+                benchmarks: &benchmarks,
+                vision_benchmarks: vision_benchmarks.as_deref(),
+                language_benchmarks: &language_benchmarks,
+            };
             fit::run_fit(&src, &out, markdown.as_deref())
         }
         Command::References { markdown } => references::run(markdown.as_deref()),
-        Command::Eval { profiles, power_runs, benchmarks, json, markdown } => {
-            let src = fit::Sources { profiles: &profiles, power_runs: &power_runs, benchmarks: &benchmarks };
+        Command::Eval { profiles, power_runs, benchmarks, vision_benchmarks, language_benchmarks, json, markdown } => {
+            let src = fit::Sources {
+                profiles: &profiles,
+                power_runs: &power_runs,
+                benchmarks: &benchmarks,
+                vision_benchmarks: vision_benchmarks.as_deref(),
+                language_benchmarks: &language_benchmarks,
+            };
             fit::run_eval(&src, json, markdown.as_deref())
         }
     }

@@ -224,6 +224,7 @@ fn workload_of(spec: &Spec, catalog: &Catalog) -> Result<BenchWorkload, String> 
         forward_gflops,
         flops_note,
         family: None,
+        activations_m: None,
     })
 }
 

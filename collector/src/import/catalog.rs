@@ -213,8 +213,30 @@ pub fn supplement_transformers(catalog: &mut ArchCatalog, text: &str) -> Result<
                 source,
                 notes: Some(note),
                 transformer: Some(t),
+                activations_m: None,
             }),
         }
+    }
+    Ok(())
+}
+
+/// Adds activations per image from the project's own fact table (`collector/facts/timm-networks.csv`:
+/// timm's count for the same network, with its source): at the table's image size, scaled by area to the
+/// architecture's input size where they differ.
+pub fn supplement_activations(catalog: &mut ArchCatalog, text: &str) -> Result<(), ImportError> {
+    let table = Table::parse("timm-networks.csv", text)?;
+    for row in table.rows() {
+        let id = row.text("id")?;
+        let a = catalog
+            .architectures
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or_else(|| row.invalid("id", id, "no architecture with this id in architectures.csv"))?;
+        let Some(px) = a.input_px else { return Err(row.invalid("id", id, "not an image model")) };
+        let (timm_px, m) = (row.count("timm_px")?, row.required_positive("timm_activations_m")?);
+        let r = f64::from(px) / f64::from(timm_px);
+        a.activations_m = Some(super::bench::round_sig(m * r * r, 4));
+        a.source = format!("{}; activations: {}", a.source, row.text("source")?);
     }
     Ok(())
 }
@@ -253,6 +275,7 @@ pub fn architectures_from_csv(text: &str, data_version: &str) -> Result<ArchCata
             source: row.text("source")?.to_string(),
             notes: if notes.is_empty() { None } else { Some(notes.join(" ")) },
             transformer: None,
+            activations_m: None,
         });
     }
     Ok(ArchCatalog {

@@ -277,6 +277,7 @@ impl Builder<'_> {
                      d_model per token; layers and d_model from scripts/train/yamls/pretrain/mpt-{model}.yaml"
                 ),
                 family: None,
+                activations_m: None,
             });
             if (w.params_m - num_params / 1e6).abs() > 1e-6 {
                 return Err(row.invalid(
@@ -481,6 +482,7 @@ impl Builder<'_> {
                 t.default_seq()
             ),
             family: None,
+            activations_m: None,
         };
         self.workloads.insert(id.clone(), w);
         Ok((id, g))

@@ -6,6 +6,8 @@
 //!   same model in timm's RTX 3090 inference table, taken at the training size where that table has it,
 //!   else at its nearest size and scaled by (train size ÷ inference size)² (the workload's `flops_note`
 //!   says so; for attention models the quadratic attention term makes this a slight underestimate).
+//!   Activations per image (`infer_macts`, millions: what a layer writes and the next reads back) come from
+//!   the same row, scaled the same way: memory traffic per FLOP, which sets how near its peak a GPU runs.
 //! - The training tables (2022) use model names that timm has since renamed into `arch.pretrained_tag`
 //!   form; the inference table (2024) uses the new names. [`gmacs_candidates`] lists the names a model
 //!   may have there (weight-source prefixes and tags removed, a few explicit renames), and a candidate is
@@ -77,6 +79,7 @@ struct InferRow {
     px: u32,
     params_m: f64,
     gmacs: Option<f64>,
+    macts: Option<f64>,
 }
 
 /// Where a workload's FLOPs came from.
@@ -90,6 +93,9 @@ pub struct Flops {
     pub infer_px: u32,
     /// `infer_gmacs` there.
     pub gmacs: f64,
+    /// Activations per image at the training size, millions: `infer_macts` of the same row scaled as the
+    /// GMACs are (absent where the table leaves it empty).
+    pub activations_m: Option<f64>,
 }
 
 /// Weight-source prefixes of timm's pre-0.9 names (`tv_resnet50` = torchvision's weights on `resnet50`).
@@ -180,11 +186,13 @@ fn flops_of(
         let gmacs = best.gmacs.unwrap_or_default();
         let r = f64::from(train_px) / f64::from(best.px);
         let g = 2.0 * gmacs * r * r;
+        let exact = |v: f64| if best.px == train_px { v } else { round_sig(v, 4) };
         return Ok(Flops {
-            forward_gflops: if best.px == train_px { g } else { round_sig(g, 4) },
+            forward_gflops: exact(g),
             infer_model: name,
             infer_px: best.px,
             gmacs,
+            activations_m: best.macts.map(|m| exact(m * r * r)),
         });
     }
     Err(why)
@@ -371,13 +379,14 @@ fn read_train(file: &str, text: &str) -> Result<Vec<TrainRow>, ImportError> {
 fn read_infer(text: &str) -> Result<BTreeMap<String, Vec<InferRow>>, ImportError> {
     let mut out: BTreeMap<String, Vec<InferRow>> = BTreeMap::new();
     let table = Table::parse(INFER_RTX3090, text)?;
-    table.require_columns(&["model", "infer_img_size", "param_count", "infer_gmacs"])?;
+    table.require_columns(&["model", "infer_img_size", "param_count", "infer_gmacs", "infer_macts"])?;
     for row in table.rows() {
         let model = row.text("model")?;
         let r = InferRow {
             px: row.count("infer_img_size")?,
             params_m: row.required_positive("param_count")?,
             gmacs: row.positive("infer_gmacs")?,
+            macts: row.positive("infer_macts")?,
         };
         out.entry(model.to_string()).or_default().push(r);
     }
@@ -448,6 +457,7 @@ pub fn timm_from_sources(
                     forward_gflops: f.forward_gflops,
                     flops_note: note,
                     family: family.map(Into::into),
+                    activations_m: f.activations_m,
                 },
             );
         }
@@ -558,6 +568,9 @@ densenet264d,224,700.0,1466.0,1024,72.74,13.57,14.0
         let w = set.workload("timm-resnet18-224").unwrap();
         assert_eq!(w.forward_gflops, 3.642);
         assert_eq!(w.flops_note, "2 × timm GMACs at 288 px × (224/288)²");
+        // Its activations scale the same way: 4.1 M × 0.604938 = 2.480 M; resnet50's are the table's own.
+        assert_eq!(w.activations_m, Some(2.48));
+        assert_eq!(set.workload("timm-resnet50-224").unwrap().activations_m, Some(11.11));
         assert_eq!(imp.n_scaled, 1);
         // tv_resnet50: renamed into resnet50 (same parameters), linked to the catalogue's torchvision ResNet-50.
         let w = set.workload("timm-tv_resnet50-224").unwrap();
@@ -594,8 +607,8 @@ densenet264d,224,700.0,1466.0,1024,72.74,13.57,14.0
         assert!(c("jx_nest_base").contains(&"nest_base_jx".to_string()));
         assert_eq!(c("resnet50"), vec!["resnet50".to_string()]);
         // A name match with another parameter count is another network: skipped, with the reason.
-        let infer = "model,infer_img_size,param_count,infer_gmacs
-vit_base_patch16_224_miil,224,94.4,17.0
+        let infer = "model,infer_img_size,param_count,infer_gmacs,infer_macts
+vit_base_patch16_224_miil,224,94.4,17.0,23.9
 ";
         let nchw = "model,train_samples_per_sec,train_batch_size,train_img_size,param_count
 vit_base_patch16_224_miil,300,128,224,86.54

@@ -38,6 +38,9 @@ pub struct RunPoint {
     pub sample_unit: crate::catalog::SampleUnit,
     /// A convolutional network (catalogue family `cnn`; an image model of unknown family counts as one).
     pub conv: bool,
+    /// The architecture's activations per forward GFLOP, when the catalogue gives them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activations_per_gflop: Option<f64>,
 }
 
 impl RunPoint {
@@ -85,6 +88,11 @@ pub fn run_point(p: &crate::profile::Profile, catalog: &Catalog) -> Option<RunPo
         precision,
         n_gpus: m.n_gpus.max(1),
         seq_tokens: m.sequence.map(|s| f64::from(s.tokens)),
+        activations_per_gflop: m
+            .arch_id
+            .as_deref()
+            .and_then(|a| catalog.arch(a))
+            .and_then(|a| a.activations_per_gflop()),
         conv: match m.arch_id.as_deref().and_then(|a| catalog.arch(a)) {
             Some(a) => a.family == "cnn",
             None => m.input_px.is_some(),

@@ -450,6 +450,7 @@ mod tests {
             seq_tokens: None,
             sample_unit: crate::catalog::SampleUnit::Image,
             conv: true,
+            activations_per_gflop: None,
         }
     }
 

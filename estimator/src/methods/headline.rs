@@ -22,23 +22,23 @@ pub fn workload_input(scenario: &Scenario, work: &Workload, catalog: &Catalog) -
     // as the forward pass that costs the same to train.
     let forward_gflops =
         work.training_gflops.map(|t| t / super::workload::TRAINING_FLOPS_FACTOR).filter(|g| *g > 0.0)?;
-    let (key, unit, conv) = match &scenario.arch {
+    let (key, unit, conv, activations_per_gflop) = match &scenario.arch {
         ArchChoice::Catalog { id } => {
             let a = catalog.arch(id)?;
             let px = scenario.input_px.or(a.input_px);
-            (WorkloadInput::key_of(id, a.sample_unit, px), a.sample_unit, a.family == "cnn")
+            (WorkloadInput::key_of(id, a.sample_unit, px), a.sample_unit, a.family == "cnn", a.activations_per_gflop())
         }
         // A custom architecture is a workload no measurement knows: an image CNN when an input size is
         // given, else a token model.
         ArchChoice::Custom { .. } => {
             let image = scenario.input_px.is_some();
-            ("custom".to_string(), if image { SampleUnit::Image } else { SampleUnit::Token }, image)
+            ("custom".to_string(), if image { SampleUnit::Image } else { SampleUnit::Token }, image, None)
         }
     };
     // A link's batch is the step's over all GPUs (as the fit's rows count it): each GPU runs its share.
     let step_samples_per_gpu =
         WorkloadInput::step_samples(scenario.batch.map(f64::from), scenario.n_gpus, unit, work.seq.map(f64::from));
-    Some(WorkloadInput { key, forward_gflops, unit, conv, step_samples_per_gpu })
+    Some(WorkloadInput { key, forward_gflops, unit, conv, step_samples_per_gpu, activations_per_gflop })
 }
 
 /// What the case is called in sentences, with the protocol that scores it (no brackets: callers put the
@@ -80,8 +80,9 @@ pub fn duration(
             // are in no fit): the spec model without a workload's own effect or benchmark. Applied to Lambda's
             // ResNet-50 benchmark (7 % of an H100's peak) it put 8 × H100 at half MLPerf's rate.
             let base = bb.throughput(gpu, fitted, &w.anonymous(), all)?;
-            thr.samples_per_s = base.samples_per_s * t.uplift;
-            thr.mfu = base.mfu * t.uplift;
+            let uplift = t.uplift_at(w.forward_gflops, super::workload::peak_tflops(gpu, fitted).0);
+            thr.samples_per_s = base.samples_per_s * uplift;
+            thr.mfu = base.mfu * uplift;
             thr.measured_source = None;
             thr.runs_only = false;
             // The typical model's error for the case and the spread of the tuned rows compose.
@@ -276,9 +277,13 @@ pub fn headline(
         (None, Some((h, thr))) => {
             let how = match (&thr.measured_source, scenario.job.efficiency) {
                 (_, Efficiency::Tuned) => {
-                    let up = bb.tuned_for(w.unit).map_or(String::new(), |t| format!(" × {:.2}", t.uplift));
+                    let up = bb.tuned_for(w.unit).map_or(String::new(), |t| {
+                        let (precision, _) = crate::backbone::effective_precision(gpu, scenario.precision);
+                        let peak = super::workload::peak_tflops(gpu, crate::backbone::fitted_precision(precision)).0;
+                        format!(" × {:.2}", t.uplift_at(w.forward_gflops, peak))
+                    });
                     let m = bb.throughput_band(thr).map_or(String::new(), |b| format!(", ± {:.0} %", b.mape_pct));
-                    format!("the spec model{up}, how much faster MLPerf Training's tuned submissions ran than it predicts{m}")
+                    format!("the spec model{up}, how much faster tuned code ran than it predicts (MLPerf Training, the MPT and torchtitan tables){m}")
                 }
                 (_, Efficiency::Mfu(_)) => "the utilisation given".to_string(),
                 (Some(src), _) => {
