@@ -59,24 +59,9 @@ pub enum Command {
     Import(ImportCommand),
     /// Refit the PRE and duration models from the profiles; write data/models/ and data/calibration.json.
     Fit {
-        /// Folder of profiles.
-        #[arg(long, default_value = "data/profiles")]
-        profiles: PathBuf,
-        /// Folder of recorded runs whose steady power (the epochs after the first) enters the power model only.
-        #[arg(long, default_value = "data/power-runs")]
-        power_runs: PathBuf,
-        /// The measured throughput benchmarks (`wattcast import benchmarks`).
-        #[arg(long, default_value = "data/benchmarks/throughput.json")]
-        benchmarks: PathBuf,
-        /// Also train the throughput model on a vision benchmark (`data/benchmarks/timm.json`, each model's faster
-        /// layout). Off by default: it lowers the error on unseen vision networks and breaks the language models
-        /// (docs/methods.md, "timm's vision table").
-        #[arg(long)]
-        vision_benchmarks: Option<PathBuf>,
-        /// The language models' tuned training tables (`wattcast import llm-tables`): their BF16 rows enter the
-        /// tuned uplift and the ceilings.
-        #[arg(long, default_value = "data/benchmarks/llm-tables.json")]
-        language_benchmarks: PathBuf,
+        /// What it reads.
+        #[command(flatten)]
+        inputs: FitInputs,
         /// Data folder to write into.
         #[arg(long, default_value = "data")]
         out: PathBuf,
@@ -86,24 +71,9 @@ pub enum Command {
     },
     /// Report each method's accuracy on the measured runs.
     Eval {
-        /// Folder of profiles.
-        #[arg(long, default_value = "data/profiles")]
-        profiles: PathBuf,
-        /// Folder of recorded runs whose steady power (the epochs after the first) enters the power model only.
-        #[arg(long, default_value = "data/power-runs")]
-        power_runs: PathBuf,
-        /// The measured throughput benchmarks (`wattcast import benchmarks`).
-        #[arg(long, default_value = "data/benchmarks/throughput.json")]
-        benchmarks: PathBuf,
-        /// Also train the throughput model on a vision benchmark (`data/benchmarks/timm.json`, each model's faster
-        /// layout). Off by default: it lowers the error on unseen vision networks and breaks the language models
-        /// (docs/methods.md, "timm's vision table").
-        #[arg(long)]
-        vision_benchmarks: Option<PathBuf>,
-        /// The language models' tuned training tables (`wattcast import llm-tables`): their BF16 rows enter the
-        /// tuned uplift and the ceilings.
-        #[arg(long, default_value = "data/benchmarks/llm-tables.json")]
-        language_benchmarks: PathBuf,
+        /// What it reads.
+        #[command(flatten)]
+        inputs: FitInputs,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -221,6 +191,42 @@ pub enum ImportCommand {
         #[arg(long, default_value = crate::import::catalog::DATA_VERSION)]
         data_version: String,
     },
+}
+
+/// What `wattcast fit` and `wattcast eval` read.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FitInputs {
+    /// Folder of profiles.
+    #[arg(long, default_value = "data/profiles")]
+    pub profiles: PathBuf,
+    /// Folder of recorded runs whose steady power (the epochs after the first) enters the power model only.
+    #[arg(long, default_value = "data/power-runs")]
+    pub power_runs: PathBuf,
+    /// The measured throughput benchmarks (`wattcast import benchmarks`).
+    #[arg(long, default_value = "data/benchmarks/throughput.json")]
+    pub benchmarks: PathBuf,
+    /// Also train the throughput model on a vision benchmark (`data/benchmarks/timm.json`, each model's faster
+    /// layout). Off by default: it lowers the error on unseen vision networks and breaks the language models
+    /// (docs/methods.md, "timm's vision table").
+    #[arg(long)]
+    pub vision_benchmarks: Option<PathBuf>,
+    /// The language models' tuned training tables (`wattcast import llm-tables`): their BF16 rows enter the tuned
+    /// uplift and the ceilings.
+    #[arg(long, default_value = "data/benchmarks/llm-tables.json")]
+    pub language_benchmarks: PathBuf,
+}
+
+impl FitInputs {
+    /// As the fit takes them.
+    pub fn sources(&self) -> crate::commands::fit::Sources<'_> {
+        crate::commands::fit::Sources {
+            profiles: &self.profiles,
+            power_runs: &self.power_runs,
+            benchmarks: &self.benchmarks,
+            vision_benchmarks: self.vision_benchmarks.as_deref(),
+            language_benchmarks: &self.language_benchmarks,
+        }
+    }
 }
 
 /// Run metadata given on the command line (or in a JSON file), shared by `import nvidia-smi` and `record`.

@@ -42,26 +42,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Seaa { from, out }) => import::seaa(&from, &out),
         Command::Import(ImportCommand::Zeus { from, out }) => import::zeus(&from, &out),
         Command::Schema { out } => schema::run(&out),
-        Command::Fit { profiles, power_runs, benchmarks, vision_benchmarks, language_benchmarks, out, markdown } => {
-            let src = fit::Sources {
-                profiles: &profiles,
-                power_runs: &power_runs,
-                benchmarks: &benchmarks,
-                vision_benchmarks: vision_benchmarks.as_deref(),
-                language_benchmarks: &language_benchmarks,
-            };
-            fit::run_fit(&src, &out, markdown.as_deref())
-        }
+        Command::Fit { inputs, out, markdown } => fit::run_fit(&inputs.sources(), &out, markdown.as_deref()),
         Command::References { markdown } => references::run(markdown.as_deref()),
-        Command::Eval { profiles, power_runs, benchmarks, vision_benchmarks, language_benchmarks, json, markdown } => {
-            let src = fit::Sources {
-                profiles: &profiles,
-                power_runs: &power_runs,
-                benchmarks: &benchmarks,
-                vision_benchmarks: vision_benchmarks.as_deref(),
-                language_benchmarks: &language_benchmarks,
-            };
-            fit::run_eval(&src, json, markdown.as_deref())
-        }
+        Command::Eval { inputs, json, markdown } => fit::run_eval(&inputs.sources(), json, markdown.as_deref()),
     }
 }
