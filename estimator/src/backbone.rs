@@ -109,7 +109,7 @@ pub struct WorkloadInput {
     pub step_samples_per_gpu: Option<f64>,
     /// Millions of activations per forward GFLOP of a vision model, when known
     /// ([`crate::catalog::Architecture::activations_per_gflop`]): the memory traffic per unit of work that sets
-    /// how near its peak a GPU runs it (timm's 830 models on one RTX 3090 span 2 % to 60 % of its peak, and
+    /// how near its peak a GPU runs it (timm's 831 networks on one RTX 3090 span 2 % to 78 % of its peak, and
     /// this ratio explains most of it).
     pub activations_per_gflop: Option<f64>,
 }
@@ -777,6 +777,17 @@ pub struct Throughput {
     pub other_stack: bool,
 }
 
+/// Whether a cell measured at `measured` stands for `precision` on `gpu`: the same, or FP16 and BF16 mixed
+/// precision, which run on the same tensor cores at the same rate where both exist.
+fn same_rate(gpu: &Gpu, measured: Precision, precision: Precision) -> bool {
+    let half = |p: Precision| matches!(p, Precision::Fp16 | Precision::Bf16);
+    measured == precision
+        || (half(measured)
+            && half(precision)
+            && gpu_peak(gpu, measured).is_some()
+            && gpu_peak(gpu, measured) == gpu_peak(gpu, precision))
+}
+
 impl Backbone {
     /// Parses `data/models/backbone.json`.
     pub fn from_json(text: &str) -> Result<Self, crate::DataError> {
@@ -890,8 +901,8 @@ impl Backbone {
     /// For a convolutional network no sibling measured: the mean residual of the other convolutional networks
     /// measured on this GPU at this precision, with their names. How a GPU runs convolutions (cuDNN's kernels,
     /// its memory-bound layers) carries across networks: Lambda's ResNet-50 runs at 7 % of an H100's BF16 peak,
-    /// below what the specs say, and a ResNet-18 predicted without it came out at 2.3 × ResNet-50's FLOP rate,
-    /// where timm measured 1.3 × on an RTX 3090.
+    /// below what the specs say (fitted with timm's networks, a ResNet-18 predicted without it came out at 2.3 ×
+    /// ResNet-50's FLOP rate on the H100, where timm measured 1.3 × on an RTX 3090).
     pub fn family_carry(&self, gpu: &Gpu, precision: Precision, w: &WorkloadInput) -> Option<(f64, Vec<String>)> {
         if !w.conv {
             return None;
@@ -899,9 +910,7 @@ impl Backbone {
         let cells: Vec<&MeasuredThroughput> = self
             .measured
             .iter()
-            .filter(|m| {
-                m.gpu_id == gpu.id && m.conv && m.workload != w.key && self.same_rate(gpu, m.precision, precision)
-            })
+            .filter(|m| m.gpu_id == gpu.id && m.conv && m.workload != w.key && same_rate(gpu, m.precision, precision))
             .collect();
         let r: Vec<f64> = cells.iter().map(|m| m.ln_residual).collect();
         (!r.is_empty()).then(|| {
@@ -940,19 +949,8 @@ impl Backbone {
     fn measured_cell(&self, gpu: &Gpu, precision: Precision, key: &str) -> Option<&MeasuredThroughput> {
         self.measured
             .iter()
-            .filter(|m| m.gpu_id == gpu.id && m.workload == key && self.same_rate(gpu, m.precision, precision))
+            .filter(|m| m.gpu_id == gpu.id && m.workload == key && same_rate(gpu, m.precision, precision))
             .min_by_key(|m| m.precision != precision)
-    }
-
-    /// Whether a cell measured at `measured` stands for `precision` on `gpu`: the same, or FP16 and BF16 mixed
-    /// precision, which run on the same tensor cores at the same rate where both exist.
-    fn same_rate(&self, gpu: &Gpu, measured: Precision, precision: Precision) -> bool {
-        let half = |p: Precision| matches!(p, Precision::Fp16 | Precision::Bf16);
-        measured == precision
-            || (half(measured)
-                && half(precision)
-                && gpu_peak(gpu, measured).is_some()
-                && gpu_peak(gpu, measured) == gpu_peak(gpu, precision))
     }
 
     /// The best utilisation a measured run reached at a precision for a family ([`MfuCeiling`]).

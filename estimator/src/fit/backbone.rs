@@ -407,8 +407,7 @@ pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedE
                 .iter()
                 .filter_map(|r| {
                     let model = bb.model_tflops(r.gpu, r.precision, &r.input.anonymous(), &catalog.gpus.gpus)?;
-                    let peak = crate::methods::workload::peak_tflops(r.gpu, r.precision).0?;
-                    Some(([ln(r.input.forward_gflops), ln(peak)], ln(r.achieved / model / r.fp8)))
+                    Some(([ln(r.input.forward_gflops), ln(r.peak)], ln(r.achieved / model / r.fp8)))
                 })
                 .collect();
             if !uplifts.is_empty() {
@@ -493,6 +492,8 @@ struct TunedRun<'a> {
     achieved: f64,
     /// FP8 rows count at BF16 × this ([`FP8_OVER_BF16`]); 1 otherwise.
     fp8: f64,
+    /// The GPU's dense peak at the row's precision, TFLOP/s.
+    peak: f64,
     /// Achieved ÷ the peak (the FP8 peak for an FP8 row).
     mfu: f64,
     /// GPU count, GPU, workload and source, for the ceiling's sentence.
@@ -511,7 +512,8 @@ fn tuned_runs<'a>(set: &'a BenchmarkSet, catalog: &'a Catalog) -> BTreeMap<&'a s
         let achieved = r.samples_per_s / f64::from(r.n_gpus) * w.train_gflops() / 1e3;
         let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
         let label = format!("{} × {} {} ({})", r.n_gpus, r.gpu_id, r.workload, r.source);
-        let run = TunedRun { gpu, input, precision: r.precision, achieved, fp8, mfu: achieved / (peak * fp8), label };
+        let mfu = achieved / (peak * fp8);
+        let run = TunedRun { gpu, input, precision: r.precision, achieved, fp8, peak, mfu, label };
         by_workload.entry(w.id.as_str()).or_default().push(run);
     }
     by_workload
