@@ -340,16 +340,46 @@ pub struct Scaling {
     pub measured: Vec<(u32, f64, usize)>,
     /// Throughput per GPU kept per doubling of the servers, fitted on MLPerf Training's tuned runs of one
     /// workload and GPU at several sizes (`fit::backbone::scale_out`; `None`: not measured).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
     pub across_per_doubling: Option<f64>,
+    /// The same fit scored with each group of runs held out (`fit::backbone::scale_out_held_out`).
+    #[serde(default, skip_serializing_if = "crate::snapshot::omit_none")]
+    pub across_held_out: Option<ScaleOutHeldOut>,
+}
+
+/// MLPerf's scale-out with each (workload, GPU, precision) group of runs held out: how far each larger run's
+/// throughput per GPU ÷ its smallest run's lies from the efficiency per doubling fitted on the other groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleOutHeldOut {
+    /// Pairs of runs scored.
+    pub n_pairs: usize,
+    /// Groups they come from.
+    pub n_groups: usize,
+    /// Mean absolute error of the kept throughput per GPU, %.
+    pub mape_pct: f64,
+    /// The same for no loss at all (what the estimate assumed before), %.
+    pub no_loss_mape_pct: f64,
+    /// 10th percentile of the held-out residual ln(measured ÷ predicted) per doubling.
+    pub q10: f64,
+    /// 90th percentile of the same.
+    pub q90: f64,
 }
 
 impl Scaling {
-    /// What MLPerf's tuned runs keep across `servers` (fractional for a benchmark row: GPUs ÷ 8): 1 for one
-    /// server or fewer, then [`Self::across_per_doubling`] for each doubling; `None` when not measured.
-    pub fn across(&self, servers: f64) -> Option<f64> {
-        let k = self.across_per_doubling?;
-        Some(if servers <= 1.0 { 1.0 } else { crate::fmath::exp(ln(k) * ln(servers) / core::f64::consts::LN_2) })
+    /// What a run across `servers` keeps per GPU from strong scaling when its training at full rate takes
+    /// `training_h` hours, and the doublings that count, from the fewest servers that hold the model
+    /// (`fewest_servers`: where a run's batch per GPU is full; MLPerf's GPT-3 starts at 64): MLPerf's loss per doubling
+    /// ([`Self::across_per_doubling`]) for a run of up to [`GOODPUT_SHORT_DAYS`], none from [`GOODPUT_LONG_DAYS`] on, the
+    /// doublings counted in between with the share of run length still to go
+    /// ([`GoodputModel::length_share`]). A time-to-train run of minutes or hours spreads a fixed amount of work
+    /// thin: each GPU's batch shrinks as GPUs are added (MLPerf's pairs); a months-long pre-training run has
+    /// work enough for full batches on every GPU (the published runs show no such loss). (1, 0) when not
+    /// measured or on one server.
+    pub fn strong(&self, servers: f64, fewest_servers: f64, training_h: f64) -> (f64, f64) {
+        let from = fewest_servers.max(1.0);
+        let Some(k) = self.across_per_doubling.filter(|_| servers > from) else { return (1.0, 0.0) };
+        let doublings = ln(servers / from) / core::f64::consts::LN_2 * (1.0 - GoodputModel::length_share(training_h));
+        (crate::fmath::exp(ln(k) * doublings), doublings)
     }
 
     /// The efficiency at `n` GPUs: 1 for one GPU, interpolated in ln n between measured counts, and beyond

@@ -100,28 +100,40 @@ fn an_estimated_duration_has_an_interval() {
     }
 }
 
-/// Over several servers, what MLPerf's time-to-train runs lose per doubling of theirs widens the slow end of the
-/// interval, and the estimate stays the exchange model's; one server has no such term.
+/// Over several servers, a run of hours loses what MLPerf's time-to-train runs lose per doubling of theirs, its
+/// GPUs draw less while they wait, and its interval holds the held-out spread of that loss; a run of months over
+/// the same servers loses nothing to it.
 #[test]
-fn the_scale_out_widens_the_interval_not_the_estimate() {
+fn strong_scaling_slows_short_runs_over_servers_not_long_ones() {
     let cal = Calibration::embedded().unwrap();
-    let per_doubling = cal.backbone.as_ref().and_then(|b| b.scaling.across_per_doubling).unwrap();
+    let scaling = &cal.backbone.as_ref().unwrap().scaling;
+    let per_doubling = scaling.across_per_doubling.unwrap();
     assert!((0.8..1.0).contains(&per_doubling), "{per_doubling}");
+    // (GPU-hours, device kWh per GPU-hour, interval high ÷ estimate, the plan's scaling).
     let run = |extra: &str| {
-        let r = report(&format!("{BASE}&mode=pretrain&efficiency=tuned&zero=1&{extra}"));
+        let base = if extra.contains("samples=") { BASE.replace("&samples=100M", "") } else { BASE.to_string() };
+        let r = report(&format!("{base}&mode=pretrain&efficiency=tuned&zero=1&{extra}"));
         let h = headline(&r).clone();
         let sc = r.plans.iter().find(|p| p.gpu == "nvidia-h100-sxm").unwrap().scaling.clone().unwrap();
-        (h.duration_h.unwrap() * f64::from(sc.n_gpus), h.duration_high_h.unwrap() / h.duration_h.unwrap(), sc)
+        let gpu_hours = h.duration_h.unwrap() * f64::from(sc.n_gpus);
+        (gpu_hours, h.energy_kwh.unwrap() / gpu_hours, h.duration_high_h.unwrap() / h.duration_h.unwrap(), sc)
     };
-    let (one_gpu_hours, one_high, one) = run("n_gpus=8");
-    let (eight_gpu_hours, eight_high, eight) = run("nodes=8&gpus_per_node=8");
-    let scaling = &cal.backbone.as_ref().unwrap().scaling;
-    assert_eq!((one.nodes, eight.nodes, scaling.across(1.0)), (1, 8, Some(1.0)));
-    let kept = scaling.across(8.0).unwrap();
-    assert!((kept - per_doubling.powi(3)).abs() < 1e-9, "{kept} over 8 servers");
+    let (one_gpu_hours, one_kw, one_high, one) = run("n_gpus=8");
+    let (eight_gpu_hours, eight_kw, eight_high, eight) = run("nodes=8&gpus_per_node=8");
+    assert_eq!((one.nodes, one.strong, eight.nodes), (1, 1.0, 8));
     assert_eq!(eight.across_nodes, 1.0, "the exchange hides behind the backward pass here");
-    assert!((eight_gpu_hours / one_gpu_hours - 1.0).abs() < 1e-9, "{one_gpu_hours} vs {eight_gpu_hours}");
-    assert!(eight_high > one_high * 1.05, "slow end {one_high} → {eight_high}");
+    assert!(one_gpu_hours / 8.0 < 24.0, "a run of hours: {one_gpu_hours} GPU-hours");
+    assert!((eight.strong - per_doubling.powi(3)).abs() < 1e-9, "{} over 8 servers", eight.strong);
+    assert!((one_gpu_hours / eight_gpu_hours - eight.strong).abs() < 1e-9, "{one_gpu_hours} vs {eight_gpu_hours}");
+    let waiting = 1.0 - eight.strong;
+    let expected = one_kw * eight.strong + waiting * estimator::methods::cluster::WAIT_POWER_FRACTION * 0.7;
+    assert!((eight_kw - expected).abs() < 1e-9 && eight_kw < one_kw, "{one_kw} → {eight_kw} kW per GPU");
+    assert!(eight_high > one_high, "slow end {one_high} → {eight_high}");
+    // A hundred thousand times the tokens: months of training on 64 GPUs, full batches on every GPU.
+    let long = |extra: &str| run(&format!("{extra}&samples=10000000000000"));
+    let ((long_one, _, _, _), (long_eight, _, _, sc)) = (long("n_gpus=8"), long("nodes=8&gpus_per_node=8"));
+    assert_eq!(sc.strong, 1.0);
+    assert!((long_eight / long_one - 1.0).abs() < 1e-9, "{long_one} vs {long_eight}");
 }
 
 /// An 8B full fine-tune does not fit on one 80 GB GPU, says how many it needs with ZeRO-3, and on 8 GPUs names the

@@ -42,6 +42,8 @@ pub struct Fitted {
     pub n_bench_rows: usize,
     /// MLPerf's scale-out across servers: (throughput per GPU kept per doubling, pairs of runs it rests on).
     pub scale_out: Option<(f64, usize)>,
+    /// Lambda's within-server efficiency, each GPU held out ([`backbone::within_held_out`]).
+    pub within_held_out: Vec<(u32, usize, f64, f64)>,
     /// Held-out throughput error by protocol, kind of work and table.
     pub by_family: Vec<FamilyScore>,
 }
@@ -157,6 +159,7 @@ pub fn fit_all(src: &Sources<'_>) -> anyhow::Result<Fitted> {
         n_points: points.len(),
         n_bench_rows: set.rows.len(),
         scale_out: backbone::scale_out(&set),
+        within_held_out: backbone::within_held_out(&set),
         by_family,
         profiles,
         power,
@@ -380,17 +383,7 @@ a benchmark measured one training loop on one software stack.\n",
             writeln!(s, "| `{q}` | `{c}` | {family} | {} | {} | {:.2} | {:.2} |", b.n, fmt(Some(b.mape_pct)), lo, hi);
     }
     let _ = writeln!(s);
-    if let Some((kept, pairs)) = f.scale_out {
-        let _ = writeln!(
-            s,
-            "Across servers, the slow end of a duration's interval also allows for what MLPerf Training's tuned runs \
-lose as they spread: {:.1} % of the throughput per GPU kept per doubling of the servers, fitted on {pairs} pairs of \
-runs of one workload and GPU (each ÷ the smallest of its group, runs of at least {} minute; `docs/methods.md`, \
-\"Scaling\").\n",
-            kept * 100.0,
-            backbone::SCALE_OUT_MIN_MINUTES
-        );
-    }
+    multi_gpu_section(&mut s, f);
     let pre: Vec<Split> = std::iter::once(Split::Kfold).chain(backbone::PROTOCOLS.map(Split::Holdout)).collect();
     let groups: [(&str, Vec<Protocol>); 4] = [
         (
@@ -478,4 +471,64 @@ runs of one workload and GPU (each ÷ the smallest of its group, runs of at leas
         );
     }
     s
+}
+
+/// The multi-GPU scaling, held out: within a server (Lambda's 2/4/8-GPU rows, each GPU held out) and across
+/// servers (MLPerf's pairs, each group of runs held out), against assuming no loss.
+fn multi_gpu_section(s: &mut String, f: &Fitted) {
+    let _ = writeln!(
+        s,
+        "## Multi-GPU scaling, held out
+"
+    );
+    let _ = writeln!(
+        s,
+        "Throughput per GPU on n GPUs ÷ one GPU's (within a server, Lambda's rows, the median of the other GPUs' ratios \
+with each GPU held out) and a larger time-to-train run's ÷ the smallest of its workload, GPU and precision (across \
+servers, MLPerf Training's tuned runs of at least {} minute, the efficiency per doubling fitted on the other groups \
+with each group held out). The estimate uses both: within a server for `typical` runs (a tuned utilisation includes \
+it), across servers from the fewest servers that hold the model, in full for a run of up to {} day and none from {} \
+days (`docs/methods.md`, \"Scaling\").\n",
+        backbone::SCALE_OUT_MIN_MINUTES,
+        estimator::backbone::GOODPUT_SHORT_DAYS,
+        estimator::backbone::GOODPUT_LONG_DAYS
+    );
+    let _ = writeln!(s, "| scaling | GPUs or doublings | ratios scored | MAPE held out % | MAPE assuming no loss % |");
+    let _ = writeln!(s, "| --- | --- | ---: | ---: | ---: |");
+    for (n, k, mape, none) in &f.within_held_out {
+        let _ = writeln!(s, "| within a server | {n} GPUs | {k} | {} | {} |", fmt(*mape), fmt(*none));
+    }
+    if let Some(h) = &f.backbone.scaling.across_held_out {
+        let _ = writeln!(
+            s,
+            "| across servers | per doubling of the servers | {} ({} groups) | {} | {} |",
+            h.n_pairs,
+            h.n_groups,
+            fmt(h.mape_pct),
+            fmt(h.no_loss_mape_pct)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nWithin a server the GPU count alone predicts little: Lambda's rows use other batch sizes on several GPUs than \
+on one, and consumer GPUs without NVLink lose most of their speed on BERT-large.\n"
+    );
+    if let Some((kept, pairs)) = f.scale_out {
+        let band = f.backbone.scaling.across_held_out.as_ref().map_or(String::new(), |h| {
+            format!(
+                "; held out, the 80 % band of what a run keeps per doubling is × {:.3}–{:.3} around it, composed into the \
+duration's interval",
+                h.q10.exp(),
+                h.q90.exp()
+            )
+        });
+        let _ = writeln!(
+            s,
+            "Across servers: {:.1} % of the throughput per GPU kept per doubling of the servers, fitted on {pairs} pairs \
+of runs{band}. Where the loss is weak: MLPerf's pairs are strong-scaled time-to-train runs of NVIDIA GPUs (H100, \
+A100, L40S and others); none measures a run of days, so how the loss fades between a day and a month is assumed, \
+not fitted.\n",
+            kept * 100.0
+        );
+    }
 }

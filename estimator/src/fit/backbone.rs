@@ -339,7 +339,42 @@ pub fn scaling(set: &BenchmarkSet) -> Scaling {
             })
             .collect(),
         across_per_doubling: across.map(|a| a.0),
+        across_held_out: scale_out_held_out(set),
     }
+}
+
+/// Lambda's within-server efficiency with each GPU held out: for each count, every measured ratio of a GPU
+/// against the median of the other GPUs' ratios at that count. Returns (GPUs, ratios scored, mean absolute error
+/// %, the same for no loss %) per count.
+pub fn within_held_out(set: &BenchmarkSet) -> Vec<(u32, usize, f64, f64)> {
+    let mut single = BTreeMap::new();
+    for r in set.rows.iter().filter(|r| r.tuning == Tuning::Typical && r.n_gpus == 1) {
+        single.insert((r.source.as_str(), r.gpu_id.as_str(), r.workload.as_str(), r.precision), r.samples_per_s);
+    }
+    // (GPU, ratio) per count.
+    let mut ratios: BTreeMap<u32, Vec<(&str, f64)>> = BTreeMap::new();
+    for r in set.rows.iter().filter(|r| r.tuning == Tuning::Typical && matches!(r.n_gpus, 2 | 4 | 8)) {
+        if let Some(one) = single.get(&(r.source.as_str(), r.gpu_id.as_str(), r.workload.as_str(), r.precision)) {
+            ratios
+                .entry(r.n_gpus)
+                .or_default()
+                .push((r.gpu_id.as_str(), r.samples_per_s / (f64::from(r.n_gpus) * one)));
+        }
+    }
+    let mut out = Vec::new();
+    for (n, v) in ratios {
+        let (mut err, mut none) = (Vec::new(), Vec::new());
+        for (gpu, ratio) in &v {
+            let Some(others) = median(v.iter().filter(|(g, _)| g != gpu).map(|(_, e)| *e).collect()) else { continue };
+            err.push((others.min(1.0) / ratio - 1.0).abs());
+            none.push((1.0 / ratio - 1.0).abs());
+        }
+        if !err.is_empty() {
+            let mean = |v: &[f64]| round6(v.iter().sum::<f64>() / v.len() as f64 * 100.0);
+            out.push((n, err.len(), mean(&err), mean(&none)));
+        }
+    }
+    out
 }
 
 /// The shortest time-to-train run the scale-out is fitted on, minutes: MLPerf's runs of seconds on thousands of
@@ -347,12 +382,22 @@ pub fn scaling(set: &BenchmarkSet) -> Scaling {
 /// the start of the timed region), not by how training spreads over servers.
 pub const SCALE_OUT_MIN_MINUTES: f64 = 1.0;
 
-/// What tuned training keeps per doubling of its servers: for each workload, GPU and precision with tuned
-/// time-to-train rows on 8 or more GPUs, every larger row's throughput per GPU ÷ the smallest row's, against
-/// the doublings between them (log₂ of the GPU counts' ratio); one line through the origin in ln(efficiency)
-/// over all pairs (least squares), capped at 1. Rows shorter than [`SCALE_OUT_MIN_MINUTES`] are left out.
-/// Returns (efficiency per doubling, pairs).
-pub fn scale_out(set: &BenchmarkSet) -> Option<(f64, usize)> {
+/// One pair of MLPerf Training's tuned time-to-train runs of a workload, GPU and precision: the doublings of the
+/// GPUs from the smallest run of 8 or more to a larger one, and ln of the larger run's throughput per GPU ÷ the
+/// smallest's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScalePair {
+    /// Index of the (workload, GPU, precision) group the pair belongs to.
+    pub group: usize,
+    /// log₂ of the GPUs' ratio.
+    pub doublings: f64,
+    /// ln(throughput per GPU of the larger run ÷ the smallest's).
+    pub ln_kept: f64,
+}
+
+/// The pairs [`scale_out`] is fitted on: for each workload, GPU and precision with tuned time-to-train rows on 8
+/// or more GPUs, every larger row against the smallest; rows shorter than [`SCALE_OUT_MIN_MINUTES`] left out.
+pub fn scale_pairs(set: &BenchmarkSet) -> Vec<ScalePair> {
     // (GPUs, samples/s per GPU, minutes) per (workload, GPU, precision).
     type Runs = Vec<(u32, f64, Option<f64>)>;
     let mut groups: BTreeMap<(&str, &str, Precision), Runs> = BTreeMap::new();
@@ -364,21 +409,67 @@ pub fn scale_out(set: &BenchmarkSet) -> Option<(f64, usize)> {
             r.run_minutes,
         ));
     }
-    let (mut xy, mut xx, mut pairs) = (0.0, 0.0, 0);
-    for rows in groups.values_mut() {
+    let mut pairs = Vec::new();
+    for (group, rows) in groups.values_mut().enumerate() {
         rows.sort_by_key(|(n, _, _)| *n);
         let (n0, base, _) = rows[0];
         for &(n, per_gpu, minutes) in &rows[1..] {
             if minutes.is_none_or(|m| m < SCALE_OUT_MIN_MINUTES) {
                 continue;
             }
-            let x = ln(f64::from(n) / f64::from(n0)) / core::f64::consts::LN_2;
-            xy += x * ln(per_gpu / base);
-            xx += x * x;
-            pairs += 1;
+            let doublings = ln(f64::from(n) / f64::from(n0)) / core::f64::consts::LN_2;
+            pairs.push(ScalePair { group, doublings, ln_kept: ln(per_gpu / base) });
         }
     }
-    (xx > 0.0).then(|| (round6(crate::fmath::exp(xy / xx).min(1.0)), pairs))
+    pairs
+}
+
+/// The efficiency per doubling over `pairs`: one line through the origin in ln(efficiency) against the
+/// doublings (least squares), capped at 1; `None` without a pair.
+pub fn per_doubling<'a>(pairs: impl Iterator<Item = &'a ScalePair>) -> Option<f64> {
+    let (mut xy, mut xx) = (0.0, 0.0);
+    for p in pairs {
+        xy += p.doublings * p.ln_kept;
+        xx += p.doublings * p.doublings;
+    }
+    (xx > 0.0).then(|| round6(crate::fmath::exp(xy / xx).min(1.0)))
+}
+
+/// What tuned training keeps per doubling of its servers ([`per_doubling`] over [`scale_pairs`]).
+/// Returns (efficiency per doubling, pairs).
+pub fn scale_out(set: &BenchmarkSet) -> Option<(f64, usize)> {
+    let pairs = scale_pairs(set);
+    per_doubling(pairs.iter()).map(|k| (k, pairs.len()))
+}
+
+/// The scale-out with each group of runs (workload, GPU, precision) held out in turn: its pairs predicted by
+/// the efficiency per doubling fitted on the other groups ([`crate::backbone::ScaleOutHeldOut`]).
+pub fn scale_out_held_out(set: &BenchmarkSet) -> Option<crate::backbone::ScaleOutHeldOut> {
+    let pairs = scale_pairs(set);
+    let groups: BTreeSet<usize> = pairs.iter().map(|p| p.group).collect();
+    let (mut err, mut err_none, mut per) = (Vec::new(), Vec::new(), Vec::new());
+    for g in &groups {
+        let Some(k) = per_doubling(pairs.iter().filter(|p| p.group != *g)) else { continue };
+        for p in pairs.iter().filter(|p| p.group == *g) {
+            let residual = p.ln_kept - p.doublings * ln(k);
+            err.push((crate::fmath::exp(residual) - 1.0).abs());
+            err_none.push((crate::fmath::exp(p.ln_kept) - 1.0).abs());
+            per.push(residual / p.doublings);
+        }
+    }
+    if per.is_empty() {
+        return None;
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    per.sort_by(f64::total_cmp);
+    Some(crate::backbone::ScaleOutHeldOut {
+        n_pairs: per.len(),
+        n_groups: groups.len(),
+        mape_pct: round6(mean(&err) * 100.0),
+        no_loss_mape_pct: round6(mean(&err_none) * 100.0),
+        q10: round6(quantile(&per, 0.1)),
+        q90: round6(quantile(&per, 0.9)),
+    })
 }
 
 /// Workloads whose tuned rows ran in FP8 although the logs do not say so: NVIDIA's H100 GPT-3 submissions
@@ -387,13 +478,14 @@ pub const FP8_WORKLOADS: [&str; 1] = ["mlperf-gpt3-175b"];
 
 /// How much faster heavily tuned code (MLPerf's submissions, the MPT and torchtitan tables) trains than the
 /// fitted model predicts for the same GPU and the workload's features without its own effect, per sample unit:
-/// each tuned row's achieved TFLOP/s per GPU ÷ the model's;
+/// each tuned row's achieved TFLOP/s per GPU (a time-to-train run's ÷ what strong scaling kept,
+/// [`Scaling::strong`]) ÷ the model's;
 /// an FP8 row's ÷ [`FP8_OVER_BF16`] (the uplift at BF16 is then at least this: FP8 speeds up only the matrix
 /// products). A workload with any row above the GPU's peak (its FP8 peak for an FP8 row) is dropped (its sample
 /// count overstates the work). Over the remaining rows, ln(uplift) against ln(forward GFLOPs per sample): the
 /// least-squares slope, the median about it, and the spread of what is left.
 pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedEfficiency> {
-    let runs = tuned_runs(set, catalog);
+    let runs = tuned_runs(set, catalog, &bb.scaling);
     let mut out = Vec::new();
     for unit in [SampleUnit::Image, SampleUnit::Token] {
         let (mut kept, mut dropped) = (BTreeMap::new(), Vec::new());
@@ -407,7 +499,7 @@ pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedE
                 .iter()
                 .filter_map(|r| {
                     let model = bb.model_tflops(r.gpu, r.precision, &r.input.anonymous(), &catalog.gpus.gpus)?;
-                    Some(([ln(r.input.forward_gflops), ln(r.peak)], ln(r.achieved / model / r.fp8)))
+                    Some(([ln(r.input.forward_gflops), ln(r.peak)], ln(r.achieved / r.strong / model / r.fp8)))
                 })
                 .collect();
             if !uplifts.is_empty() {
@@ -496,6 +588,9 @@ struct TunedRun<'a> {
     peak: f64,
     /// Achieved ÷ the peak (the FP8 peak for an FP8 row).
     mfu: f64,
+    /// What strong scaling kept in a time-to-train run ([`Scaling::strong`] at its servers and length; 1 for a
+    /// table's steady rate): the uplift is measured on what the run would have reached without it.
+    strong: f64,
     /// GPU count, GPU, workload and source, for the ceiling's sentence.
     label: String,
 }
@@ -503,7 +598,11 @@ struct TunedRun<'a> {
 /// The tuned rows with a catalogue GPU and a dense peak, by benchmark workload: one reading for the tuned uplift
 /// ([`tuned`]) and the ceilings ([`ceilings`]), which both drop a workload with any row above the peak (its sample
 /// count overstates the work: MLPerf BERT's packed sequences).
-fn tuned_runs<'a>(set: &'a BenchmarkSet, catalog: &'a Catalog) -> BTreeMap<&'a str, Vec<TunedRun<'a>>> {
+fn tuned_runs<'a>(
+    set: &'a BenchmarkSet,
+    catalog: &'a Catalog,
+    scaling: &Scaling,
+) -> BTreeMap<&'a str, Vec<TunedRun<'a>>> {
     let mut by_workload: BTreeMap<&str, Vec<TunedRun<'_>>> = BTreeMap::new();
     for (i, r) in set.rows.iter().enumerate().filter(|(_, r)| r.tuning == Tuning::Tuned) {
         let Some(w) = set.workload(&r.workload) else { continue };
@@ -513,7 +612,11 @@ fn tuned_runs<'a>(set: &'a BenchmarkSet, catalog: &'a Catalog) -> BTreeMap<&'a s
         let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
         let label = format!("{} × {} {} ({})", r.n_gpus, r.gpu_id, r.workload, r.source);
         let mfu = achieved / (peak * fp8);
-        let run = TunedRun { gpu, input, precision: r.precision, achieved, fp8, peak, mfu, label };
+        let servers = f64::from(r.n_gpus) / 8.0;
+        let fewest = gpu.memory_gb.and_then(|m| crate::methods::memory::fewest_gpus_full_training(w.params_m * 1e6, m));
+        let fewest_servers = fewest.map_or(1.0, |k| (f64::from(k) / 8.0).ceil());
+        let strong = r.run_minutes.map_or(1.0, |m| scaling.strong(servers, fewest_servers, m / 60.0).0);
+        let run = TunedRun { gpu, input, precision: r.precision, achieved, fp8, peak, mfu, strong, label };
         by_workload.entry(w.id.as_str()).or_default().push(run);
     }
     by_workload
@@ -536,7 +639,7 @@ pub fn ceilings(set: &BenchmarkSet, tp: &Rows, catalog: &Catalog) -> Vec<crate::
         let mfu = crate::fmath::exp(row.y - row.x[0]);
         runs.push((r.precision, row.x[CONV_FEATURE] > 0.5, mfu, format!("{} {} ({})", r.gpu_id, r.workload, r.source)));
     }
-    for v in tuned_runs(set, catalog).into_values().filter(|v| v.iter().all(|r| r.mfu <= 1.0)) {
+    for v in tuned_runs(set, catalog, &scaling(set)).into_values().filter(|v| v.iter().all(|r| r.mfu <= 1.0)) {
         runs.extend(v.into_iter().map(|r| (r.precision, r.input.conv, r.mfu, r.label)));
     }
     let mut best: BTreeMap<(Precision, bool), (MfuCeiling, usize)> = BTreeMap::new();

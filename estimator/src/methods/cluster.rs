@@ -9,10 +9,12 @@
 //!   × bytes ÷ the server's network bandwidth, at line rate. The exchange overlaps the backward pass
 //!   (PyTorch DDP's gradient buckets; Li et al. 2020): only what exceeds the backward pass's ⅔ of the
 //!   step's compute is lost. Assumed: data parallelism across servers (tensor and pipeline parallelism,
-//!   when used, stay inside a server), one step per global batch. What MLPerf Training's tuned runs lose
-//!   per doubling of their servers ([`crate::backbone::Scaling::across`]; they strong-scale: a fixed amount of
-//!   work, smaller batches per GPU as GPUs are added) widens the duration's interval towards slower, not
-//!   the estimate: the published GPU-hours of production runs (`docs/references.md`) show no such loss.
+//!   when used, stay inside a server), one step per global batch.
+//! - Strong scaling across servers: what MLPerf Training's tuned time-to-train runs lose per doubling of their
+//!   servers (a fixed amount of work, smaller batches per GPU as GPUs are added), in full for a run of up to a
+//!   day and fading to none for a months-long one, whose work keeps every GPU's batch full (the published
+//!   GPU-hours of production runs, `docs/references.md`, show no such loss): [`crate::backbone::Scaling::strong`].
+//! - Power: a GPU waiting on the exchange or on other GPUs draws [`WAIT_POWER_FRACTION`] of its limit.
 //! - Hosts: CPUs, memory, NICs, fans and switches draw a share of the GPUs' power limit per server class
 //!   ([`ServerClass`]), for the whole duration.
 //! - Cost: GPU-hours × the rental price + facility energy × the electricity price.
@@ -84,6 +86,14 @@ impl ServerClass {
     }
 }
 
+/// A GPU's power while it waits on the network or on other GPUs, as a share of its power limit: an A100 SXM4
+/// 40GB blocked in an NCCL receive drew 85 W (21 % of its 400 W), an A40 70 W (23 % of 300 W). A lower bound
+/// for collectives that move data while they wait.
+pub const WAIT_POWER_FRACTION: f64 = 0.22;
+
+/// Where [`WAIT_POWER_FRACTION`] comes from.
+pub const WAIT_POWER_SOURCE: &str = "Wu, Chung and Chowdhury, Kareus (arXiv 2601.17654), artifact github:ml-energy/kareus tests/bayesian/common/model_config.py: p2p_power_w, measured by profile_p2p.py with ZeusMonitor while one rank blocks in an NCCL receive";
+
 /// How a run's GPUs work together.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scaling {
@@ -97,15 +107,31 @@ pub struct Scaling {
     pub within_node: f64,
     /// Efficiency across servers (1 for one server): the gradient exchange's.
     pub across_nodes: f64,
+    /// What strong scaling across the servers keeps (1 for one server or a months-long run;
+    /// [`crate::backbone::Scaling::strong`]).
+    pub strong: f64,
     /// The exchange between servers, when there are several.
     #[serde(skip_serializing_if = "crate::snapshot::omit_none")]
     pub exchange: Option<Exchange>,
 }
 
 impl Scaling {
-    /// Both efficiencies together.
+    /// The efficiencies together.
     pub fn efficiency(&self) -> f64 {
-        self.within_node * self.across_nodes
+        self.within_node * self.across_nodes * self.strong
+    }
+
+    /// The share of the run's time its GPUs compute: what the exchange and strong scaling across servers
+    /// leave (they wait the rest on the network and on each other).
+    pub fn busy(&self) -> f64 {
+        self.across_nodes * self.strong
+    }
+
+    /// A GPU's power fraction over the run from its fraction while computing: [`WAIT_POWER_FRACTION`] for the
+    /// time it waits (never above the computing fraction).
+    pub fn power_fraction(&self, computing: f64) -> f64 {
+        let busy = self.busy();
+        busy * computing + (1.0 - busy) * WAIT_POWER_FRACTION.min(computing)
     }
 }
 
@@ -141,6 +167,7 @@ pub fn scaling(
         gpus_per_node: gpn,
         within_node: if scenario.n_gpus > 1 { within_node } else { 1.0 },
         across_nodes: 1.0,
+        strong: 1.0,
         exchange: None,
     };
     let Some(params) = trainable_params.filter(|_| nodes > 1 && per_gpu_samples_per_s > 0.0) else { return out };

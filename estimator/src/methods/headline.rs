@@ -113,16 +113,25 @@ pub fn duration(
     let typical = matches!(scenario.job.efficiency, Efficiency::Typical);
     let within = if typical { bb.scaling.efficiency(scenario.gpus_per_node()) } else { 1.0 };
     let (params, step) = (work.trainable_params, bb.step_samples(w));
-    let plan = cluster::scaling(scenario, gpu, params, thr.samples_per_s, within, step);
+    let mut plan = cluster::scaling(scenario, gpu, params, thr.samples_per_s, within, step);
     thr.samples_per_s *= f64::from(scenario.n_gpus) * plan.efficiency();
     thr.mfu *= plan.efficiency();
-    if let Some(kept) = bb.scaling.across(f64::from(plan.nodes)).filter(|k| *k < 1.0) {
-        // Up to what MLPerf's time-to-train runs lose over as many servers, slower: composed with the band.
-        let n = bb.throughput_band(&thr).map_or(0, |b| b.n);
-        bb.compose_band(&mut thr, (0.0, -crate::fmath::ln(kept)), n);
+    let total = scenario.samples as f64 * f64::from(scenario.epochs);
+    // Strong scaling across servers, by the run's length at the rate so far (`Scaling::strong`), with the
+    // held-out spread of MLPerf's pairs per doubling composed into the band.
+    let fewest = super::memory::fewest_gpus(scenario, work, gpu)
+        .map_or(1.0, |k| (f64::from(k) / f64::from(scenario.gpus_per_node())).ceil());
+    let (kept, doublings) = bb.scaling.strong(f64::from(plan.nodes), fewest, total / thr.samples_per_s / 3600.0);
+    if kept < 1.0 {
+        thr.samples_per_s *= kept;
+        thr.mfu *= kept;
+        plan.strong = kept;
+        if let Some(h) = &bb.scaling.across_held_out {
+            let n = bb.throughput_band(&thr).map_or(0, |b| b.n);
+            bb.compose_band(&mut thr, (-h.q90 * doublings, -h.q10 * doublings), n);
+        }
     }
     thr.scaling = Some(plan);
-    let total = scenario.samples as f64 * f64::from(scenario.epochs);
     // Wall time = training time ÷ goodput: the link's, else the default for a run of this length.
     let training_h = total / thr.samples_per_s / 3600.0;
     let goodput = match scenario.job.goodput {
@@ -208,7 +217,7 @@ pub fn scaling_sentence(scenario: &Scenario, sc: &cluster::Scaling) -> String {
     let across = match &sc.exchange {
         None => String::new(),
         Some(x) => format!(
-            "; {:.0} % across {} servers ({} GB of gradients all-reduced in {} s over {} GB/s per server, {} s of it not hidden by the {} s backward pass; the interval allows for MLPerf's scale-out loss)",
+            "; {:.0} % across {} servers ({} GB of gradients all-reduced in {} s over {} GB/s per server, {} s of it not hidden by the {} s backward pass)",
             sc.across_nodes * 100.0,
             sc.nodes,
             crate::format::human(x.gradient_gb),
@@ -218,7 +227,16 @@ pub fn scaling_sentence(scenario: &Scenario, sc: &cluster::Scaling) -> String {
             crate::format::human(x.step_s * 2.0 / 3.0),
         ),
     };
-    format!("{} GPUs: scaling {within}{across}", scenario.n_gpus)
+    let strong = if sc.strong < 1.0 {
+        format!(
+            "; {:.0} % kept from strong scaling over {} servers (what MLPerf Training's time-to-train runs lose per doubling of their servers, in full for a run of a day or less, none for a run of a month or more)",
+            sc.strong * 100.0,
+            sc.nodes
+        )
+    } else {
+        String::new()
+    };
+    format!("{} GPUs: scaling {within}{across}{strong}", scenario.n_gpus)
 }
 
 /// `headline`; `pre` carries the workload and the backbone's duration on this GPU.
@@ -348,6 +366,22 @@ pub fn headline(
             crate::backbone::OTHER_STACK_SLOWER
         ));
     }
+    // GPUs waiting on the network or on each other draw less (`cluster::Scaling::power_fraction`), when the
+    // model that estimated the time says how long they wait (a given duration does not split).
+    let computing = frac;
+    let frac = match used_thr.and_then(|t| t.scaling.as_ref()).filter(|sc| sc.busy() < 1.0) {
+        Some(sc) => {
+            warnings.push(format!(
+                "power: {:.0} % of the time computing at {:.0} % of the limit, the rest waiting on other GPUs at {:.0} % ({})",
+                sc.busy() * 100.0,
+                computing * 100.0,
+                cluster::WAIT_POWER_FRACTION.min(computing) * 100.0,
+                "an A100 blocked in NCCL, Kareus' measurement"
+            ));
+            sc.power_fraction(computing)
+        }
+        None => computing,
+    };
     let e = f64::from(scenario.n_gpus) * frac * tdp * hours / 1000.0;
     let (mut lo, hi) = bb.energy_factors(power_case, used_thr);
     // A physical floor: no run is faster than the GPUs' peak FLOP/s, so a throughput predicted at a share

@@ -99,10 +99,14 @@ impl MemoryFit {
     }
 }
 
+/// Bytes per parameter of weights, gradients and Adam's state (fp32 master weights and two moments) in mixed
+/// precision.
+const MIXED_STATE_BYTES: (f64, f64, f64) = (2.0, 2.0, 12.0);
+
 /// The state bytes (weights, gradients, optimizer) of the whole model, unsharded.
 fn state_bytes(scenario: &Scenario, params: f64, trainable: f64) -> (f64, f64, f64) {
     let half = scenario.precision.mixed();
-    let (w, g, o) = if half { (2.0, 2.0, 12.0) } else { (4.0, 4.0, 8.0) };
+    let (w, g, o) = if half { MIXED_STATE_BYTES } else { (4.0, 4.0, 8.0) };
     match scenario.job.mode {
         Mode::Lora if trainable < params => (params * w + trainable * w, trainable * g, trainable * o),
         _ => (params * w, params * g, params * o),
@@ -125,6 +129,30 @@ fn activations_bytes(t: &Transformer, seq: u32, micro_batch: f64, precision: Pre
     per_layer_inputs + one_layer + logits
 }
 
+/// The fewest GPUs with `usable_gb` each that hold `state_bytes` sharded by ZeRO-3 beside `activation_bytes` per
+/// GPU; `None` when the activations alone do not fit.
+fn fewest(state_bytes: f64, activation_bytes: f64, usable_gb: f64) -> Option<u32> {
+    let room = usable_gb * 1e9 - activation_bytes;
+    (room > 0.0).then(|| ((state_bytes / room).ceil() as u32).max(1))
+}
+
+/// The fewest GPUs of a type (`memory_gb` each) that hold the weights, gradients and Adam state of a model of
+/// `params` parameters in mixed precision with ZeRO-3 (activations not counted): where a benchmark's smallest
+/// run could start.
+pub fn fewest_gpus_full_training(params: f64, memory_gb: f64) -> Option<u32> {
+    let (w, g, o) = MIXED_STATE_BYTES;
+    fewest(params * (w + g + o), 0.0, memory_gb * USABLE_MEMORY)
+}
+
+/// The fewest GPUs of `gpu`'s type that hold the scenario's run with ZeRO-3 (1 when one GPU holds it); `None`
+/// when unknown.
+pub fn fewest_gpus(scenario: &Scenario, work: &Workload, gpu: &Gpu) -> Option<u32> {
+    let m = fit(scenario, work, gpu)?;
+    let params = work.params?;
+    let state = state_bytes(scenario, params, work.trainable_params.unwrap_or(params));
+    fewest(state.0 + state.1 + state.2, m.need.activations_gb * 1e9, m.usable_gb)
+}
+
 /// The memory fit of a scenario on a GPU; `None` when the parameter count or the GPU's memory is unknown.
 pub fn fit(scenario: &Scenario, work: &Workload, gpu: &Gpu) -> Option<MemoryFit> {
     let memory_gb = gpu.memory_gb?;
@@ -144,11 +172,7 @@ pub fn fit(scenario: &Scenario, work: &Workload, gpu: &Gpu) -> Option<MemoryFit>
     let usable_gb = memory_gb * USABLE_MEMORY;
     let need = need_at(scenario.job.zero, scenario.n_gpus);
     let fits = need.total_gb() <= usable_gb;
-    let min_gpus_zero3 = (!fits && act / 1e9 < usable_gb).then(|| {
-        let total = state.0 + state.1 + state.2;
-        let k = (total / (usable_gb * 1e9 - act)).ceil();
-        (k as u32).max(1)
-    });
+    let min_gpus_zero3 = (!fits).then(|| fewest(state.0 + state.1 + state.2, act, usable_gb)).flatten();
     Some(MemoryFit {
         need,
         usable_gb,
