@@ -132,6 +132,40 @@ pub fn batch_defaults(set: &BenchmarkSet, points: &[RunPoint], catalog: &Catalog
     [0, 1].map(|k| median(by_unit[k].clone()).unwrap_or(ln(32.0)))
 }
 
+/// Gives the rows of a benchmark source that measured one GPU (timm's 831 networks on an RTX 3090) together the
+/// weight of one GPU of the other sources (their rows ÷ their GPUs): they teach how utilisation follows the
+/// network, not how GPUs differ, and at full weight they set every shared slope (the language models on the
+/// H200 runs fell to 0.30–0.44 × their measured speed).
+fn one_gpu_tables_weigh_one_gpu(set: &BenchmarkSet, out: &mut Rows) {
+    let mut gpus: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for o in &out.origin {
+        if let Origin::Bench(i) = o {
+            let r = &set.rows[*i];
+            gpus.entry(r.source.as_str()).or_default().insert(r.gpu_id.as_str());
+        }
+    }
+    let single: BTreeSet<&str> = gpus.iter().filter(|(_, g)| g.len() == 1).map(|(s, _)| *s).collect();
+    let is_single = |o: &Origin| matches!(o, Origin::Bench(i) if single.contains(set.rows[*i].source.as_str()));
+    let (n_single, n_other) = out.origin.iter().fold((0usize, 0usize), |(a, b), o| {
+        if is_single(o) {
+            (a + 1, b)
+        } else {
+            (a, b + usize::from(matches!(o, Origin::Bench(_))))
+        }
+    });
+    let other_gpus: BTreeSet<&str> =
+        gpus.iter().filter(|(s, _)| !single.contains(*s)).flat_map(|(_, g)| g.iter().copied()).collect();
+    if n_single == 0 || other_gpus.is_empty() {
+        return;
+    }
+    let weight = n_other as f64 / other_gpus.len() as f64 / n_single as f64;
+    for (row, o) in out.rows.iter_mut().zip(&out.origin) {
+        if is_single(o) {
+            row.weight = weight.min(1.0);
+        }
+    }
+}
+
 /// Throughput rows: single-GPU, framework-default benchmark rows, and profile runs at the default limit.
 /// Target: ln(achieved training TFLOP/s per GPU).
 pub fn throughput_rows(set: &BenchmarkSet, points: &[RunPoint], catalog: &Catalog, batch_default: &[f64; 2]) -> Rows {
@@ -145,9 +179,10 @@ pub fn throughput_rows(set: &BenchmarkSet, points: &[RunPoint], catalog: &Catalo
             continue;
         };
         let tflops = r.samples_per_s * TRAINING_FLOPS_FACTOR * w.forward_gflops / 1e3;
-        out.rows.push(MixedRow { x, groups: [w.key, gpu.id.clone()], y: ln(tflops) });
+        out.rows.push(MixedRow { x, groups: [w.key, gpu.id.clone()], y: ln(tflops), weight: 1.0 });
         out.origin.push(Origin::Bench(i));
     }
+    one_gpu_tables_weigh_one_gpu(set, &mut out);
     for p in points {
         // The model learns BF16's throughput; an FP8 run's speed-up is applied after it (`headline::duration`).
         if !at_default_limit(p) || p.duration_s <= 0.0 || p.precision == Precision::Fp8 {
@@ -163,7 +198,7 @@ pub fn throughput_rows(set: &BenchmarkSet, points: &[RunPoint], catalog: &Catalo
         if !(tflops.is_finite() && tflops > 0.0) {
             continue;
         }
-        out.rows.push(MixedRow { x, groups: [w.key, gpu.id.clone()], y: ln(tflops) });
+        out.rows.push(MixedRow { x, groups: [w.key, gpu.id.clone()], y: ln(tflops), weight: 1.0 });
         out.origin.push(Origin::Profile(p.id.clone()));
     }
     out
@@ -250,7 +285,7 @@ pub fn power_rows(points: &[RunPoint], power_only: &[PowerRun], catalog: &Catalo
         if !y.is_finite() {
             continue;
         }
-        out.rows.push(MixedRow { x, groups: [w.key, gpu.id.clone()], y });
+        out.rows.push(MixedRow { x, groups: [w.key, gpu.id.clone()], y, weight: 1.0 });
         out.origin.push(Origin::Profile(p.id.clone()));
     }
     for r in power_only {
@@ -260,7 +295,7 @@ pub fn power_rows(points: &[RunPoint], power_only: &[PowerRun], catalog: &Catalo
         }
         let precision = fitted_precision(r.precision);
         let Some(x) = power_features(gpu, precision, &r.workload, r.limit_w, batch_default) else { continue };
-        out.rows.push(MixedRow { x, groups: [r.workload.key.clone(), gpu.id.clone()], y: r.fraction });
+        out.rows.push(MixedRow { x, groups: [r.workload.key.clone(), gpu.id.clone()], y: r.fraction, weight: 1.0 });
         out.origin.push(Origin::Profile(r.id.clone()));
     }
     out
@@ -1398,6 +1433,30 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// A table measured on one GPU weighs, all its rows together, what one GPU of the other tables does; the
+    /// rows of tables that measured several GPUs and the profile runs keep their weight of 1.
+    #[test]
+    fn a_one_gpu_table_weighs_one_gpu_of_the_others() {
+        let t = (Precision::Bf16, Tuning::Typical, 1.0);
+        let mut rows: Vec<Row<'_>> = ["a", "b", "a", "b", "c", "c"].map(|g| ("multi", g, "w", t.0, t.1, t.2)).to_vec();
+        rows.extend((0..12).map(|_| ("one", "a", "v", t.0, t.1, t.2)));
+        let set = bench_set(&rows);
+        let mut out = Rows::default();
+        for i in 0..set.rows.len() {
+            out.rows.push(MixedRow { x: vec![0.0], groups: ["w".into(), "g".into()], y: 0.0, weight: 1.0 });
+            out.origin.push(Origin::Bench(i));
+        }
+        out.rows.push(MixedRow { x: vec![0.0], groups: ["p".into(), "g".into()], y: 0.0, weight: 1.0 });
+        out.origin.push(Origin::Profile("run".into()));
+        one_gpu_tables_weigh_one_gpu(&set, &mut out);
+        let weights: Vec<f64> = out.rows.iter().map(|r| r.weight).collect();
+        // Six rows over three GPUs: two rows' worth, shared by twelve.
+        assert!(weights[..6].iter().chain(&weights[18..]).all(|w| *w == 1.0), "{weights:?}");
+        assert!(weights[6..18].iter().all(|w| (w - 2.0 / 12.0).abs() < 1e-12), "{weights:?}");
+        let total: f64 = weights[6..18].iter().sum();
+        assert!((total - 2.0).abs() < 1e-12);
     }
 
     /// Tuned time-to-train rows of one workload and GPU: (GPUs, samples/s per GPU, minutes) → the fitted

@@ -26,6 +26,9 @@ pub struct MixedRow {
     pub groups: [String; GROUPS],
     /// Target.
     pub y: f64,
+    /// How much the row counts in the fit (1 for most; less for a table that measured one GPU many times:
+    /// `fit::backbone::throughput_rows`).
+    pub weight: f64,
 }
 
 /// Hyperparameters.
@@ -186,18 +189,20 @@ pub fn fit_mixed(rows: &[&MixedRow], names: &[&str], h: MixedHyper, ex: Extrapol
         cols.push((gpu0 + ids[1].binary_search(&r.groups[1]).expect("collected above"), 1.0));
         cols.push((q - 1, 1.0));
         let w = ids[0].binary_search(&r.groups[0]).expect("collected above");
-        dw[w] += 1.0;
-        b1[w] += r.y;
+        let rw = r.weight;
+        dw[w] += rw;
+        b1[w] += rw * r.y;
         for &(i, vi) in &cols {
-            b2[i] += vi * r.y;
-            bw[w * q + i] += vi;
+            b2[i] += rw * vi * r.y;
+            bw[w * q + i] += rw * vi;
             for &(j, vj) in &cols {
-                c[i * q + j] += vi * vj;
+                c[i * q + j] += rw * vi * vj;
             }
         }
     }
+    let total_weight: f64 = rows.iter().map(|r| r.weight).sum();
     for j in 0..d {
-        c[j * q + j] += h.lambda * n as f64;
+        c[j * q + j] += h.lambda * total_weight;
     }
     for g in 0..ids[1].len() {
         c[(gpu0 + g) * q + gpu0 + g] += h.lambda_groups[1];
@@ -492,7 +497,37 @@ mod tests {
     use super::*;
 
     fn row(x: f64, w: &str, g: &str, y: f64) -> MixedRow {
-        MixedRow { x: vec![x], groups: [w.into(), g.into()], y }
+        MixedRow { x: vec![x], groups: [w.into(), g.into()], y, weight: 1.0 }
+    }
+
+    /// A row of weight 2 counts as the same row twice; a row of weight 0 as no row.
+    #[test]
+    fn a_weighted_row_counts_as_that_many_rows() {
+        let base = vec![
+            row(0.0, "a", "g1", 1.0),
+            row(1.0, "b", "g1", 2.5),
+            row(2.0, "c", "g2", 2.9),
+            row(3.0, "a", "g2", 4.4),
+        ];
+        let odd = row(1.5, "b", "g2", 0.7);
+        let h = MixedHyper { lambda: 0.0, lambda_groups: [1e-3, 1e-3] };
+        let fit = |rows: &[MixedRow]| {
+            let refs: Vec<&MixedRow> = rows.iter().collect();
+            let m = fit_mixed(&refs, &["x"], h, Extrapolation::Linear).unwrap();
+            [0.5, 1.5, 2.5].map(|x| m.predict(&[x], ["b", "g2"]))
+        };
+        let twice = fit(&[base.clone(), vec![odd.clone(), odd.clone()]].concat());
+        let weighted = fit(&[base.clone(), vec![MixedRow { weight: 2.0, ..odd.clone() }]].concat());
+        let once = fit(&[base.clone(), vec![odd.clone()]].concat());
+        for k in 0..3 {
+            assert!((twice[k] - weighted[k]).abs() < 1e-6, "{twice:?} vs {weighted:?}");
+            assert!((twice[k] - once[k]).abs() > 1e-4, "the weight changes the fit: {twice:?} vs {once:?}");
+        }
+        let without = fit(&base);
+        let zero = fit(&[base.clone(), vec![MixedRow { weight: 0.0, ..odd }]].concat());
+        for k in 0..3 {
+            assert!((without[k] - zero[k]).abs() < 1e-6, "{without:?} vs {zero:?}");
+        }
     }
 
     #[test]
