@@ -1090,6 +1090,37 @@ impl Backbone {
                 }
             }
         }
+        // Another vendor's software stack, never measured at this precision: NVIDIA's specs-to-speed relation
+        // carried over may be too fast, so it is held to what its specs say against the measured GPUs of other
+        // vendors (no faster than one by more than the larger of its peak and bandwidth ratios, and no faster
+        // than one it is behind on both), and the interval reaches that much slower.
+        let other_stack = source.is_none() && !self.vendor_measured(gpu, precision, all);
+        if other_stack {
+            let specs = |g: &Gpu, p: Precision| gpu_peak(g, p).zip(g.memory_bandwidth_gbs);
+            for s in all.iter().filter(|s| s.vendor != gpu.vendor) {
+                // The other GPU as the same link runs it (a GPU without BF16 at its fallback precision).
+                let theirs_at = fitted_precision(effective_precision(s, precision).0);
+                let (Some(m), Some(mine), Some(theirs)) =
+                    (self.measured_cell(s, theirs_at, &w.key), specs(gpu, precision), specs(s, theirs_at))
+                else {
+                    continue;
+                };
+                let ratio = (mine.0 / theirs.0).max(mine.1 / theirs.1).max(1.0);
+                let cap = m.samples_per_s * m.forward_gflops / w.forward_gflops * ratio;
+                if per_gpu > cap {
+                    per_gpu = cap;
+                    let by = if ratio > 1.0 {
+                        format!(" × {ratio:.2} (how far its peak or bandwidth is ahead)")
+                    } else {
+                        ", which it does not out-spec".to_string()
+                    };
+                    basis = Some(format!(
+                        "no faster than the measured {}{by}: no {} GPU was measured at this precision",
+                        s.name, gpu.vendor
+                    ));
+                }
+            }
+        }
         let achieved = per_gpu * TRAINING_FLOPS_FACTOR * w.forward_gflops / 1e3;
         let mut thr = Throughput {
             samples_per_s: per_gpu,
@@ -1115,9 +1146,7 @@ impl Backbone {
             let q = compose(&[(q10, q90), (spread.q10, spread.q90)]);
             thr.fixed_band = Some(ResidualBand::stated(Case::BothSeen, n + spread.n, q));
         }
-        // Another vendor's software stack, never measured at this precision: NVIDIA's specs-to-speed relation
-        // carried over may be too fast, and the interval reaches that much slower.
-        if thr.measured_source.is_none() && !self.vendor_measured(gpu, precision, all) {
+        if other_stack {
             thr.other_stack = true;
             let n = self.throughput_band(&thr).map_or(0, |b| b.n);
             self.compose_band(&mut thr, (0.0, crate::fmath::ln(OTHER_STACK_SLOWER)), n);

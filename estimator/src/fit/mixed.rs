@@ -524,7 +524,7 @@ mod tests {
             assert!((twice[k] - once[k]).abs() > 1e-4, "the weight changes the fit: {twice:?} vs {once:?}");
         }
         let without = fit(&base);
-        let zero = fit(&[base.clone(), vec![MixedRow { weight: 0.0, ..odd }]].concat());
+        let zero = fit(&[base, vec![MixedRow { weight: 0.0, ..odd }]].concat());
         for k in 0..3 {
             assert!((without[k] - zero[k]).abs() < 1e-6, "{without:?} vs {zero:?}");
         }
