@@ -197,6 +197,13 @@ pub fn fitted_precision(precision: Precision) -> Precision {
 /// geometric mean, and the interval the range.
 pub const FP8_TYPICAL_SPEEDUP: (f64, f64) = (1.28, 1.62);
 
+/// The middle of [`FP8_TYPICAL_SPEEDUP`] (geometric mean): what an FP8 run gains over BF16 in the estimate, `typical`
+/// and `tuned` alike, and what MLPerf's FP8 GPT-3 rows are divided by to count at BF16 in the tuned uplift.
+pub fn fp8_speedup() -> f64 {
+    let (lo, hi) = FP8_TYPICAL_SPEEDUP;
+    (lo * hi).sqrt()
+}
+
 /// The peak the backbone uses: the dense tensor peak of the precision, or FP32 on CUDA cores; no fallback
 /// (a GPU without the figure cannot be predicted from specs, and the estimate says so).
 fn gpu_peak(gpu: &Gpu, precision: Precision) -> Option<f64> {

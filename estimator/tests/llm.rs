@@ -190,10 +190,10 @@ fn pre_energy_is_only_for_models_counted_in_images() {
     }
 }
 
-/// FP8 on a GPU with FP8 tensor cores is BF16's run with faster matrix products: tuned code at the peak ratio (the
-/// ratio the tuned uplift counted MLPerf's FP8 rows by), framework code at torchtitan's measured 1.28–1.62 × (so
-/// a wider interval), both at BF16's power per GPU and memory; the FLOPs formula at the FP8 peak. An A100 has no
-/// FP8: its estimate is BF16's, and says so.
+/// FP8 on a GPU with FP8 tensor cores is BF16's run with faster matrix products: tuned and framework code alike at
+/// the middle of torchtitan's measured 1.28–1.62 × (the factor the tuned uplift counted MLPerf's FP8 rows by), with
+/// a wider interval, at BF16's power per GPU and memory; the FLOPs formula at the FP8 peak. An A100 has no FP8: its
+/// estimate is BF16's, and says so.
 #[test]
 fn fp8_is_bf16_with_faster_matrix_products() {
     let run = |gpu: &str, precision: &str, extra: &str| {
@@ -205,7 +205,7 @@ fn fp8_is_bf16_with_faster_matrix_products() {
     };
     let power = |e: &estimator::Estimate| e.energy_kwh.unwrap() / e.duration_h.unwrap();
     let width = |e: &estimator::Estimate| e.duration_high_h.unwrap() / e.duration_low_h.unwrap();
-    for (efficiency, speedup) in [("tuned", 2.0), ("typical", 1.44)] {
+    for (efficiency, speedup) in [("tuned", 1.44), ("typical", 1.44)] {
         let extra = format!("efficiency={efficiency}");
         let (bf16, bf16_flops, bf16_plan) = run("nvidia-h100-sxm", "bf16", &extra);
         let (fp8, fp8_flops, fp8_plan) = run("nvidia-h100-sxm", "fp8", &extra);
@@ -220,9 +220,7 @@ fn fp8_is_bf16_with_faster_matrix_products() {
         );
         let flops = bf16_flops.duration_h.unwrap() / fp8_flops.duration_h.unwrap();
         assert!((flops - 2.0).abs() < 1e-9, "FLOPs formula: {flops}");
-        if efficiency == "typical" {
-            assert!(width(&fp8) > width(&bf16) * 1.01, "typical FP8's interval {} vs {}", width(&fp8), width(&bf16));
-        }
+        assert!(width(&fp8) > width(&bf16) * 1.01, "{efficiency} FP8's interval {} vs {}", width(&fp8), width(&bf16));
     }
     let (bf16, _, _) = run("nvidia-a100-sxm4-80gb", "bf16", "efficiency=tuned");
     let (fp8, _, _) = run("nvidia-a100-sxm4-80gb", "fp8", "efficiency=tuned");

@@ -128,7 +128,7 @@ pub fn fit_all(src: &Sources<'_>) -> anyhow::Result<Fitted> {
         set.merge_fastest(BenchmarkSet::from_json(&crate::profiles::read_text(vision)?)?)?;
     }
     let mut language = BenchmarkSet::from_json(&crate::profiles::read_text(src.language_benchmarks)?)?;
-    // FP8 rows stay out: the throughput model learns BF16 and the uplift reads FP8 through FP8_OVER_BF16 only
+    // FP8 rows stay out: the throughput model learns BF16 and the uplift reads FP8 through `backbone::fp8_speedup` only
     // where a workload is known to have run in it.
     language.rows.retain(|r| r.precision != estimator::Precision::Fp8);
     set.merge_fastest(language)?;

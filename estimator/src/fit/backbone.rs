@@ -515,8 +515,7 @@ pub const FP8_WORKLOADS: [&str; 1] = ["mlperf-gpt3-175b"];
 /// fitted model predicts for the same GPU and the workload's features without its own effect, per sample unit:
 /// each tuned row's achieved TFLOP/s per GPU (a time-to-train run's ÷ what strong scaling kept,
 /// [`Scaling::strong`]) ÷ the model's;
-/// an FP8 row's ÷ [`FP8_OVER_BF16`] (the uplift at BF16 is then at least this: FP8 speeds up only the matrix
-/// products). A workload with any row above the GPU's peak (its FP8 peak for an FP8 row) is dropped (its sample
+/// an FP8 row's ÷ [`crate::backbone::fp8_speedup`] (what the estimate multiplies an FP8 run's BF16 speed by). A workload with any row above the GPU's peak (its FP8 peak for an FP8 row) is dropped (its sample
 /// count overstates the work). Over the remaining rows, ln(uplift) against ln(forward GFLOPs per sample): the
 /// least-squares slope, the median about it, and the spread of what is left.
 pub fn tuned(set: &BenchmarkSet, catalog: &Catalog, bb: &Backbone) -> Vec<TunedEfficiency> {
@@ -617,7 +616,7 @@ struct TunedRun<'a> {
     precision: Precision,
     /// Training TFLOP/s per GPU.
     achieved: f64,
-    /// FP8 rows count at BF16 × this ([`FP8_OVER_BF16`]); 1 otherwise.
+    /// FP8 rows count at BF16 × this ([`crate::backbone::fp8_speedup`]); 1 otherwise.
     fp8: f64,
     /// The GPU's dense peak at the row's precision, TFLOP/s.
     peak: f64,
@@ -644,9 +643,10 @@ fn tuned_runs<'a>(
         let (Some(gpu), Some(input)) = (catalog.gpu(&r.gpu_id), bench_workload(set, i, catalog)) else { continue };
         let (Some(peak), None) = crate::methods::workload::peak_tflops(gpu, r.precision) else { continue };
         let achieved = r.samples_per_s / f64::from(r.n_gpus) * w.train_gflops() / 1e3;
-        let fp8 = if FP8_WORKLOADS.contains(&w.id.as_str()) { FP8_OVER_BF16 } else { 1.0 };
+        let in_fp8 = FP8_WORKLOADS.contains(&w.id.as_str());
+        let fp8 = if in_fp8 { crate::backbone::fp8_speedup() } else { 1.0 };
         let label = format!("{} × {} {} ({})", r.n_gpus, r.gpu_id, r.workload, r.source);
-        let mfu = achieved / (peak * fp8);
+        let mfu = achieved / (peak * if in_fp8 { FP8_OVER_BF16 } else { 1.0 });
         let servers = f64::from(r.n_gpus) / 8.0;
         let fewest = gpu.memory_gb.and_then(|m| crate::methods::memory::fewest_gpus_full_training(w.params_m * 1e6, m));
         let fewest_servers = fewest.map_or(1.0, |k| (f64::from(k) / 8.0).ceil());

@@ -156,15 +156,14 @@ pub fn duration_factors(bb: &Backbone, thr: &Throughput) -> (f64, f64) {
 }
 
 /// How an FP8 run's throughput follows from BF16's fitted one; none for a stated utilisation (the FP8 peak's).
-/// `tuned` at the peak ratio, by which the tuned uplift counted MLPerf's FP8 rows at BF16 (`fit::backbone::tuned`);
-/// `typical` at the geometric mean of [`crate::backbone::FP8_TYPICAL_SPEEDUP`]. Power per GPU stays BF16's.
+/// `typical` and `tuned` alike at [`crate::backbone::fp8_speedup`], the middle of the published end-to-end gains,
+/// by which the tuned uplift also counted MLPerf's FP8 rows at BF16 (`fit::backbone::tuned`), with the range in
+/// the interval. Power per GPU stays BF16's.
 fn fp8(efficiency: Efficiency) -> Option<Fp8> {
     match efficiency {
-        Efficiency::Typical => {
-            let (lo, hi) = crate::backbone::FP8_TYPICAL_SPEEDUP;
-            Some(Fp8 { speedup: (lo * hi).sqrt(), range: Some((lo, hi)) })
+        Efficiency::Typical | Efficiency::Tuned => {
+            Some(Fp8 { speedup: crate::backbone::fp8_speedup(), range: crate::backbone::FP8_TYPICAL_SPEEDUP })
         }
-        Efficiency::Tuned => Some(Fp8 { speedup: super::workload::FP8_OVER_BF16, range: None }),
         Efficiency::Mfu(_) => None,
     }
 }
@@ -173,23 +172,20 @@ fn fp8(efficiency: Efficiency) -> Option<Fp8> {
 struct Fp8 {
     /// Factor on BF16's samples per second.
     speedup: f64,
-    /// The published speed-ups it is the middle of (`typical`: torchtitan's); none for the tuned fit's ratio.
-    range: Option<(f64, f64)>,
+    /// The published speed-ups it is the middle of (torchtitan's).
+    range: (f64, f64),
 }
 
 impl Fp8 {
-    /// Half the range's width in ln, composed with the interval (0 without a range).
+    /// Half the range's width in ln, composed with the interval.
     fn ln_half_width(&self) -> f64 {
-        self.range.map_or(0.0, |(lo, hi)| crate::fmath::ln(hi / lo) / 2.0)
+        crate::fmath::ln(self.range.1 / self.range.0) / 2.0
     }
 
     /// The sentence that says which factor the estimate used.
     fn sentence(&self) -> String {
-        let why = match self.range {
-            Some((lo, hi)) => format!("torchtitan: {lo}–{hi} ×"),
-            None => "the tuned fit's ratio".to_string(),
-        };
-        format!("FP8: {:.2} × BF16's speed ({why}), same power", self.speedup)
+        let (lo, hi) = self.range;
+        format!("FP8: {:.2} × BF16's speed (torchtitan: {lo}–{hi} ×), same power", self.speedup)
     }
 }
 
