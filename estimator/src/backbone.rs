@@ -204,6 +204,11 @@ pub fn fp8_speedup() -> f64 {
     (lo * hi).sqrt()
 }
 
+/// A GPU's (peak at `precision`, memory bandwidth): what one GPU out-specs another by.
+fn specs(gpu: &Gpu, precision: Precision) -> Option<(f64, f64)> {
+    gpu_peak(gpu, precision).zip(gpu.memory_bandwidth_gbs)
+}
+
 /// The peak the backbone uses: the dense tensor peak of the precision, or FP32 on CUDA cores; no fallback
 /// (a GPU without the figure cannot be predicted from specs, and the estimate says so).
 fn gpu_peak(gpu: &Gpu, precision: Precision) -> Option<f64> {
@@ -1073,10 +1078,9 @@ impl Backbone {
             }
         };
         if source.is_none() {
-            let specs = |g: &Gpu| gpu_peak(g, precision).zip(g.memory_bandwidth_gbs);
             for s in crate::siblings::same_architecture(gpu, all) {
                 let (Some(m), Some(mine), Some(theirs)) =
-                    (self.measured_cell(s, precision, &w.key), specs(gpu), specs(s))
+                    (self.measured_cell(s, precision, &w.key), specs(gpu, precision), specs(s, precision))
                 else {
                     continue;
                 };
@@ -1103,7 +1107,6 @@ impl Backbone {
         // than one it is behind on both), and the interval reaches that much slower.
         let other_stack = source.is_none() && !self.vendor_measured(gpu, precision, all);
         if other_stack {
-            let specs = |g: &Gpu, p: Precision| gpu_peak(g, p).zip(g.memory_bandwidth_gbs);
             for s in all.iter().filter(|s| s.vendor != gpu.vendor) {
                 // The other GPU as the same link runs it (a GPU without BF16 at its fallback precision).
                 let theirs_at = fitted_precision(effective_precision(s, precision).0);
