@@ -1018,7 +1018,8 @@ impl Backbone {
 
     /// For an architecture no benchmark measured at the precision and family and older than every measured one of
     /// its vendor (Kepler, Maxwell), the best share of peak the oldest measured architecture reached (framework-
-    /// default, one GPU): a generation uses its peak no better than the next one did. `None` otherwise.
+    /// default, one GPU): a generation uses its peak no better than the next one did. At FP32, a measured
+    /// architecture's own best. `None` otherwise.
     pub fn architecture_ceiling(&self, gpu: &Gpu, precision: Precision, conv: bool, all: &[Gpu]) -> Option<f64> {
         let p = ceiling_precision(precision);
         let cells: Vec<(&Gpu, f64)> = self
@@ -1037,10 +1038,13 @@ impl Backbone {
                 .map(|(_, mfu)| *mfu)
                 .fold(None, |a: Option<f64>, m| Some(a.map_or(m, |a| a.max(m))))
         };
-        // A measured architecture keeps the global ceiling: one benchmark's share of peak is no limit on another
-        // workload (Lambda's BERT reached 22 % of an H100's BF16 peak; language-model runs on an H200 reach 30–44 %).
-        if best_of(&gpu.architecture).is_some() {
-            return None;
+        // A measured architecture keeps the global ceiling on tensor cores: one benchmark's share of peak is no
+        // limit on another workload (Lambda's BERT reached 22 % of an H100's BF16 peak; language-model runs on an
+        // H200 reach 30–44 %), since tensor-core code matures workload by workload. FP32 on CUDA cores runs every
+        // workload through the same kernels of its generation: there its own best measured share is its ceiling
+        // (Pascal: BERT-base on the GTX 1080 Ti, 64 %; the global 78 % is a V100's).
+        if let Some(own) = best_of(&gpu.architecture) {
+            return (p == Precision::Fp32).then_some(own);
         }
         let year = gpu.release_year?;
         let oldest =
