@@ -354,39 +354,26 @@ pub fn measured(
 /// Multi-GPU efficiency: for each benchmark row on 2, 4 or 8 GPUs, its per-GPU throughput ÷ the same
 /// source's single-GPU row of that GPU, workload and precision; the median per count.
 pub fn scaling(set: &BenchmarkSet) -> Scaling {
-    let across = scale_out(set);
-    let mut single = BTreeMap::new();
-    for r in set.rows.iter().filter(|r| r.tuning == Tuning::Typical && r.n_gpus == 1) {
-        single.insert((r.source.as_str(), r.gpu_id.as_str(), r.workload.as_str(), r.precision), r.samples_per_s);
-    }
-    let mut ratios: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
-    for r in set.rows.iter().filter(|r| r.tuning == Tuning::Typical && matches!(r.n_gpus, 2 | 4 | 8)) {
-        if let Some(one) = single.get(&(r.source.as_str(), r.gpu_id.as_str(), r.workload.as_str(), r.precision)) {
-            ratios.entry(r.n_gpus).or_default().push(r.samples_per_s / (f64::from(r.n_gpus) * one));
-        }
-    }
     Scaling {
-        measured: ratios
+        measured: within_ratios(set)
             .into_iter()
             .filter_map(|(n, v)| {
                 let k = v.len();
-                median(v).map(|m| (n, round6(m), k))
+                median(v.into_iter().map(|(_, e)| e).collect()).map(|m| (n, round6(m), k))
             })
             .collect(),
-        across_per_doubling: across.map(|a| a.0),
+        across_per_doubling: scale_out(set).map(|a| a.0),
         across_held_out: scale_out_held_out(set),
     }
 }
 
-/// Lambda's within-server efficiency with each GPU held out: for each count, every measured ratio of a GPU
-/// against the median of the other GPUs' ratios at that count. Returns (GPUs, ratios scored, mean absolute error
-/// %, the same for no loss %) per count.
-pub fn within_held_out(set: &BenchmarkSet) -> Vec<(u32, usize, f64, f64)> {
+/// Each typical benchmark row on 2, 4 or 8 GPUs as (GPU, its per-GPU throughput ÷ the same source's single-GPU
+/// row of that GPU, workload and precision), by GPU count.
+fn within_ratios(set: &BenchmarkSet) -> BTreeMap<u32, Vec<(&str, f64)>> {
     let mut single = BTreeMap::new();
     for r in set.rows.iter().filter(|r| r.tuning == Tuning::Typical && r.n_gpus == 1) {
         single.insert((r.source.as_str(), r.gpu_id.as_str(), r.workload.as_str(), r.precision), r.samples_per_s);
     }
-    // (GPU, ratio) per count.
     let mut ratios: BTreeMap<u32, Vec<(&str, f64)>> = BTreeMap::new();
     for r in set.rows.iter().filter(|r| r.tuning == Tuning::Typical && matches!(r.n_gpus, 2 | 4 | 8)) {
         if let Some(one) = single.get(&(r.source.as_str(), r.gpu_id.as_str(), r.workload.as_str(), r.precision)) {
@@ -396,8 +383,15 @@ pub fn within_held_out(set: &BenchmarkSet) -> Vec<(u32, usize, f64, f64)> {
                 .push((r.gpu_id.as_str(), r.samples_per_s / (f64::from(r.n_gpus) * one)));
         }
     }
+    ratios
+}
+
+/// Lambda's within-server efficiency with each GPU held out: for each count, every measured ratio of a GPU
+/// against the median of the other GPUs' ratios at that count ([`within_ratios`]). Returns (GPUs, ratios scored,
+/// mean absolute error %, the same for no loss %) per count.
+pub fn within_held_out(set: &BenchmarkSet) -> Vec<(u32, usize, f64, f64)> {
     let mut out = Vec::new();
-    for (n, v) in ratios {
+    for (n, v) in within_ratios(set) {
         let (mut err, mut none) = (Vec::new(), Vec::new());
         for (gpu, ratio) in &v {
             let Some(others) = median(v.iter().filter(|(g, _)| g != gpu).map(|(_, e)| *e).collect()) else { continue };
@@ -662,7 +656,12 @@ fn tuned_runs<'a>(
 /// MLPerf Training's tuned runs (per GPU; FP8 rows against the FP8 peak), leaving out AMD's FP32 rows (their
 /// matrix cores run FP32 at twice the listed peak) and, as the tuned uplift does, workloads with a row that
 /// implies more than the peak.
-pub fn ceilings(set: &BenchmarkSet, tp: &Rows, catalog: &Catalog) -> Vec<crate::backbone::MfuCeiling> {
+pub fn ceilings(
+    set: &BenchmarkSet,
+    tp: &Rows,
+    catalog: &Catalog,
+    scaling: &Scaling,
+) -> Vec<crate::backbone::MfuCeiling> {
     use crate::backbone::{ceiling_precision, MfuCeiling};
     let mut runs: Vec<(Precision, bool, f64, String)> = Vec::new();
     for (row, origin) in tp.rows.iter().zip(&tp.origin) {
@@ -674,7 +673,7 @@ pub fn ceilings(set: &BenchmarkSet, tp: &Rows, catalog: &Catalog) -> Vec<crate::
         let mfu = crate::fmath::exp(row.y - row.x[0]);
         runs.push((r.precision, row.x[CONV_FEATURE] > 0.5, mfu, format!("{} {} ({})", r.gpu_id, r.workload, r.source)));
     }
-    for v in tuned_runs(set, catalog, &scaling(set)).into_values().filter(|v| v.iter().all(|r| r.mfu <= 1.0)) {
+    for v in tuned_runs(set, catalog, scaling).into_values().filter(|v| v.iter().all(|r| r.mfu <= 1.0)) {
         runs.extend(v.into_iter().map(|r| (r.precision, r.input.conv, r.mfu, r.label)));
     }
     let mut best: BTreeMap<(Precision, bool), (MfuCeiling, usize)> = BTreeMap::new();
@@ -1341,6 +1340,7 @@ pub fn fit_and_evaluate(
     // asks for them, and the site would carry them.
     throughput.effects[0].retain(|(key, _)| catalog.arch(key.split('@').next().unwrap_or(key)).is_some());
     let measured = measured(set, catalog, &throughput, &batch_default);
+    let scaling = scaling(set);
     let backbone = Backbone {
         schema_version: BACKBONE_SCHEMA_VERSION,
         throughput,
@@ -1348,10 +1348,10 @@ pub fn fit_and_evaluate(
         power: mixed::select(&pw_refs, &POWER_FEATURES, Holdout::Gpu, POWER_EXTRAPOLATION)?,
         batch_default: batch_default.map(round6),
         measured,
-        scaling: scaling(set),
+        ceilings: ceilings(set, &tp, catalog, &scaling),
+        scaling,
         bands,
         tuned: Vec::new(),
-        ceilings: ceilings(set, &tp, catalog),
         goodput: None,
     };
     let backbone = Backbone { tuned: tuned(set, catalog, &backbone), ..backbone };
